@@ -1,0 +1,27 @@
+{
+  "variables": {
+    "genmetrics_arch%": "native"
+  },
+  "targets": [
+    {
+      "target_name": "genmetrics",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/frechet.cc",
+        "native/src/frechet_binding.cc",
+        "native/src/moments.cc",
+        "native/src/moments_binding.cc",
+        "native/src/symmetric_eigen.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!(node -e \"process.stdout.write(process.env.EIGEN3_INCLUDE_DIR || '/usr/include/eigen3')\")"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "EIGEN_DONT_PARALLELIZE", "EIGEN_MPL2_ONLY"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=<(genmetrics_arch)", "-fexceptions"],
+      "ldflags": ["-pthread"]
+    }
+  ]
+}

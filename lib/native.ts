@@ -1,0 +1,47 @@
+import * as path from 'path';
+
+export interface NativeFrechetResult {
+  distance: number;
+  meanTerm: number;
+  trace1: number;
+  trace2: number;
+  traceSqrt: number;
+  epsApplied: boolean;
+  route: 'cholesky' | 'eigh';
+}
+
+export interface NativeMoments {
+  readonly count: number;
+  readonly dims: number;
+  update(batch: Float32Array | Float64Array, rows: number, threads?: number, rowOffset?: number): Promise<void>;
+  merge(other: NativeMoments): void;
+  state(): { n: number; shift: Float64Array; sum: Float64Array; sumOuter: Float64Array };
+  setState(n: number, shift: Float64Array, sum: Float64Array, sumOuter: Float64Array): void;
+  finalize(): { mean: Float64Array; cov: Float64Array };
+}
+
+export interface NativeAddon {
+  Moments: new (dims: number) => NativeMoments;
+  frechetDistance(
+    dims: number,
+    mu1: Float64Array,
+    sigma1: Float64Array,
+    mu2: Float64Array,
+    sigma2: Float64Array,
+    eps?: number,
+    threads?: number,
+  ): Promise<NativeFrechetResult>;
+  simdLevel: string;
+}
+
+let cached: NativeAddon | undefined;
+
+/** The compiled addon: a prebuild for this platform, or the local build (node-gyp-build decides). */
+export function native(): NativeAddon {
+  if (!cached) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    cached = load(path.join(__dirname, '..'));
+  }
+  return cached;
+}

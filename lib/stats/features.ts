@@ -1,0 +1,39 @@
+import { GenmetricsError, inputError } from '../errors';
+import { NpyRowReader } from '../io/npy';
+import { RunningMoments } from './moments';
+
+export interface StreamOptions {
+  threads?: number;
+  /** Called after each block with (rows done, total rows). */
+  onProgress?: (done: number, total: number) => void;
+  /** Bytes read per block (default 64 MiB). */
+  blockBytes?: number;
+}
+
+/** Streams a 2-D float32/float64 features `.npy` (samples x dims) into running moments. */
+export async function momentsFromFeatureFile(file: string, options: StreamOptions = {}): Promise<RunningMoments> {
+  const reader = new NpyRowReader(file);
+  try {
+    if (reader.dtype !== 'float32' && reader.dtype !== 'float64') {
+      throw new GenmetricsError(`${file}: expected float32 or float64 features, got ${reader.dtype}`);
+    }
+    if (reader.rows === 0 || reader.cols === 0) {
+      throw new GenmetricsError(`${file}: empty feature array, shape (${reader.rows}, ${reader.cols})`);
+    }
+    const moments = new RunningMoments(reader.cols);
+    const itemBytes = reader.dtype === 'float32' ? 4 : 8;
+    const blockRows = Math.max(1, Math.floor((options.blockBytes ?? 64 << 20) / (reader.cols * itemBytes)));
+    for (let start = 0; start < reader.rows; start += blockRows) {
+      const batch = reader.read(start, blockRows) as Float32Array | Float64Array;
+      try {
+        await moments.update(batch, { threads: options.threads, firstRow: start });
+      } catch (err) {
+        throw inputError(file, err);
+      }
+      options.onProgress?.(Math.min(start + blockRows, reader.rows), reader.rows);
+    }
+    return moments;
+  } finally {
+    reader.close();
+  }
+}

@@ -1,0 +1,35 @@
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "moments.h"
+
+namespace gm {
+
+class MomentsBinding : public Napi::ObjectWrap<MomentsBinding> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports);
+  explicit MomentsBinding(const Napi::CallbackInfo& info);
+
+  RunningMoments& moments() { return *moments_; }
+  bool busy = false;
+
+ private:
+  Napi::Value Update(const Napi::CallbackInfo& info);
+  Napi::Value Merge(const Napi::CallbackInfo& info);
+  Napi::Value State(const Napi::CallbackInfo& info);
+  Napi::Value SetState(const Napi::CallbackInfo& info);
+  Napi::Value Finalize(const Napi::CallbackInfo& info);
+  Napi::Value Count(const Napi::CallbackInfo& info);
+  Napi::Value Dims(const Napi::CallbackInfo& info);
+  void ThrowIfBusy(Napi::Env env);
+
+  std::unique_ptr<RunningMoments> moments_;
+  static Napi::FunctionReference constructor_;
+};
+
+void InitFrechetBinding(Napi::Env env, Napi::Object exports);
+const char* SimdLevel();
+
+}  // namespace gm

@@ -1,0 +1,99 @@
+#include "frechet.h"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "symmetric_eigen.h"
+
+namespace gm {
+namespace {
+
+using MatD = Eigen::MatrixXd;
+using ConstMap = Eigen::Map<const MatD>;
+
+void checkSymmetric(const ConstMap& s, const char* name) {
+  const int d = static_cast<int>(s.rows());
+  double scale = 0, asym = 0;
+  for (int j = 0; j < d; ++j) {
+    for (int i = 0; i < d; ++i) {
+      double v = s(i, j);
+      if (!std::isfinite(v)) throw std::invalid_argument(std::string(name) + " contains NaN or Inf");
+      scale = std::max(scale, std::abs(v));
+      if (i > j) asym = std::max(asym, std::abs(v - s(j, i)));
+    }
+  }
+  if (asym > 1e-6 * scale + 1e-300)
+    throw std::invalid_argument(std::string(name) + " is not symmetric (max |S - S^T| = " + std::to_string(asym) +
+                                ")");
+}
+
+double sumSqrtClipped(const Eigen::VectorXd& w) {
+  // Negative eigenvalues of a PSD product are round-off: clip them to zero.
+  double s = 0;
+  for (Eigen::Index i = 0; i < w.size(); ++i) s += w[i] > 0 ? std::sqrt(w[i]) : 0.0;
+  return s;
+}
+
+}  // namespace
+
+double traceSqrtProduct(int dims, const double* a, const double* b, int threads, std::string* route) {
+  ConstMap A(a, dims, dims), B(b, dims, dims);
+  // Fast route: A = L L^T (Cholesky), and L^T B L is similar to A B, so it has the eigenvalues of
+  // A^1/2 B A^1/2. Used only when A is safely positive definite: for a (numerically) singular A,
+  // e.g. fewer samples than dimensions, the reference tools' values include the square roots of
+  // round-off eigenvalues, so we follow their symmetric-square-root route there instead.
+  Eigen::LLT<MatD> llt(A);
+  if (llt.info() == Eigen::Success) {
+    const MatD& L = llt.matrixLLT();
+    double maxDiag = A.diagonal().maxCoeff();
+    double minPivot2 = L.diagonal().array().square().minCoeff();
+    if (minPivot2 > 1e-9 * maxDiag) {
+      MatD bl = B * L.triangularView<Eigen::Lower>();  // B L
+      MatD m = L.transpose().triangularView<Eigen::Upper>() * bl;
+      if (route) *route = "cholesky";
+      return sumSqrtClipped(symmetricEigenvalues(m, threads));
+    }
+  }
+  // Symmetric route: A^1/2 = V diag(sqrt(max(w, 0))) V^T, then the eigenvalues of A^1/2 B A^1/2.
+  Eigen::SelfAdjointEigenSolver<MatD> es(A, Eigen::ComputeEigenvectors);
+  if (es.info() != Eigen::Success) return std::numeric_limits<double>::quiet_NaN();
+  Eigen::VectorXd r = es.eigenvalues().cwiseMax(0.0).cwiseSqrt();
+  MatD root = es.eigenvectors() * r.asDiagonal() * es.eigenvectors().transpose();
+  MatD m = root * B * root;
+  m = 0.5 * (m + m.transpose());
+  if (route) *route = "eigh";
+  return sumSqrtClipped(symmetricEigenvalues(m, threads));
+}
+
+FrechetResult frechetDistance(int dims, const double* mu1, const double* s1, const double* mu2, const double* s2,
+                              double eps, int threads) {
+  if (dims <= 0) throw std::invalid_argument("dimension must be positive");
+  ConstMap S1(s1, dims, dims), S2(s2, dims, dims);
+  Eigen::Map<const Eigen::VectorXd> m1(mu1, dims), m2(mu2, dims);
+  if (!m1.allFinite()) throw std::invalid_argument("mu1 contains NaN or Inf");
+  if (!m2.allFinite()) throw std::invalid_argument("mu2 contains NaN or Inf");
+  checkSymmetric(S1, "sigma1");
+  checkSymmetric(S2, "sigma2");
+
+  FrechetResult res;
+  res.meanTerm = (m1 - m2).squaredNorm();
+  res.trace1 = S1.trace();
+  res.trace2 = S2.trace();
+  res.traceSqrt = traceSqrtProduct(dims, s1, s2, threads, &res.route);
+  if (!std::isfinite(res.traceSqrt)) {
+    // pytorch-fid: when the product's square root is not finite, add eps to both diagonals.
+    MatD a = S1, b = S2;
+    a.diagonal().array() += eps;
+    b.diagonal().array() += eps;
+    res.traceSqrt = traceSqrtProduct(dims, a.data(), b.data(), threads, &res.route);
+    res.epsApplied = true;
+    if (!std::isfinite(res.traceSqrt)) throw std::runtime_error("Fréchet distance is not finite even with eps offset");
+  }
+  res.distance = res.meanTerm + res.trace1 + res.trace2 - 2.0 * res.traceSqrt;
+  return res;
+}
+
+}  // namespace gm
