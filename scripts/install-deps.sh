@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# System packages that building genmetrics needs on Debian/Ubuntu: a C++17 compiler, CMake and
+# Eigen 3.4 (headers only). Installs only what is missing; uses sudo when not root.
+set -euo pipefail
+need=()
+dpkg -s libeigen3-dev >/dev/null 2>&1 || need+=(libeigen3-dev)
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v make >/dev/null 2>&1 || need+=(make)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+fi
