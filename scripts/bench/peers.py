@@ -1,0 +1,66 @@
+"""Peer timings for `npm run bench`: NumPy/SciPy on the same files the Node side measures.
+
+Usage: python3 peers.py FEATURES.npy STATS_A.npz STATS_B.npz REPEATS
+Prints one JSON object. Run with OPENBLAS_CORETYPE set by the caller (best configuration).
+The FID peers are pytorch-fid's method (scipy.linalg.sqrtm of the product, as in its
+calculate_frechet_distance) and NumPy's fastest symmetric route (Cholesky + eigvalsh).
+"""
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+import scipy
+import scipy.linalg
+
+
+def timed(fn, repeats):
+    times, value = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), value
+
+
+def main():
+    feats, a, b, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    x = np.load(feats)
+    out = {'numpy': np.__version__, 'scipy': scipy.__version__}
+
+    g = np.random.default_rng(0)
+    m = g.standard_normal((4096, 4096), dtype=np.float32)
+    m @ m
+    t, _ = timed(lambda: m @ m, repeats)
+    out['sgemm_gflops'] = 2 * 4096 ** 3 / t / 1e9
+    md = m.astype(np.float64)
+    md @ md
+    t, _ = timed(lambda: md @ md, repeats)
+    out['dgemm_gflops'] = 2 * 4096 ** 3 / t / 1e9
+
+    np.cov(x[:1000], rowvar=False)
+    out['np_cov_s'], _ = timed(lambda: np.cov(x, rowvar=False), repeats)
+
+    sa, sb = np.load(a), np.load(b)
+    mu1, s1, mu2, s2 = sa['mu'], sa['sigma'], sb['mu'], sb['sigma']
+    diff = mu1 - mu2
+
+    def sqrtm_route():
+        try:
+            covmean, _ = scipy.linalg.sqrtm(s1.dot(s2), disp=False)
+        except TypeError:  # SciPy >= 1.18 removed disp
+            covmean = scipy.linalg.sqrtm(s1.dot(s2))
+        return float(diff.dot(diff) + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean.real))
+
+    def cholesky_route():
+        L = np.linalg.cholesky(s1)
+        w = np.linalg.eigvalsh(L.T @ s2 @ L)
+        return float(diff.dot(diff) + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(w, 0, None)).sum())
+
+    out['sqrtm_s'], out['sqrtm_fid'] = timed(sqrtm_route, max(1, repeats // 2))
+    out['chol_eigvalsh_s'], out['chol_eigvalsh_fid'] = timed(cholesky_route, repeats)
+    print(json.dumps(out))
+
+
+main()
