@@ -1,6 +1,6 @@
 {
   "variables": {
-    "genmetrics_arch%": "native"
+    "genmetrics_arch%": "<!(node -p \"process.env.GENMETRICS_ARCH || 'native'\")"
   },
   "targets": [
     {

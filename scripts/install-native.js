@@ -18,6 +18,8 @@ const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', s
 const cmakeJs = path.join(path.dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
 if (run(process.execPath, [cmakeJs, 'compile', '--out', 'build'])) process.exit(0);
 console.error('genmetrics: cmake-js build failed; trying node-gyp');
-if (run('npx', ['--no-install', 'node-gyp', 'rebuild'])) process.exit(0);
+// npm passes the path of its bundled node-gyp to install scripts.
+const nodeGyp = process.env.npm_config_node_gyp;
+if (nodeGyp && run(process.execPath, [nodeGyp, 'rebuild'])) process.exit(0);
 console.error('genmetrics: could not build the native addon. It needs a C++17 compiler, CMake >= 3.15 and Eigen 3.4 (Debian/Ubuntu: apt-get install g++ cmake libeigen3-dev).');
 process.exit(1);

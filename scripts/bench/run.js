@@ -46,9 +46,13 @@ function makeFeatures(n, d, seed) {
   return x;
 }
 
-/** OpenBLAS in Debian detects AVX-512 Zen cores as 'Prescott' and runs ~4x slow: give the peer its best kernels. */
+/**
+ * OpenBLAS in Debian detects AVX-512 Zen cores as 'Prescott' and runs ~4x slow: give the peer its
+ * best kernels. An ambient OPENBLAS_CORETYPE is ignored (machines here preset 'Haswell');
+ * BENCH_OPENBLAS_CORETYPE overrides.
+ */
 function openblasCoreType() {
-  if (process.env.OPENBLAS_CORETYPE) return process.env.OPENBLAS_CORETYPE;
+  if (process.env.BENCH_OPENBLAS_CORETYPE) return process.env.BENCH_OPENBLAS_CORETYPE;
   const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
   if (/\bavx512f\b/.test(info)) return 'SkylakeX';
   if (/\bavx2\b/.test(info)) return 'Haswell';
