@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { GenmetricsError } from './errors';
+import { GenmetricsError, inputError } from './errors';
 import { momentsFromFeatureFile, type StreamOptions } from './stats/features';
 import { RunningMoments } from './stats/moments';
 import { readStatisticsFile, type Statistics } from './stats/statistics';
@@ -34,21 +34,27 @@ function inputKind(file: string): 'npy' | 'npz' {
   throw new GenmetricsError(`${file}: unsupported input type '${ext || '(none)'}'; expected features (.npy) or statistics (.npz)`);
 }
 
+/** finalize(), with the file named in its error (e.g. fewer than 2 samples). */
+function finalizeFor(file: string, moments: RunningMoments): Statistics {
+  try {
+    return moments.finalize();
+  } catch (err) {
+    throw inputError(file, err);
+  }
+}
+
 /** Gaussian statistics of an input: features `.npy` (streamed), statistics or partial statistics `.npz`. */
 export async function loadStatistics(file: string, options: LoadOptions = {}): Promise<{ stats: Statistics; provenance: InputProvenance }> {
   const kind = inputKind(file);
   let stats: Statistics;
   let provenance: InputProvenance;
   if (kind === 'npy') {
-    const moments = await momentsFromFeatureFile(file, options);
-    if (moments.count < 2) throw new GenmetricsError(`${file}: need at least 2 samples to estimate a covariance, got ${moments.count}`);
-    stats = moments.finalize();
+    stats = finalizeFor(file, await momentsFromFeatureFile(file, options));
     provenance = { path: file, kind: 'features', dims: stats.dims, count: stats.count };
   } else {
     const f = readStatisticsFile(file);
     if (f.kind === 'partial') {
-      if (f.partial.n < 2) throw new GenmetricsError(`${file}: need at least 2 samples to estimate a covariance, got ${f.partial.n}`);
-      stats = RunningMoments.fromPartial(f.partial).finalize();
+      stats = finalizeFor(file, RunningMoments.fromPartial(f.partial));
       provenance = { path: file, kind: 'partial-statistics', dims: stats.dims, count: stats.count };
     } else {
       stats = f.stats;

@@ -17,10 +17,7 @@ function writeResult(ctx: CommandContext, moments: RunningMoments, opts: StatsOp
   if (opts.partial) {
     writePartial(out, moments.toPartial());
   } else {
-    if (moments.count < 2) {
-      throw new GenmetricsError(`need at least 2 samples to estimate a covariance, got ${moments.count}`);
-    }
-    if (moments.count < moments.dims) {
+    if (moments.count >= 2 && moments.count < moments.dims) {
       ctx.warn(`${moments.count} samples < ${moments.dims} dimensions: the covariance is singular`);
     }
     writeStatistics(out, moments.finalize());

@@ -30,6 +30,10 @@ class MomentsBinding : public Napi::ObjectWrap<MomentsBinding> {
 };
 
 void InitFrechetBinding(Napi::Env env, Napi::Object exports);
+
+// The data of a Float64Array argument of exactly `expected` elements; throws a JS TypeError/RangeError
+// naming the argument otherwise.
+const double* Float64Arg(Napi::Env env, const Napi::Value& v, size_t expected, const char* name);
 const char* SimdLevel();
 
 }  // namespace gm

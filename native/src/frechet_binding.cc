@@ -7,14 +7,10 @@
 namespace gm {
 namespace {
 
+// The worker owns copies: the caller's arrays may change while it runs.
 std::vector<double> CopyFloat64(Napi::Env env, const Napi::Value& v, size_t expected, const char* name) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    throw Napi::TypeError::New(env, std::string(name) + " must be a Float64Array");
-  auto a = v.As<Napi::Float64Array>();
-  if (a.ElementLength() != expected)
-    throw Napi::RangeError::New(env, std::string(name) + " must have " + std::to_string(expected) +
-                                         " elements, got " + std::to_string(a.ElementLength()));
-  return std::vector<double>(a.Data(), a.Data() + expected);
+  const double* p = Float64Arg(env, v, expected, name);
+  return std::vector<double>(p, p + expected);
 }
 
 class FrechetWorker : public Napi::AsyncWorker {

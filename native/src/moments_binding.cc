@@ -16,16 +16,6 @@ Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<double>& v) {
   return out;
 }
 
-const double* Float64Arg(const Napi::Value& v, size_t expected, const char* name) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    throw std::invalid_argument(std::string(name) + " must be a Float64Array");
-  auto a = v.As<Napi::Float64Array>();
-  if (a.ElementLength() != expected)
-    throw std::invalid_argument(std::string(name) + " must have " + std::to_string(expected) + " elements, got " +
-                                std::to_string(a.ElementLength()));
-  return a.Data();
-}
-
 // Adds a batch off the JS thread; the batch's buffer is kept alive by a reference.
 class UpdateWorker : public Napi::AsyncWorker {
  public:
@@ -73,6 +63,16 @@ class UpdateWorker : public Napi::AsyncWorker {
 };
 
 }  // namespace
+
+const double* Float64Arg(Napi::Env env, const Napi::Value& v, size_t expected, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(env, std::string(name) + " must be a Float64Array");
+  auto a = v.As<Napi::Float64Array>();
+  if (a.ElementLength() != expected)
+    throw Napi::RangeError::New(env, std::string(name) + " must have " + std::to_string(expected) +
+                                         " elements, got " + std::to_string(a.ElementLength()));
+  return a.Data();
+}
 
 void MomentsBinding::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function fn = DefineClass(env, "Moments",
@@ -165,8 +165,8 @@ Napi::Value MomentsBinding::SetState(const Napi::CallbackInfo& info) {
     double n = info[0].As<Napi::Number>().DoubleValue();
     if (!(n >= 0) || n != static_cast<double>(static_cast<int64_t>(n)))
       throw std::invalid_argument("n must be a non-negative integer");
-    moments_->setState(static_cast<int64_t>(n), Float64Arg(info[1], d, "shift"), Float64Arg(info[2], d, "sum"),
-                       Float64Arg(info[3], d * d, "sum_outer"));
+    moments_->setState(static_cast<int64_t>(n), Float64Arg(env, info[1], d, "shift"),
+                       Float64Arg(env, info[2], d, "sum"), Float64Arg(env, info[3], d * d, "sum_outer"));
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
   }
