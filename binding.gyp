@@ -7,10 +7,13 @@
       "target_name": "genmetrics",
       "sources": [
         "native/src/addon.cc",
+        "native/src/cholesky.cc",
         "native/src/frechet.cc",
         "native/src/frechet_binding.cc",
+        "native/src/gemm.cc",
         "native/src/moments.cc",
         "native/src/moments_binding.cc",
+        "native/src/scratch.cc",
         "native/src/symmetric_eigen.cc"
       ],
       "include_dirs": [

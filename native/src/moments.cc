@@ -1,17 +1,18 @@
 #include "moments.h"
 
 #include <Eigen/Core>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "gemm.h"
 #include "parallel.h"
+#include "scratch.h"
 
 namespace gm {
 namespace {
 
-using RowMatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using StridedD = Eigen::Map<const RowMatD, 0, Eigen::OuterStride<>>;
 using MatD = Eigen::MatrixXd;
 
 // Products are formed and summed in float64 (for float32 input, x - s is exact in float64).
@@ -19,7 +20,7 @@ using MatD = Eigen::MatrixXd;
 // ~1e-7 rounding lifts the covariance's null-space eigenvalues from ~1e-16 to ~1e-7, and the
 // square roots in the Fréchet distance turn that into a 3e-5 relative error.
 constexpr int64_t kChunkRows = 1024;
-constexpr int kTile = 256;
+constexpr int kColBlock = 256;
 
 }  // namespace
 
@@ -41,46 +42,58 @@ template <typename T>
 void RunningMoments::updateImpl(const T* data, int64_t rows, int threads, int64_t rowOffset) {
   if (rows <= 0) return;
   const int D = dims_;
-  for (int64_t i = 0; i < rows * D; ++i) {
-    if (!std::isfinite(data[i])) {
-      throw std::invalid_argument("non-finite value (NaN or Inf) at row " + std::to_string(rowOffset + i / D) +
-                                  ", column " + std::to_string(i % D));
-    }
+  // Validate the whole batch before touching the state, so a bad batch leaves it unchanged.
+  std::atomic<bool> bad{false};
+  const long rowBlocks = static_cast<long>((rows + 255) / 256);
+  parallelFor(rowBlocks, threads, [&](long b) {
+    const int64_t end = std::min<int64_t>(rows, (b + 1) * 256) * D;
+    for (int64_t i = b * 256 * D; i < end; ++i)
+      if (!std::isfinite(data[i])) {
+        bad = true;
+        return;
+      }
+  });
+  if (bad) {
+    for (int64_t i = 0; i < rows * D; ++i)
+      if (!std::isfinite(data[i]))
+        throw std::invalid_argument("non-finite value (NaN or Inf) at row " + std::to_string(rowOffset + i / D) +
+                                    ", column " + std::to_string(i % D));
   }
+
+  // Work on the columns in blocks, so that each column's sums keep one summation order
+  // whatever the thread count.
+  const long colBlocks = (D + kColBlock - 1) / kColBlock;
+  auto forColumns = [&](auto body) {
+    parallelFor(colBlocks, threads, [&](long b) { body(static_cast<int>(b * kColBlock), std::min(D, static_cast<int>((b + 1) * kColBlock))); });
+  };
   if (n_ == 0) {
     // Shift: this batch's mean, rounded to float32 (for float32 input, x - s is then exact).
-    std::vector<double> m(D, 0.0);
-    for (int64_t r = 0; r < rows; ++r)
-      for (int c = 0; c < D; ++c) m[c] += data[r * D + c];
-    for (int c = 0; c < D; ++c) shift_[c] = static_cast<float>(m[c] / static_cast<double>(rows));
+    forColumns([&](int c0, int c1) {
+      std::vector<double> m(c1 - c0, 0.0);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int c = c0; c < c1; ++c) m[c - c0] += data[r * D + c];
+      for (int c = c0; c < c1; ++c) shift_[c] = static_cast<float>(m[c - c0] / static_cast<double>(rows));
+    });
   }
 
-  // Lower-triangular tiles of the D x D accumulator, each owned by one task.
-  std::vector<std::pair<int, int>> tiles;
-  for (int j = 0; j < D; j += kTile)
-    for (int i = j; i < D; i += kTile) tiles.emplace_back(i, j);
-
-  std::vector<double> centred(static_cast<size_t>(std::min<int64_t>(rows, kChunkRows)) * D);
-  Eigen::Map<MatD> acc(outer_.data(), D, D);
+  Scratch centredBuf(static_cast<size_t>(std::min<int64_t>(rows, kChunkRows)) * D);
+  double* centred = centredBuf.data();
   for (int64_t r0 = 0; r0 < rows; r0 += kChunkRows) {
     const int64_t m = std::min<int64_t>(kChunkRows, rows - r0);
     const T* src = data + r0 * D;
-    for (int64_t r = 0; r < m; ++r) {
-      double* dst = centred.data() + r * D;
-      const T* row = src + r * D;
-      for (int c = 0; c < D; ++c) dst[c] = static_cast<double>(row[c]) - shift_[c];
-    }
-    for (int64_t r = 0; r < m; ++r) {
-      const double* y = centred.data() + r * D;
-      for (int c = 0; c < D; ++c) sum_[c] += y[c];
-    }
-    parallelFor(static_cast<long>(tiles.size()), threads, [&](long t) {
-      const int i0 = tiles[t].first, j0 = tiles[t].second;
-      const int ni = std::min(kTile, D - i0), nj = std::min(kTile, D - j0);
-      StridedD yi(centred.data() + i0, m, ni, Eigen::OuterStride<>(D));
-      StridedD yj(centred.data() + j0, m, nj, Eigen::OuterStride<>(D));
-      acc.block(i0, j0, ni, nj).noalias() += yi.transpose() * yj;
+    forColumns([&](int c0, int c1) {
+      for (int64_t r = 0; r < m; ++r) {
+        double* dst = centred + r * D;
+        const T* row = src + r * D;
+        for (int c = c0; c < c1; ++c) {
+          dst[c] = static_cast<double>(row[c]) - shift_[c];
+          sum_[c] += dst[c];
+        }
+      }
     });
+    // S2 += Y^T Y on the lower triangle (a symmetric rank-m update through the packed GEMM).
+    View y = rowMajor(centred, D);
+    gemm(D, D, m, 1.0, y.t(), y, outer_.data(), D, Part::Lower, threads);
   }
   n_ += rows;
 }
@@ -138,11 +151,15 @@ void RunningMoments::merge(const RunningMoments& other) {
 }
 
 void RunningMoments::finalize(std::vector<double>& mean, std::vector<double>& cov) const {
+  mean.resize(dims_);
+  cov.resize(static_cast<size_t>(dims_) * dims_);
+  finalize(mean.data(), cov.data());
+}
+
+void RunningMoments::finalize(double* mean, double* cov) const {
   if (n_ < 2) throw std::invalid_argument("need at least 2 samples for a covariance, got " + std::to_string(n_));
   const int D = dims_;
   const double n = static_cast<double>(n_);
-  mean.resize(D);
-  cov.resize(static_cast<size_t>(D) * D);
   for (int c = 0; c < D; ++c) mean[c] = shift_[c] + sum_[c] / n;
   // cov = (S2 - S1 S1^T / n) / (n - 1), np.cov's ddof = 1.
   for (int j = 0; j < D; ++j) {

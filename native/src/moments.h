@@ -32,6 +32,8 @@ class RunningMoments {
 
   // mean and covariance with ddof = 1 (np.cov); needs n >= 2.
   void finalize(std::vector<double>& mean, std::vector<double>& cov) const;
+  // The same into caller-owned storage: mean[dims], cov[dims * dims].
+  void finalize(double* mean, double* cov) const;
 
  private:
   template <typename T>

@@ -176,15 +176,17 @@ Napi::Value MomentsBinding::SetState(const Napi::CallbackInfo& info) {
 Napi::Value MomentsBinding::Finalize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfBusy(env);
-  std::vector<double> mean, cov;
+  const size_t d = static_cast<size_t>(moments_->dims());
+  auto mean = Napi::Float64Array::New(env, d);
+  auto cov = Napi::Float64Array::New(env, d * d);
   try {
-    moments_->finalize(mean, cov);
+    moments_->finalize(mean.Data(), cov.Data());
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
   }
   Napi::Object out = Napi::Object::New(env);
-  out.Set("mean", ToFloat64Array(env, mean));
-  out.Set("cov", ToFloat64Array(env, cov));
+  out.Set("mean", mean);
+  out.Set("cov", cov);
   return out;
 }
 

@@ -1,0 +1,34 @@
+// Packed, cache-blocked, multi-threaded float64 matrix product (the Goto/BLIS scheme: pack a
+// kc x nc panel of B and an mc x kc block of A, then run a register-blocked micro-kernel over
+// them). Micro-kernels for AVX-512 and AVX2/FMA are compiled into every build and chosen at run
+// time from the CPU's features, so one portable binary still runs at full speed.
+#pragma once
+#include <cstdint>
+
+namespace gm {
+
+// A strided read-only view: element (i, j) is p[i * rs + j * cs]. Transposing swaps rs and cs.
+struct View {
+  const double* p;
+  int64_t rs;
+  int64_t cs;
+  double operator()(int64_t i, int64_t j) const { return p[i * rs + j * cs]; }
+  View t() const { return View{p, cs, rs}; }
+  View at(int64_t i, int64_t j) const { return View{p + i * rs + j * cs, rs, cs}; }
+};
+
+inline View colMajor(const double* p, int64_t ld) { return View{p, 1, ld}; }
+inline View rowMajor(const double* p, int64_t ld) { return View{p, ld, 1}; }
+
+enum class Part { Full, Lower };
+
+// C += alpha * A * B, A m x k, B k x n, C column-major m x n with leading dimension ldc.
+// Part::Lower computes at least the entries with i >= j (square C, skipping blocks wholly above
+// the diagonal); some entries above it may be updated too and must not be relied on.
+void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double* c, int64_t ldc, Part part,
+          int threads);
+
+// The micro-kernel in use: "avx512", "avx2" or "generic".
+const char* gemmKernelName();
+
+}  // namespace gm
