@@ -18,15 +18,23 @@ namespace {
 using MatD = Eigen::MatrixXd;
 using ConstMap = Eigen::Map<const MatD>;
 
+// Finite and symmetric, compared tile by tile so that (i, j) and (j, i) both come from cache.
 void checkSymmetric(const ConstMap& s, const char* name) {
-  const int d = static_cast<int>(s.rows());
+  const Eigen::Index d = s.rows();
+  constexpr Eigen::Index T = 64;
   double scale = 0, asym = 0;
-  for (int j = 0; j < d; ++j) {
-    for (int i = 0; i < d; ++i) {
-      double v = s(i, j);
-      if (!std::isfinite(v)) throw std::invalid_argument(std::string(name) + " contains NaN or Inf");
-      scale = std::max(scale, std::abs(v));
-      if (i > j) asym = std::max(asym, std::abs(v - s(j, i)));
+  for (Eigen::Index j0 = 0; j0 < d; j0 += T) {
+    for (Eigen::Index i0 = j0; i0 < d; i0 += T) {
+      const Eigen::Index j1 = std::min(d, j0 + T), i1 = std::min(d, i0 + T);
+      for (Eigen::Index j = j0; j < j1; ++j) {
+        for (Eigen::Index i = std::max(i0, j); i < i1; ++i) {
+          const double v = s(i, j), u = s(j, i);
+          if (!std::isfinite(v) || !std::isfinite(u))
+            throw std::invalid_argument(std::string(name) + " contains NaN or Inf");
+          scale = std::max(scale, std::abs(v));
+          asym = std::max(asym, std::abs(v - u));
+        }
+      }
     }
   }
   if (asym > 1e-6 * scale + 1e-300)

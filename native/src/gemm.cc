@@ -22,18 +22,20 @@ constexpr int64_t KC = 256;
 constexpr int64_t MC = 192;
 constexpr int64_t NC = 1024;
 
-using KernelFn = void (*)(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, double alpha);
+using KernelFn = void (*)(int64_t kc, const double* a, int64_t as, const double* b, double* c, int64_t ldc,
+                         double alpha);
 struct Kernel {
   int mr, nr;
   KernelFn fn;
   const char* name;
 };
 
-// C[mr x nr] += alpha * sum_p a[p] b[p]^T over packed micro-panels (a: kc x mr, b: kc x nr).
+// C[mr x nr] += alpha * sum_p a[p] b[p]^T over micro-panels: b packed (kc x nr), a either packed
+// (as = mr) or read in place from a column-major matrix (as = its leading dimension).
 template <int MR, int NR>
-void kernelGeneric(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, double alpha) {
+void kernelGeneric(int64_t kc, const double* a, int64_t as, const double* b, double* c, int64_t ldc, double alpha) {
   double acc[NR][MR] = {};
-  for (int64_t p = 0; p < kc; ++p, a += MR, b += NR)
+  for (int64_t p = 0; p < kc; ++p, a += as, b += NR)
     for (int j = 0; j < NR; ++j)
       for (int i = 0; i < MR; ++i) acc[j][i] += a[i] * b[j];
   for (int j = 0; j < NR; ++j)
@@ -41,15 +43,15 @@ void kernelGeneric(int64_t kc, const double* a, const double* b, double* c, int6
 }
 
 #ifdef GM_X86
-__attribute__((target("avx512f"))) void kernelAvx512(int64_t kc, const double* a, const double* b, double* c,
-                                                       int64_t ldc, double alpha) {
+__attribute__((target("avx512f"))) void kernelAvx512(int64_t kc, const double* a, int64_t as, const double* b,
+                                                       double* c, int64_t ldc, double alpha) {
   // 24 x 8: 24 accumulators, 3 loads of A and 8 broadcasts of B per step.
   __m512d acc[8][3];
 #pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) acc[j][0] = acc[j][1] = acc[j][2] = _mm512_setzero_pd();
-  for (int64_t p = 0; p < kc; ++p, a += 24, b += 8) {
-    _mm_prefetch(reinterpret_cast<const char*>(a + 192), _MM_HINT_T0);
-    const __m512d a0 = _mm512_load_pd(a), a1 = _mm512_load_pd(a + 8), a2 = _mm512_load_pd(a + 16);
+  for (int64_t p = 0; p < kc; ++p, a += as, b += 8) {
+    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * as), _MM_HINT_T0);
+    const __m512d a0 = _mm512_loadu_pd(a), a1 = _mm512_loadu_pd(a + 8), a2 = _mm512_loadu_pd(a + 16);
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
       const __m512d bj = _mm512_set1_pd(b[j]);
@@ -68,14 +70,14 @@ __attribute__((target("avx512f"))) void kernelAvx512(int64_t kc, const double* a
   }
 }
 
-__attribute__((target("avx2,fma"))) void kernelAvx2(int64_t kc, const double* a, const double* b, double* c,
-                                                      int64_t ldc, double alpha) {
+__attribute__((target("avx2,fma"))) void kernelAvx2(int64_t kc, const double* a, int64_t as, const double* b,
+                                                      double* c, int64_t ldc, double alpha) {
   // 8 x 6: 12 accumulators, 2 loads of A and 6 broadcasts of B per step.
   __m256d acc[6][2];
 #pragma GCC unroll 6
   for (int j = 0; j < 6; ++j) acc[j][0] = acc[j][1] = _mm256_setzero_pd();
-  for (int64_t p = 0; p < kc; ++p, a += 8, b += 6) {
-    const __m256d a0 = _mm256_load_pd(a), a1 = _mm256_load_pd(a + 4);
+  for (int64_t p = 0; p < kc; ++p, a += as, b += 6) {
+    const __m256d a0 = _mm256_loadu_pd(a), a1 = _mm256_loadu_pd(a + 4);
 #pragma GCC unroll 6
     for (int j = 0; j < 6; ++j) {
       const __m256d bj = _mm256_broadcast_sd(b + j);
@@ -161,24 +163,33 @@ void gemmBlock(const Rect& r, int64_t k, double alpha, View a, View b, double* c
       packB(b.at(pc, jc), kc, nc, nr, bbuf.data());
       for (int64_t ic = iStart; ic < r.i1; ic += MC) {
         const int64_t mc = std::min<int64_t>(MC, r.i1 - ic);
-        packA(a.at(ic, pc), mc, kc, mr, abuf.data());
+        // With few columns each block of A is used a few times only: packing it would cost as
+        // much as the products, so full micro-panels are read in place when A is column-major.
+        const bool direct = a.rs == 1 && nc <= 64;
+        const int64_t fullRows = direct ? mc / mr * mr : 0;
+        if (!direct)
+          packA(a.at(ic, pc), mc, kc, mr, abuf.data());
+        else if (fullRows < mc)
+          packA(a.at(ic + fullRows, pc), mc - fullRows, kc, mr, abuf.data() + fullRows * kc);
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const int64_t col = jc + jr, cols = std::min<int64_t>(nr, nc - jr);
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const int64_t row = ic + ir, rows = std::min<int64_t>(mr, mc - ir);
             if (part == Part::Lower && row + rows - 1 < col) continue;
-            const double* ap = abuf.data() + ir * kc;
+            const bool inPlace = ir < fullRows;
+            const double* ap = inPlace ? a.p + row + pc * a.cs : abuf.data() + ir * kc;
+            const int64_t as = inPlace ? a.cs : mr;
             const double* bp = bbuf.data() + jr * kc;
             double* cp = c + col * ldc + row;
             if (rows == mr && cols == nr) {
-              kr.fn(kc, ap, bp, cp, ldc, alpha);
+              kr.fn(kc, ap, as, bp, cp, ldc, alpha);
             } else {
               // Edge tile: same arithmetic as a full one, through a padded copy of C, so that
               // results do not depend on where the thread partition puts the edges.
               std::fill(tmp, tmp + mr * nr, 0.0);
               for (int64_t jj = 0; jj < cols; ++jj)
                 for (int64_t ii = 0; ii < rows; ++ii) tmp[jj * mr + ii] = cp[jj * ldc + ii];
-              kr.fn(kc, ap, bp, tmp, mr, alpha);
+              kr.fn(kc, ap, as, bp, tmp, mr, alpha);
               for (int64_t jj = 0; jj < cols; ++jj)
                 for (int64_t ii = 0; ii < rows; ++ii) cp[jj * ldc + ii] = tmp[jj * mr + ii];
             }
