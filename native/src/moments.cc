@@ -67,12 +67,14 @@ void RunningMoments::updateImpl(const T* data, int64_t rows, int threads, int64_
     parallelFor(colBlocks, threads, [&](long b) { body(static_cast<int>(b * kColBlock), std::min(D, static_cast<int>((b + 1) * kColBlock))); });
   };
   if (n_ == 0) {
-    // Shift: this batch's mean, rounded to float32 (for float32 input, x - s is then exact).
+    // Shift: the mean of the first rows, rounded to float32 (for float32 input, x - s is then
+    // exact). Any value near the mean keeps the sums free of cancellation.
+    const int64_t head = std::min<int64_t>(rows, kChunkRows);
     forColumns([&](int c0, int c1) {
       std::vector<double> m(c1 - c0, 0.0);
-      for (int64_t r = 0; r < rows; ++r)
+      for (int64_t r = 0; r < head; ++r)
         for (int c = c0; c < c1; ++c) m[c - c0] += data[r * D + c];
-      for (int c = c0; c < c1; ++c) shift_[c] = static_cast<float>(m[c - c0] / static_cast<double>(rows));
+      for (int c = c0; c < c1; ++c) shift_[c] = static_cast<float>(m[c - c0] / static_cast<double>(head));
     });
   }
 

@@ -1,7 +1,7 @@
 // Streaming first and second moments of feature vectors, in float64.
 //
-// State is (n, shift s, S1 = sum(x - s), S2 = sum((x - s)(x - s)^T)). The shift is the first
-// batch's mean rounded to float32; centring on it keeps S2 free of the cancellation that raw
+// State is (n, shift s, S1 = sum(x - s), S2 = sum((x - s)(x - s)^T)). The shift is the mean of the
+// first batch's first 1024 rows, rounded to float32; centring on it keeps S2 free of the cancellation that raw
 // moments (sum x x^T - n mu mu^T) suffer. Two states merge exactly by re-expressing one around
 // the other's shift (pure float64 algebra), so shards can be reduced in any order.
 #pragma once
