@@ -14,3 +14,10 @@ export {
 export { loadStatistics, type InputProvenance, type LoadOptions } from './inputs';
 export { fid, frechetDistance, type FidResult, type FrechetResult, type FrechetOptions } from './metrics/fid';
 export { native } from './native';
+export {
+  inceptionScore,
+  type InceptionScoreOptions,
+  type InceptionScoreResult,
+} from './metrics/inception-score';
+export { inceptionScoreFromFile } from './metrics/logits';
+export { LegacyRandomState } from './random/mt19937';

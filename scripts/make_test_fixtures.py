@@ -68,3 +68,12 @@ for d in (130, 161, 300, 517):
 with open(os.path.join(out, 'fd_sizes.json'), 'w') as f:
     json.dump({'formula': 'x[i, j] = ((i * 7919 + j * 104729 + i * j * s) % 1009) / 1009, s = 31 and 57',
                'sizes': sizes}, f, indent=1)
+
+# NumPy's legacy RandomState permutations (the stream torch-fidelity seeds with 2020).
+perms = []
+for seed, n in ((2020, 13), (0, 17), (4294967295, 1000), (2020, 4000), (12345, 70000)):
+    p = np.random.RandomState(seed).permutation(n)
+    perms.append({'seed': seed, 'n': n, 'head': p[:16].tolist(),
+                  'weighted_sum': int((np.arange(n, dtype=np.int64) * p).sum())})
+with open(os.path.join(out, 'rng_permutations.json'), 'w') as f:
+    json.dump(perms, f, indent=1)

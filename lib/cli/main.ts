@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { GenmetricsError } from '../errors';
 import { registerFid } from './fid';
+import { registerIs } from './is';
 import { registerStats } from './stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerFid(program);
   registerStats(program);
+  registerIs(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

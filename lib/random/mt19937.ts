@@ -1,0 +1,75 @@
+/**
+ * NumPy's legacy `np.random.RandomState(seed)` stream (MT19937, Matsumoto & Nishimura 1998), so
+ * that a seed means here what it means in torch-fidelity (IS shuffling, KID subsets):
+ * `new LegacyRandomState(2020).permutation(n)` equals `np.random.RandomState(2020).permutation(n)`.
+ */
+import { GenmetricsError } from '../errors';
+
+const N = 624;
+const M = 397;
+
+export class LegacyRandomState {
+  private readonly mt = new Uint32Array(N);
+  private pos = N;
+
+  /** An integer seed in [0, 2^32), seeded like RandomState's `init_genrand`. */
+  constructor(seed: number) {
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new GenmetricsError(`seed must be an integer between 0 and 2**32 - 1, got ${seed}`);
+    }
+    let s = seed >>> 0;
+    for (let i = 0; i < N; i++) {
+      this.mt[i] = s;
+      s = (Math.imul(1812433253, s ^ (s >>> 30)) + i + 1) >>> 0;
+    }
+  }
+
+  /** The next 32-bit output (tempered). */
+  nextUint32(): number {
+    if (this.pos >= N) this.twist();
+    let y = this.mt[this.pos++];
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    y ^= y >>> 18;
+    return y >>> 0;
+  }
+
+  /** Uniform integer in [0, max] by masked rejection (NumPy's legacy `random_interval`), max < 2^32. */
+  interval(max: number): number {
+    if (max === 0) return 0;
+    let mask = max;
+    mask |= mask >>> 1;
+    mask |= mask >>> 2;
+    mask |= mask >>> 4;
+    mask |= mask >>> 8;
+    mask |= mask >>> 16;
+    mask >>>= 0;
+    let v: number;
+    do v = (this.nextUint32() & mask) >>> 0;
+    while (v > max);
+    return v;
+  }
+
+  /** `RandomState.permutation(n)`: arange(n) shuffled by Fisher–Yates from the end. */
+  permutation(n: number): Uint32Array {
+    const a = new Uint32Array(n);
+    for (let i = 0; i < n; i++) a[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.interval(i);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  private twist(): void {
+    const mt = this.mt;
+    for (let k = 0; k < N; k++) {
+      const y = (mt[k] & 0x80000000) | (mt[(k + 1) % N] & 0x7fffffff);
+      mt[k] = mt[(k + M) % N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    }
+    this.pos = 0;
+  }
+}
