@@ -99,10 +99,7 @@ double traceSqrtProduct(int dims, const double* a, const double* b, int threads,
   for (int64_t j = 0; j < n; ++j)
     for (int64_t i = j + 1; i < n; ++i) m(i, j) = 0.5 * (m(i, j) + m(j, i));
   if (route) *route = "eigh";
-  // Here the result includes square roots of round-off eigenvalues (A is singular): the
-  // one-stage reduction keeps them at the size numpy's eigh leaves (fid_n500: 2e-7 relative to
-  // the reference; the two-stage reduction's differ and give 1.7e-6).
-  return sumSqrtClipped(symmetricEigenvalues(m, threads, Tridiagonal::OneStage));
+  return sumSqrtClipped(symmetricEigenvalues(m, threads));
 }
 
 FrechetResult frechetDistance(int dims, const double* mu1, const double* s1, const double* mu2, const double* s2,

@@ -152,12 +152,6 @@ void RunningMoments::merge(const RunningMoments& other) {
   n_ += other.n_;
 }
 
-void RunningMoments::finalize(std::vector<double>& mean, std::vector<double>& cov) const {
-  mean.resize(dims_);
-  cov.resize(static_cast<size_t>(dims_) * dims_);
-  finalize(mean.data(), cov.data());
-}
-
 void RunningMoments::finalize(double* mean, double* cov) const {
   if (n_ < 2) throw std::invalid_argument("need at least 2 samples for a covariance, got " + std::to_string(n_));
   const int D = dims_;

@@ -30,9 +30,8 @@ class RunningMoments {
   std::vector<double> sumOuter() const;
   void setState(int64_t n, const double* shift, const double* sum, const double* sumOuter);
 
-  // mean and covariance with ddof = 1 (np.cov); needs n >= 2.
-  void finalize(std::vector<double>& mean, std::vector<double>& cov) const;
-  // The same into caller-owned storage: mean[dims], cov[dims * dims].
+  // Mean and covariance with ddof = 1 (np.cov), into caller-owned mean[dims], cov[dims * dims];
+  // needs n >= 2.
   void finalize(double* mean, double* cov) const;
 
  private:

@@ -19,7 +19,7 @@
 //      of the trailing matrix is one GEMM of rank 2b, so nearly all flops run at GEMM speed
 //      (one-stage dsytrd spends half of them in memory-bound matrix-vector products);
 //   2. band -> tridiagonal by bulge chasing, O(n^2 b) flops on a compact band kept in cache;
-//   3. eigenvalues of the tridiagonal matrix by Eigen's implicit symmetric QR.
+//   3. eigenvalues of the tridiagonal matrix by the root-free QL/QR iteration (dsterf).
 // Only orthogonal similarity transforms are applied, so the eigenvalues are preserved.
 
 namespace gm {
@@ -358,21 +358,17 @@ void tridiagonalEigenvalues(Eigen::VectorXd& d, Eigen::VectorXd& e) {
   }
 }
 
-Eigen::VectorXd fromTridiagonal(Eigen::VectorXd& diag, Eigen::VectorXd& sub) {
-  tridiagonalEigenvalues(diag, sub);
-  return diag;
-}
-
 }  // namespace
 
-Eigen::VectorXd symmetricEigenvalues(Eigen::Ref<Eigen::MatrixXd> m, int threads, Tridiagonal method) {
+Eigen::VectorXd symmetricEigenvalues(Eigen::Ref<Eigen::MatrixXd> m, int threads) {
   const Eigen::Index n = m.rows();
   Eigen::VectorXd diag, sub;
-  if (method == Tridiagonal::OneStage || n <= 4 * kBand) {
+  if (n <= 4 * kBand) {  // too small for the band reduction to pay
     Eigen::Tridiagonalization<MatD> tri(m);
     diag = tri.diagonal();
     sub = tri.subDiagonal();
-    return fromTridiagonal(diag, sub);
+    tridiagonalEigenvalues(diag, sub);
+    return diag;
   }
   reduceToBand(m, kBand, threads);
   Band band{static_cast<int>(n), 2 * kBand + 1, {}};
@@ -380,7 +376,8 @@ Eigen::VectorXd symmetricEigenvalues(Eigen::Ref<Eigen::MatrixXd> m, int threads,
   for (Eigen::Index j = 0; j < n; ++j)
     for (Eigen::Index d = 0; d <= kBand && j + d < n; ++d) *band.col(j + d, j) = m(j + d, j);
   bandToTridiagonal(band, kBand, diag, sub);
-  return fromTridiagonal(diag, sub);
+  tridiagonalEigenvalues(diag, sub);
+  return diag;
 }
 
 }  // namespace gm
