@@ -1,8 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { GenmetricsError, inputError } from './errors';
 import { momentsFromFeatureFile, type StreamOptions } from './stats/features';
 import { RunningMoments } from './stats/moments';
+import { requireFile } from './io/paths';
 import { readStatisticsFile, type Statistics } from './stats/statistics';
 
 /** What an input path held, carried with every result. */
@@ -19,15 +19,7 @@ export interface LoadOptions extends StreamOptions {
 }
 
 function inputKind(file: string): 'npy' | 'npz' {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new GenmetricsError(`${file}: no such file or directory`);
-  }
-  if (st.isDirectory()) {
-    throw new GenmetricsError(`${file}: is a directory; expected features (.npy) or statistics (.npz)`);
-  }
+  requireFile(file, 'features (.npy) or statistics (.npz)');
   const ext = path.extname(file).toLowerCase();
   if (ext === '.npy') return 'npy';
   if (ext === '.npz') return 'npz';

@@ -26,6 +26,12 @@ export function parseThreads(value: string | undefined): number {
   return n;
 }
 
+export function parseInteger(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new GenmetricsError(`${flag}: expected an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
 export function parseNumber(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new GenmetricsError(`${flag}: expected a number, got '${value}'`);

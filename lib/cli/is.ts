@@ -1,19 +1,12 @@
 import type { Command } from 'commander';
-import { GenmetricsError } from '../errors';
 import { inceptionScoreFromFile } from '../metrics/logits';
-import { makeContext, type CommonOptions } from './context';
+import { makeContext, parseInteger, type CommonOptions } from './context';
 import { withCommonOptions } from './options';
 
 interface IsOptions extends CommonOptions {
   splits: string;
   shuffle: boolean;
   seed: string;
-}
-
-function parseInteger(value: string, flag: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new GenmetricsError(`${flag}: expected an integer >= ${min}, got '${value}'`);
-  return n;
 }
 
 export function registerIs(program: Command): void {

@@ -1,20 +1,12 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { GenmetricsError } from '../errors';
 import { readNpy } from '../io/npy';
+import { requireFile } from '../io/paths';
 import { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from './inception-score';
 
 /** Inception Score of a logits file (.npy, N x C float: torch-fidelity's `logits_unbiased` for the FID Inception). */
 export function inceptionScoreFromFile(file: string, options: InceptionScoreOptions = {}): InceptionScoreResult {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new GenmetricsError(`${file}: no such file or directory`);
-  }
-  if (st.isDirectory()) {
-    throw new GenmetricsError(`${file}: is a directory; expected logits (.npy, N x C); image folders need the Inception pipeline, not available yet`);
-  }
+  requireFile(file, 'logits (.npy, N x C); image folders need the Inception pipeline, not available yet');
   if (path.extname(file).toLowerCase() !== '.npy') throw new GenmetricsError(`${file}: expected logits as a .npy file (N x C)`);
   const a = readNpy(file);
   if (a.shape.length !== 2) throw new GenmetricsError(`${file}: expected a 2-D array of logits (N x C), got shape (${a.shape.join(', ')})`);
