@@ -13,6 +13,8 @@
         "native/src/gemm.cc",
         "native/src/moments.cc",
         "native/src/moments_binding.cc",
+        "native/src/resize.cc",
+        "native/src/resize_binding.cc",
         "native/src/scratch.cc",
         "native/src/symmetric_eigen.cc"
       ],
@@ -23,7 +25,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "EIGEN_DONT_PARALLELIZE", "EIGEN_MPL2_ONLY"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-O3", "-march=<(genmetrics_arch)", "-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=<(genmetrics_arch)", "-fexceptions", "-ffp-contract=off"],
       "ldflags": ["-pthread"]
     }
   ]

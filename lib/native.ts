@@ -31,6 +31,14 @@ export interface NativeAddon {
     eps?: number,
     threads?: number,
   ): Promise<NativeFrechetResult>;
+  preprocess(
+    images: { data: Uint8Array; width: number; height: number; channels: number }[],
+    mode: string,
+    size: number,
+    normalize: boolean,
+    out: Float32Array,
+    threads?: number,
+  ): Promise<void>;
   simdLevel: string;
 }
 

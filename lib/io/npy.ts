@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { GenmetricsError } from '../errors';
 import { writeFileAtomic } from './atomic';
 
@@ -163,20 +164,20 @@ function formatShape(shape: readonly number[]): string {
   return `(${shape.join(', ')})`;
 }
 
-/** Encodes an array as .npy version 1.0 (2.0 if the header is too long), header padded to 64 bytes. */
-export function encodeNpy(arr: NdArray): Uint8Array[] {
-  const count = elementCount(arr.shape);
-  if (arr.data.length !== count) {
-    throw new GenmetricsError(`array data has ${arr.data.length} elements, shape (${arr.shape.join(', ')}) needs ${count}`);
-  }
-  let dict = `{'descr': '${DESCR_OUT[arr.dtype]}', 'fortran_order': False, 'shape': ${formatShape(arr.shape)}, }`;
+/**
+ * A .npy header (version 1.0, 2.0 if too long) padded to a multiple of 64 bytes and to at least
+ * `minLength` (a streaming writer reserves room to rewrite the shape at the end).
+ */
+export function npyHeader(dtype: DType, shape: readonly number[], minLength = 0): Uint8Array {
+  let dict = `{'descr': '${DESCR_OUT[dtype]}', 'fortran_order': False, 'shape': ${formatShape(shape)}, }`;
   let version = 1;
   let pre = 10;
   if (dict.length + pre + 1 > 65535) {
     version = 2;
     pre = 12;
   }
-  const pad = (64 - ((pre + dict.length + 1) % 64)) % 64;
+  let pad = (64 - ((pre + dict.length + 1) % 64)) % 64;
+  while (pre + dict.length + 1 + pad < minLength) pad += 64;
   dict = dict + ' '.repeat(pad) + '\n';
   const head = new Uint8Array(pre + dict.length);
   head.set(MAGIC, 0);
@@ -186,8 +187,17 @@ export function encodeNpy(arr: NdArray): Uint8Array[] {
   if (version === 1) view.setUint16(8, dict.length, true);
   else view.setUint32(8, dict.length, true);
   head.set(Buffer.from(dict, 'latin1'), pre);
+  return head;
+}
+
+/** Encodes an array as .npy, header padded to 64 bytes. */
+export function encodeNpy(arr: NdArray): Uint8Array[] {
+  const count = elementCount(arr.shape);
+  if (arr.data.length !== count) {
+    throw new GenmetricsError(`array data has ${arr.data.length} elements, shape (${arr.shape.join(', ')}) needs ${count}`);
+  }
   const body = new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength);
-  return [head, body];
+  return [npyHeader(arr.dtype, arr.shape), body];
 }
 
 export function writeNpy(file: string, arr: NdArray): void {
@@ -206,7 +216,11 @@ export class NpyRowReader {
   private readonly header: NpyHeader;
   private whole?: NdArray;
 
-  constructor(readonly file: string) {
+  /** The full shape; rows = shape[0], cols = the product of the others. */
+  readonly shape: readonly number[];
+
+  /** `anyRank`: accept N-d arrays (read as shape[0] rows of the remaining elements), e.g. image stacks. */
+  constructor(readonly file: string, anyRank = false) {
     try {
       this.fd = fs.openSync(file, 'r');
     } catch (err) {
@@ -216,12 +230,13 @@ export class NpyRowReader {
       const head = Buffer.alloc(65536 + 12);
       const got = fs.readSync(this.fd, head, 0, head.length, 0);
       this.header = parseNpyHeader(head.subarray(0, got), file);
-      if (this.header.shape.length !== 2) {
-        throw new GenmetricsError(
-          `${file}: expected a 2-D array (samples x features), got shape (${this.header.shape.join(', ')})`,
-        );
+      const shape = this.header.shape;
+      if (anyRank ? shape.length < 1 : shape.length !== 2) {
+        throw new GenmetricsError(`${file}: expected a 2-D array (samples x features), got shape (${shape.join(', ')})`);
       }
-      [this.rows, this.cols] = this.header.shape;
+      this.shape = shape;
+      this.rows = shape[0];
+      this.cols = elementCount(shape.slice(1));
       this.dtype = this.header.dtype;
       const size = fs.fstatSync(this.fd).size;
       const need = this.rows * this.cols * ITEM_SIZE[this.dtype];
@@ -257,5 +272,58 @@ export class NpyRowReader {
 
   close(): void {
     fs.closeSync(this.fd);
+  }
+}
+
+/**
+ * Streams rows into a 2-D .npy: rows go to a temporary file beside the target, and commit() writes
+ * the final shape and renames it over the target, so a failed run leaves nothing half-written.
+ */
+export class NpyRowWriter {
+  private readonly tmp: string;
+  private readonly fd: number;
+  private readonly headerLength: number;
+  rows = 0;
+
+  constructor(
+    readonly file: string,
+    readonly dtype: 'float32' | 'float64',
+    readonly cols: number,
+    expectedRows = 0,
+  ) {
+    this.tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    this.fd = fs.openSync(this.tmp, 'wx');
+    // Room for the largest shape this file can get (the header is rewritten at commit).
+    const head = npyHeader(dtype, [Math.max(expectedRows, 1e15), cols]);
+    this.headerLength = head.length;
+    fs.writeSync(this.fd, head);
+  }
+
+  append(data: Float32Array | Float64Array, rows: number): void {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, rows * this.cols * data.BYTES_PER_ELEMENT);
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off, bytes.length - off);
+    this.rows += rows;
+  }
+
+  commit(): void {
+    try {
+      fs.writeSync(this.fd, npyHeader(this.dtype, [this.rows, this.cols], this.headerLength), 0, this.headerLength, 0);
+      fs.fsyncSync(this.fd);
+      fs.closeSync(this.fd);
+      fs.renameSync(this.tmp, this.file);
+    } catch (err) {
+      fs.rmSync(this.tmp, { force: true });
+      throw err;
+    }
+  }
+
+  abort(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    fs.rmSync(this.tmp, { force: true });
   }
 }

@@ -1,0 +1,89 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { GenmetricsError } from '../errors';
+import type { ResolvedModel } from './registry';
+
+export type Device = 'auto' | 'cpu' | 'cuda';
+
+export interface SessionOptions {
+  device?: Device;
+  /** Intra-op threads for the CPU provider (default: the number of cores). */
+  threads?: number;
+  onNotice?: (message: string) => void;
+}
+
+export interface ModelSession {
+  session: InferenceSession;
+  device: 'cpu' | 'cuda';
+  model: ResolvedModel;
+}
+
+type Ort = typeof import('onnxruntime-node');
+let ortModule: Ort | undefined;
+
+/** onnxruntime-node, loaded on first use (commands that run no network never pay for it). */
+export function ort(): Ort {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (!ortModule) ortModule = require('onnxruntime-node') as Ort;
+  return ortModule;
+}
+
+export function parseDevice(value: string | undefined): Device {
+  const d = value ?? 'auto';
+  if (d !== 'auto' && d !== 'cpu' && d !== 'cuda') throw new GenmetricsError(`--device: expected auto, cpu or cuda, got '${d}'`);
+  return d;
+}
+
+/** Whether onnxruntime-node's CUDA provider library was installed (npm install --onnxruntime-node-install=cuda12). */
+function cudaProviderInstalled(): boolean {
+  const bin = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'bin');
+  const walk = (dir: string): boolean =>
+    fs.readdirSync(dir, { withFileTypes: true }).some((e) =>
+      e.isDirectory() ? walk(path.join(dir, e.name)) : /^(lib)?onnxruntime_providers_cuda\.(so|dll)$/.test(e.name),
+    );
+  try {
+    return walk(bin);
+  } catch {
+    return false;
+  }
+}
+
+async function create(model: ResolvedModel, providers: string[], threads: number): Promise<InferenceSession> {
+  return ort().InferenceSession.create(model.path, {
+    executionProviders: providers,
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
+}
+
+/**
+ * An onnxruntime session on the requested device. `auto` uses CUDA when onnxruntime-node's CUDA
+ * provider is installed and works, otherwise the CPU (with a notice when CUDA was there but failed);
+ * `cuda` fails when it cannot run on CUDA.
+ */
+export async function openSession(model: ResolvedModel, options: SessionOptions = {}): Promise<ModelSession> {
+  const device = options.device ?? 'auto';
+  const threads = options.threads && options.threads > 0 ? options.threads : os.availableParallelism();
+  if (device === 'cuda' || (device === 'auto' && cudaProviderInstalled())) {
+    try {
+      return { session: await create(model, ['cuda'], threads), device: 'cuda', model };
+    } catch (err) {
+      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      if (device === 'cuda') {
+        throw new GenmetricsError(
+          `--device cuda: cannot create a CUDA session (${why}). The CUDA provider is installed with 'npm install --onnxruntime-node-install=cuda12' (see README, GPU)`,
+        );
+      }
+      options.onNotice?.(`CUDA unavailable (${why}); running on the CPU`);
+    }
+  }
+  try {
+    return { session: await create(model, ['cpu'], threads), device: 'cpu', model };
+  } catch (err) {
+    throw new GenmetricsError(`${model.path}: onnxruntime cannot load the model: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,202 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { createHash } from 'crypto';
+import { GenmetricsError } from '../errors';
+import { NpyRowWriter } from '../io/npy';
+import { openImageSource, type ImageSource } from '../images/sources';
+import { preprocessImages, DEFAULT_MODE, type DecodedImage, type ResizeMode } from '../images/preprocess';
+import { DEFAULT_INCEPTION, cacheDir, resolveModel, type ResolvedModel } from '../models/registry';
+import { openSession, ort, type Device, type ModelSession } from '../models/session';
+
+export const POOL3_DIMS = 2048;
+export const LOGITS_DIMS = 1008;
+const SIZE = 299;
+
+export interface FeatureOptions {
+  /** Preprocessing (default legacy-tensorflow, torch-fidelity's). */
+  mode?: ResizeMode;
+  /** Registry name or .onnx path (default inception-v3-fid). */
+  model?: string;
+  device?: Device;
+  /** Images per network call (default 50). */
+  batchSize?: number;
+  /** Threads for onnxruntime and the native resize (default: all cores). */
+  threads?: number;
+  /** List undecodable images and go on, instead of stopping at the first. */
+  skipBad?: boolean;
+  /** Use and fill the feature cache (default true). */
+  cache?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  onNotice?: (message: string) => void;
+}
+
+/** What a feature file was made from; written beside every features file and cache entry. */
+export interface FeatureMeta {
+  source: { path: string; kind: ImageSource['kind']; images: number };
+  count: number;
+  mode: ResizeMode;
+  model: { name: string; sha256: string };
+  pool3: string;
+  logits: string;
+  skipped: { name: string; error: string }[];
+}
+
+export interface FeatureFiles {
+  /** N x 2048 float32 .npy */
+  pool3: string;
+  /** N x 1008 float32 .npy: `logits_unbiased` (fc without bias, torch-fidelity's IS input) */
+  logits: string;
+  meta: FeatureMeta;
+  device: 'cpu' | 'cuda' | 'cache';
+  cached: boolean;
+}
+
+const OUTPUTS = ['pool3', 'logits_unbiased'];
+
+function checkInterface(s: ModelSession): void {
+  const { inputNames, outputNames } = s.session;
+  const missing = OUTPUTS.filter((o) => !outputNames.includes(o));
+  if (!inputNames.includes('input') || missing.length > 0) {
+    throw new GenmetricsError(
+      `${s.model.path}: not an FID Inception model: expected input 'input' and outputs pool3, logits_unbiased; it has inputs [${inputNames.join(', ')}], outputs [${outputNames.join(', ')}]`,
+    );
+  }
+}
+
+function cacheKey(source: ImageSource, mode: ResizeMode, model: ResolvedModel, skipBad: boolean): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ v: 1, source: source.fingerprint(), mode, model: model.sha256, size: SIZE, skipBad }))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** A cache entry: <cache>/features/<key>/{pool3.npy, logits.npy, meta.json}. */
+function cachedEntry(dir: string): FeatureFiles | undefined {
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as FeatureMeta;
+    const pool3 = path.join(dir, 'pool3.npy');
+    const logits = path.join(dir, 'logits.npy');
+    if (!fs.existsSync(pool3) || !fs.existsSync(logits)) return undefined;
+    return { pool3, logits, meta: { ...meta, pool3, logits }, device: 'cache', cached: true };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the Inception network over an image input and streams pool3 and logits to .npy files
+ * (bounded memory at any N). Decoding (sharp, libuv pool) and resizing (native, worker threads) of
+ * the next batch overlap the network call on the current one. With the cache on, a second call
+ * on an unchanged input with the same mode and model returns the stored files at once.
+ */
+export async function extractFeatureFiles(input: string, options: FeatureOptions = {}): Promise<FeatureFiles> {
+  const mode = options.mode ?? DEFAULT_MODE;
+  const model = resolveModel(options.model ?? DEFAULT_INCEPTION);
+  const source = openImageSource(input);
+  try {
+    if (source.ignored?.length) {
+      options.onNotice?.(`${input}: ignored ${source.ignored.length} non-image file(s), e.g. ${source.ignored[0]}`);
+    }
+    const useCache = options.cache ?? true;
+    const skipBad = options.skipBad ?? false;
+    const dir = path.join(cacheDir(), 'features', cacheKey(source, mode, model, skipBad));
+    if (useCache) {
+      const hit = cachedEntry(dir);
+      if (hit) {
+        options.onProgress?.(hit.meta.source.images, hit.meta.source.images);
+        return hit;
+      }
+    }
+    // Without the cache the files live in a private temporary directory the caller may delete.
+    const outDir = useCache ? dir : fs.mkdtempSync(path.join(os.tmpdir(), 'genmetrics-features-'));
+    const staging = useCache ? `${dir}.${process.pid}.tmp` : outDir;
+    fs.mkdirSync(staging, { recursive: true });
+    try {
+      const meta = await runNetwork(source, model, mode, staging, options);
+      if (useCache) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.renameSync(staging, dir);
+      }
+      const pool3 = path.join(outDir, 'pool3.npy');
+      const logits = path.join(outDir, 'logits.npy');
+      const full = { ...meta.meta, pool3, logits };
+      fs.writeFileSync(path.join(outDir, 'meta.json'), JSON.stringify(full));
+      return { pool3, logits, meta: full, device: meta.device, cached: false };
+    } catch (err) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+  } finally {
+    source.close();
+  }
+}
+
+async function runNetwork(
+  source: ImageSource,
+  model: ResolvedModel,
+  mode: ResizeMode,
+  dir: string,
+  options: FeatureOptions,
+): Promise<{ meta: Omit<FeatureMeta, 'pool3' | 'logits'>; device: 'cpu' | 'cuda' }> {
+  const batch = options.batchSize ?? 50;
+  if (!Number.isInteger(batch) || batch < 1) throw new GenmetricsError(`batch size must be a positive integer, got ${batch}`);
+  const s = await openSession(model, { device: options.device, threads: options.threads, onNotice: options.onNotice });
+  checkInterface(s);
+  const n = source.count;
+  const skipped: FeatureMeta['skipped'] = [];
+  const buffers = [new Float32Array(batch * 3 * SIZE * SIZE), new Float32Array(batch * 3 * SIZE * SIZE)];
+  const pool3 = new NpyRowWriter(path.join(dir, 'pool3.npy'), 'float32', POOL3_DIMS, n);
+  const logits = new NpyRowWriter(path.join(dir, 'logits.npy'), 'float32', LOGITS_DIMS, n);
+
+  // Decodes and resizes images [start, start + batch) into buffers[slot].
+  const prepare = async (start: number, slot: number) => {
+    const ids = Array.from({ length: Math.min(batch, n - start) }, (_, k) => start + k);
+    const settled = await Promise.allSettled(ids.map((i) => source.load(i)));
+    const images: DecodedImage[] = [];
+    settled.forEach((r, k) => {
+      if (r.status === 'fulfilled') images.push(r.value);
+      else if (options.skipBad) skipped.push({ name: source.name(ids[k]), error: (r.reason as Error).message });
+      else throw r.reason;
+    });
+    const data = images.length ? await preprocessImages(images, { mode, out: buffers[slot], threads: options.threads }) : undefined;
+    return { rows: images.length, data };
+  };
+
+  try {
+    let next = prepare(0, 0);
+    for (let start = 0, slot = 0; start < n; start += batch, slot ^= 1) {
+      const cur = await next;
+      if (start + batch < n) {
+        next = prepare(start + batch, slot ^ 1);
+        next.catch(() => undefined); // awaited on the next turn; keeps an early rejection handled
+      }
+      if (cur.rows > 0 && cur.data) {
+        const tensor = new (ort().Tensor)('float32', cur.data, [cur.rows, 3, SIZE, SIZE]);
+        const out = await s.session.run({ input: tensor }, OUTPUTS);
+        pool3.append(out.pool3.data as Float32Array, cur.rows);
+        logits.append(out.logits_unbiased.data as Float32Array, cur.rows);
+      }
+      options.onProgress?.(Math.min(start + batch, n), n);
+    }
+    if (pool3.rows === 0) throw new GenmetricsError(`${source.path}: none of the ${n} images could be decoded`);
+    pool3.commit();
+    logits.commit();
+  } catch (err) {
+    pool3.abort();
+    logits.abort();
+    throw err;
+  } finally {
+    await s.session.release();
+  }
+  return {
+    meta: {
+      source: { path: source.path, kind: source.kind, images: n },
+      count: pool3.rows,
+      mode,
+      model: { name: model.name, sha256: model.sha256 },
+      skipped,
+    },
+    device: s.device,
+  };
+}
