@@ -19,5 +19,19 @@ export {
   type InceptionScoreOptions,
   type InceptionScoreResult,
 } from './metrics/inception-score';
-export { inceptionScoreFromFile } from './metrics/logits';
+export { inceptionScoreFromFile, inceptionScoreOf, type InputInceptionScore } from './metrics/logits';
+export {
+  computeFeatures,
+  extractFeatureFiles,
+  type Features,
+  type FeatureFiles,
+  type FeatureMeta,
+  type FeatureOptions,
+} from './network/inception';
+export { preprocessImages, parseMode, RESIZE_MODES, type ResizeMode, type DecodedImage, type PreprocessOptions } from './images/preprocess';
+export { decodeImage } from './images/decode';
+export { openImageSource, type ImageSource } from './images/sources';
+export { MODELS, resolveModel, cacheDir, modelDirs, type ModelSpec, type ResolvedModel } from './models/registry';
+export { type Device } from './models/session';
+export { classifyInput, type InputKind } from './inputs';
 export { LegacyRandomState } from './random/mt19937';

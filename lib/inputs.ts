@@ -1,21 +1,63 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { GenmetricsError, inputError } from './errors';
+import { IMAGE_EXTENSIONS } from './images/decode';
+import { NpyRowReader } from './io/npy';
+import { readNpz } from './io/npz';
+import { requireFile } from './io/paths';
+import { extractFeatureFiles, type FeatureOptions } from './network/inception';
+import { readSidecar, type Preprocessing } from './network/meta';
 import { momentsFromFeatureFile, type StreamOptions } from './stats/features';
 import { RunningMoments } from './stats/moments';
-import { requireFile } from './io/paths';
-import { readStatisticsFile, type Statistics } from './stats/statistics';
+import { PARTIAL_MARKER, readStatisticsFile, type Statistics } from './stats/statistics';
 
 /** What an input path held, carried with every result. */
 export interface InputProvenance {
   path: string;
-  kind: 'features' | 'statistics' | 'partial-statistics';
+  kind: 'images' | 'features' | 'statistics' | 'partial-statistics';
   dims: number;
   count?: number;
+  /** Mode and network, when known (image inputs; files genmetrics wrote). */
+  preprocessing?: Preprocessing;
+  /** Image inputs: images found, those skipped (--skip-bad), whether the features came from the cache. */
+  images?: { total: number; skipped: { name: string; error: string }[]; cached: boolean; device: string };
 }
 
 export interface LoadOptions extends StreamOptions {
   /** Receives notices such as "fewer samples than dimensions". */
   onWarning?: (message: string) => void;
+  /** How image inputs become features (mode, model, device, cache...). */
+  network?: FeatureOptions;
+}
+
+export type InputKind = 'images' | 'features' | 'statistics';
+
+/** Classifies an input path: image folder/file/uint8 stack, float features .npy, or statistics .npz. */
+export function classifyInput(file: string): InputKind {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new GenmetricsError(`${file}: no such file or directory`);
+  }
+  if (st.isDirectory()) return 'images';
+  const ext = path.extname(file).toLowerCase();
+  if (IMAGE_EXTENSIONS.has(ext)) return 'images';
+  if (ext === '.npy') {
+    const r = new NpyRowReader(file, true);
+    r.close();
+    return r.dtype === 'uint8' && r.shape.length >= 3 ? 'images' : 'features';
+  }
+  if (ext === '.npz') {
+    // Statistics unless it holds a uint8 image stack and no statistics keys (the statistics reader
+    // then names what is missing).
+    const z = readNpz(file);
+    const statsKeys = ['mu', 'sigma', PARTIAL_MARKER].some((k) => z.has(k));
+    return !statsKeys && [...z.values()].some((a) => a.dtype === 'uint8' && a.shape.length >= 3) ? 'images' : 'statistics';
+  }
+  throw new GenmetricsError(
+    `${file}: unsupported input type '${ext || '(none)'}'; expected an image folder or file, features (.npy) or statistics (.npz)`,
+  );
 }
 
 function inputKind(file: string): 'npy' | 'npz' {
@@ -35,14 +77,41 @@ function finalizeFor(file: string, moments: RunningMoments): Statistics {
   }
 }
 
-/** Gaussian statistics of an input: features `.npy` (streamed), statistics or partial statistics `.npz`. */
+async function statisticsOfImages(file: string, options: LoadOptions): Promise<{ stats: Statistics; provenance: InputProvenance }> {
+  const files = await extractFeatureFiles(file, options.network);
+  try {
+    const stats = finalizeFor(file, await momentsFromFeatureFile(files.pool3, options));
+    const preprocessing: Preprocessing = { mode: files.meta.mode, model: files.meta.model };
+    stats.preprocessing = preprocessing;
+    return {
+      stats,
+      provenance: {
+        path: file,
+        kind: 'images',
+        dims: stats.dims,
+        count: stats.count,
+        preprocessing,
+        images: { total: files.meta.source.images, skipped: files.meta.skipped, cached: files.cached, device: files.device },
+      },
+    };
+  } finally {
+    files.dispose();
+  }
+}
+
+/**
+ * Gaussian statistics of an input: images (through the Inception network), features `.npy`
+ * (streamed), statistics or partial statistics `.npz`.
+ */
 export async function loadStatistics(file: string, options: LoadOptions = {}): Promise<{ stats: Statistics; provenance: InputProvenance }> {
-  const kind = inputKind(file);
   let stats: Statistics;
   let provenance: InputProvenance;
-  if (kind === 'npy') {
+  if (classifyInput(file) === 'images') {
+    ({ stats, provenance } = await statisticsOfImages(file, options));
+  } else if (inputKind(file) === 'npy') {
     stats = finalizeFor(file, await momentsFromFeatureFile(file, options));
-    provenance = { path: file, kind: 'features', dims: stats.dims, count: stats.count };
+    stats.preprocessing = readSidecar(file);
+    provenance = { path: file, kind: 'features', dims: stats.dims, count: stats.count, preprocessing: stats.preprocessing };
   } else {
     const f = readStatisticsFile(file);
     if (f.kind === 'partial') {
@@ -50,7 +119,7 @@ export async function loadStatistics(file: string, options: LoadOptions = {}): P
       provenance = { path: file, kind: 'partial-statistics', dims: stats.dims, count: stats.count };
     } else {
       stats = f.stats;
-      provenance = { path: file, kind: 'statistics', dims: stats.dims, count: stats.count };
+      provenance = { path: file, kind: 'statistics', dims: stats.dims, count: stats.count, preprocessing: stats.preprocessing };
     }
   }
   if (stats.count !== undefined && stats.count < stats.dims) {

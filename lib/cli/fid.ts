@@ -1,31 +1,46 @@
 import type { Command } from 'commander';
+import type { InputProvenance } from '../inputs';
 import { fid } from '../metrics/fid';
-import { makeContext, parseNumber, type CommonOptions } from './context';
+import { makeContext, parseNumber, type CommandContext } from './context';
+import { networkOptions, withNetworkOptions, type NetworkCliOptions } from './network';
 import { withCommonOptions } from './options';
 
-interface FidOptions extends CommonOptions {
+interface FidOptions extends NetworkCliOptions {
   eps: string;
 }
 
+/** Warns about images skipped with --skip-bad (they are also listed in the JSON output). */
+export function reportSkipped(ctx: CommandContext, inputs: InputProvenance[]): void {
+  for (const p of inputs) {
+    const skipped = p.images?.skipped ?? [];
+    if (skipped.length) ctx.warn(`${p.path}: skipped ${skipped.length} undecodable image(s): ${skipped.map((s) => s.name).join(', ')}`);
+  }
+}
+
 export function registerFid(program: Command): void {
-  withCommonOptions(
-    program
-      .command('fid')
-      .description('Fréchet Inception Distance between two inputs: features (.npy, N x D) or statistics (.npz with mu, sigma)')
-      .argument('<a>', 'first input')
-      .argument('<b>', 'second input')
-      .option('--eps <x>', "pytorch-fid's eps, added to both covariance diagonals only if the result is not finite", '1e-6'),
+  withNetworkOptions(
+    withCommonOptions(
+      program
+        .command('fid')
+        .description('Fréchet Inception Distance between two inputs: image folders/files/uint8 arrays, features (.npy, N x D) or statistics (.npz with mu, sigma)')
+        .argument('<a>', 'first input')
+        .argument('<b>', 'second input')
+        .option('--eps <x>', "pytorch-fid's eps, added to both covariance diagonals only if the result is not finite", '1e-6'),
+    ),
   ).action(async (a: string, b: string, opts: FidOptions) => {
     const ctx = makeContext(opts);
     const eps = parseNumber(opts.eps, '--eps');
+    const network = networkOptions(opts, ctx, 'features');
     const bar = ctx.progress('moments', 'rows');
     let res;
     try {
-      res = await fid(a, b, { eps, threads: ctx.threads, onWarning: ctx.warn, onProgress: (d, t) => bar.update(d, t) });
+      res = await fid(a, b, { eps, threads: ctx.threads, onWarning: ctx.warn, onProgress: (d, t) => bar.update(d, t), network });
     } finally {
       bar.stop();
+      network.done();
     }
     if (res.epsApplied) ctx.warn(`the covariance product was not finite; added eps=${eps} to both diagonals (pytorch-fid behaviour)`);
+    reportSkipped(ctx, res.inputs);
     ctx.print(
       {
         fid: res.fid,

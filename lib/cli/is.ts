@@ -1,28 +1,41 @@
 import type { Command } from 'commander';
-import { inceptionScoreFromFile } from '../metrics/logits';
-import { makeContext, parseInteger, type CommonOptions } from './context';
+import { inceptionScoreOf } from '../metrics/logits';
+import { makeContext, parseInteger } from './context';
+import { networkOptions, withNetworkOptions, type NetworkCliOptions } from './network';
 import { withCommonOptions } from './options';
 
-interface IsOptions extends CommonOptions {
+interface IsOptions extends NetworkCliOptions {
   splits: string;
   shuffle: boolean;
   seed: string;
 }
 
 export function registerIs(program: Command): void {
-  withCommonOptions(
-    program
-      .command('is')
-      .description("Inception Score from logits (.npy, N x C), torch-fidelity's conventions: 10 splits, rows shuffled with NumPy's RandomState(2020)")
-      .argument('<logits>', 'logits .npy (N x C)')
-      .option('--splits <k>', 'number of splits', '10')
-      .option('--no-shuffle', 'keep the row order (the OpenAI/TTUR reference)')
-      .option('--seed <n>', "seed of NumPy's legacy RandomState for the shuffle", '2020'),
-  ).action(async (file: string, opts: IsOptions) => {
+  withNetworkOptions(
+    withCommonOptions(
+      program
+        .command('is')
+        .description(
+          "Inception Score of images or logits (.npy, N x C), torch-fidelity's conventions: logits_unbiased, 10 splits, rows shuffled with NumPy's RandomState(2020)",
+        )
+        .argument('<input>', 'image folder/file/uint8 array, or logits .npy (N x C)')
+        .option('--splits <k>', 'number of splits', '10')
+        .option('--no-shuffle', 'keep the row order (the OpenAI/TTUR reference)')
+        .option('--seed <n>', "seed of NumPy's legacy RandomState for the shuffle", '2020'),
+    ),
+  ).action(async (input: string, opts: IsOptions) => {
     const ctx = makeContext(opts);
     const splits = parseInteger(opts.splits, '--splits', 1);
     const seed = parseInteger(opts.seed, '--seed', 0);
-    const r = inceptionScoreFromFile(file, { splits, shuffle: opts.shuffle, seed });
+    const network = networkOptions(opts, ctx, 'features');
+    let r;
+    try {
+      r = await inceptionScoreOf(input, { splits, shuffle: opts.shuffle, seed, network });
+    } finally {
+      network.done();
+    }
+    const skipped = r.images?.skipped ?? [];
+    if (skipped.length) ctx.warn(`${input}: skipped ${skipped.length} undecodable image(s): ${skipped.map((s) => s.name).join(', ')}`);
     ctx.print(
       {
         inception_score: { mean: r.mean, std: r.std },
@@ -31,6 +44,9 @@ export function registerIs(program: Command): void {
         seed: r.shuffle ? r.seed : null,
         count: r.count,
         per_split: r.perSplit,
+        ...(r.images
+          ? { input: { path: input, kind: 'images', images: r.images.source.images, mode: r.images.mode, model: r.images.model, skipped, cached: r.images.cached } }
+          : { input: { path: input, kind: 'logits' } }),
       },
       [`Inception Score: ${r.mean} ± ${r.std} (${r.splits} splits of ${r.count} samples${r.shuffle ? `, shuffled with seed ${r.seed}` : ''})`],
     );

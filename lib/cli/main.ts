@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { GenmetricsError } from '../errors';
+import { registerFeatures } from './features';
 import { registerFid } from './fid';
 import { registerIs } from './is';
 import { registerStats } from './stats';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerFid(program);
   registerStats(program);
   registerIs(program);
+  registerFeatures(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

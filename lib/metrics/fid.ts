@@ -1,6 +1,7 @@
 import { GenmetricsError } from '../errors';
 import { loadStatistics, type InputProvenance, type LoadOptions } from '../inputs';
 import { native } from '../native';
+import { requireSameOrigin } from '../network/meta';
 import type { Statistics } from '../stats/statistics';
 
 export interface FrechetOptions {
@@ -41,14 +42,19 @@ export interface FidResult extends FrechetResult {
   inputs: [InputProvenance, InputProvenance];
 }
 
-/** FID between two inputs, each a features `.npy` or a statistics `.npz` (or in-memory statistics). */
+/**
+ * FID between two inputs, each an image folder/file/array (through the Inception network), a
+ * features `.npy` or a statistics `.npz` (or in-memory statistics). Inputs whose recorded
+ * preprocessing mode or network differ are refused.
+ */
 export async function fid(a: string | Statistics, b: string | Statistics, options: FrechetOptions & LoadOptions = {}): Promise<FidResult> {
   const load = async (x: string | Statistics) =>
     typeof x === 'string'
       ? loadStatistics(x, options)
-      : { stats: x, provenance: { path: '<memory>', kind: 'statistics' as const, dims: x.dims, count: x.count } };
+      : { stats: x, provenance: { path: '<memory>', kind: 'statistics' as const, dims: x.dims, count: x.count, preprocessing: x.preprocessing } };
   const A = await load(a);
   const B = await load(b);
+  requireSameOrigin(A.provenance, B.provenance);
   if (A.stats.dims !== B.stats.dims) {
     throw new GenmetricsError(
       `dimension mismatch: ${A.provenance.path} is ${A.stats.dims}-d, ${B.provenance.path} is ${B.stats.dims}-d`,

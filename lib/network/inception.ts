@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import { GenmetricsError } from '../errors';
-import { NpyRowWriter } from '../io/npy';
+import { NpyRowWriter, readNpy } from '../io/npy';
 import { openImageSource, type ImageSource } from '../images/sources';
 import { preprocessImages, DEFAULT_MODE, type DecodedImage, type ResizeMode } from '../images/preprocess';
 import { DEFAULT_INCEPTION, cacheDir, resolveModel, type ResolvedModel } from '../models/registry';
@@ -50,6 +50,8 @@ export interface FeatureFiles {
   meta: FeatureMeta;
   device: 'cpu' | 'cuda' | 'cache';
   cached: boolean;
+  /** Deletes the files when they are a private temporary copy (cache off); a no-op for cache entries. */
+  dispose(): void;
 }
 
 const OUTPUTS = ['pool3', 'logits_unbiased'];
@@ -78,7 +80,7 @@ function cachedEntry(dir: string): FeatureFiles | undefined {
     const pool3 = path.join(dir, 'pool3.npy');
     const logits = path.join(dir, 'logits.npy');
     if (!fs.existsSync(pool3) || !fs.existsSync(logits)) return undefined;
-    return { pool3, logits, meta: { ...meta, pool3, logits }, device: 'cache', cached: true };
+    return { pool3, logits, meta: { ...meta, pool3, logits }, device: 'cache', cached: true, dispose() {} };
   } catch {
     return undefined;
   }
@@ -122,7 +124,8 @@ export async function extractFeatureFiles(input: string, options: FeatureOptions
       const logits = path.join(outDir, 'logits.npy');
       const full = { ...meta.meta, pool3, logits };
       fs.writeFileSync(path.join(outDir, 'meta.json'), JSON.stringify(full));
-      return { pool3, logits, meta: full, device: meta.device, cached: false };
+      const dispose = useCache ? () => undefined : () => fs.rmSync(outDir, { recursive: true, force: true });
+      return { pool3, logits, meta: full, device: meta.device, cached: false, dispose };
     } catch (err) {
       fs.rmSync(staging, { recursive: true, force: true });
       throw err;
@@ -199,4 +202,26 @@ async function runNetwork(
     },
     device: s.device,
   };
+}
+
+export interface Features {
+  /** count x 2048, row-major */
+  pool3: Float32Array;
+  /** count x 1008: logits_unbiased */
+  logits: Float32Array;
+  count: number;
+  meta: FeatureMeta;
+  cached: boolean;
+}
+
+/** Inception features of an image input, in memory (for large inputs prefer extractFeatureFiles). */
+export async function computeFeatures(input: string, options: FeatureOptions = {}): Promise<Features> {
+  const files = await extractFeatureFiles(input, options);
+  try {
+    const pool3 = readNpy(files.pool3).data as Float32Array;
+    const logits = readNpy(files.logits).data as Float32Array;
+    return { pool3, logits, count: files.meta.count, meta: files.meta, cached: files.cached };
+  } finally {
+    files.dispose();
+  }
 }

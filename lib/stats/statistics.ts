@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import { GenmetricsError } from '../errors';
 import type { NdArray } from '../io/npy';
 import { readNpz, writeNpz } from '../io/npz';
+import { META_KEY, type Preprocessing } from '../network/meta';
 
 /** Gaussian statistics of a feature set, interchangeable with pytorch-fid / TTUR `.npz` (`mu`, `sigma`). */
 export interface Statistics {
@@ -11,6 +12,8 @@ export interface Statistics {
   sigma: Float64Array;
   /** Sample count, when known (pytorch-fid files do not record it). */
   count?: number;
+  /** Mode and network of the features, when genmetrics made them from images. */
+  preprocessing?: Preprocessing;
 }
 
 /**
@@ -86,6 +89,14 @@ export function readStatisticsFile(file: string): StatisticsFile {
   requireFinite(stats.sigma, `${file}[sigma]`);
   const n = z.get('n');
   if (n) stats.count = scalar(n, `${file}[n]`);
+  const meta = z.get(META_KEY);
+  if (meta) {
+    try {
+      stats.preprocessing = JSON.parse(Buffer.from(meta.data as Uint8Array).toString('utf8')) as Preprocessing;
+    } catch {
+      throw new GenmetricsError(`${file}[${META_KEY}]: expected UTF-8 JSON bytes`);
+    }
+  }
   return { kind: 'statistics', stats };
 }
 
@@ -96,6 +107,10 @@ export function writeStatistics(file: string, stats: Statistics): void {
     sigma: { dtype: 'float64', shape: [stats.dims, stats.dims], data: stats.sigma },
   };
   if (stats.count !== undefined) entries.n = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(stats.count)) };
+  if (stats.preprocessing) {
+    const bytes = new Uint8Array(Buffer.from(JSON.stringify(stats.preprocessing)));
+    entries[META_KEY] = { dtype: 'uint8', shape: [bytes.length], data: bytes };
+  }
   writeNpz(file, entries);
 }
 
