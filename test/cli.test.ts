@@ -92,7 +92,11 @@ describe('bad input: clear message, exit code 1, nothing written', () => {
       fs.writeFileSync(p, 'not an array');
       return ['fid', p, fx('features_40x6.npy')];
     }, /text\.npy: not a \.npy file/],
-    ['wrong dtype', () => ['fid', fx('u1_2x4x4x3.npy'), fx('features_40x6.npy')], /u1_2x4x4x3\.npy: expected a 2-D array/],
+    ['wrong dtype', () => {
+      const p = path.join(dir, 'bytes.npy');
+      writeNpy(p, { dtype: 'uint8', shape: [3, 2], data: Uint8Array.of(1, 2, 3, 4, 5, 6) });
+      return ['fid', p, fx('features_40x6.npy')];
+    }, /bytes\.npy: expected float32 or float64 features, got uint8/],
     ['integer features', () => {
       const p = path.join(dir, 'ints.npy');
       writeNpy(p, { dtype: 'int32', shape: [3, 2], data: Int32Array.of(1, 2, 3, 4, 5, 6) });
@@ -108,7 +112,7 @@ describe('bad input: clear message, exit code 1, nothing written', () => {
     ['dimension mismatch', () => ['fid', fx('features_40x6.npy'), metrics('real_stats_512d.npz')], /dimension mismatch: .*features_40x6\.npy is 6-d, .*real_stats_512d\.npz is 512-d/],
     ['npz without mu/sigma', () => ['fid', fx('wrong_keys.npz'), fx('stats_6d_savez.npz')], /wrong_keys\.npz: expected statistics with keys 'mu' and 'sigma' .*found keys: mean, cov/],
     ['fewer than 2 samples', () => ['fid', features(dir, 'one.npy', 1, 6), fx('features_40x6.npy')], /one\.npy: need at least 2 samples to estimate a covariance, got 1/],
-    ['directory', () => ['fid', dir, fx('features_40x6.npy')], /is a directory/],
+    ['directory without images', () => ['fid', dir, fx('features_40x6.npy')], /: no images found \(looked recursively for \.png/],
     ['unsupported extension', () => ['fid', fx('features_40x6.json'), fx('features_40x6.npy')], /features_40x6\.json: unsupported input type '\.json'/],
     ['merging finished statistics', () => ['stats', 'merge', fx('stats_6d_savez.npz'), '-o', path.join(dir, 'never.npz')], /holds finished statistics \(mu, sigma\), which cannot be merged/],
     ['bad --threads', () => ['fid', fx('features_40x6.npy'), fx('features_40x6.npy'), '--threads', 'x'], /--threads: expected a positive integer, got 'x'/],

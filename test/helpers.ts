@@ -33,8 +33,38 @@ export interface CliResult {
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'genmetrics.js');
 
-/** Runs the built CLI (dist/) as a user would. */
-export function cli(args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+/** Runs the built CLI (dist/) as a user would; `env` adds to the environment. */
+export function cli(args: string[], env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The Inception twin and an environment that finds it by name, with a private feature cache. */
+export function networkEnv(): { GENMETRICS_MODEL_DIR: string; GENMETRICS_CACHE_DIR: string } {
+  sharedFile('models', 'inception-fid-twin.onnx');
+  return { GENMETRICS_MODEL_DIR: path.join(SHARED, 'models'), GENMETRICS_CACHE_DIR: tmpDir() };
+}
+
+/** The fixture images listed in reference/inception.json, in that (sorted) order. */
+export function referenceImages(): string[] {
+  const info = JSON.parse(fs.readFileSync(sharedFile('fixtures', 'reference', 'inception.json'), 'utf8'));
+  return info.images as string[];
+}
+
+/** A temporary folder holding symlinks to the named fixture images. */
+export function imageFolder(names: string[]): string {
+  const dir = tmpDir();
+  for (const n of names) fs.symlinkSync(sharedFile('fixtures', 'images', n), path.join(dir, n));
+  return dir;
+}
+
+/** max |a - b| / max |b| over one row of `cols` values. */
+export function rowRelErr(a: ArrayLike<number>, b: ArrayLike<number>, row: number, cols: number): number {
+  let m = 0;
+  let mx = 0;
+  for (let j = row * cols; j < (row + 1) * cols; j++) {
+    m = Math.max(m, Math.abs(a[j] - b[j]));
+    mx = Math.max(mx, Math.abs(b[j]));
+  }
+  return m / mx;
 }

@@ -61,7 +61,7 @@ describe('genmetrics is', () => {
 
   const dir = tmpDir();
   const bad: Array<[string, () => string, RegExp]> = [
-    ['a directory', () => dir, /is a directory; expected logits/],
+    ['a directory without images', () => dir, /no images found/],
     ['a missing file', () => path.join(dir, 'nope.npy'), /no such file/],
     ['a 1-D array', () => {
       const f = path.join(dir, 'flat.npy');

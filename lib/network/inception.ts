@@ -94,9 +94,9 @@ function cachedEntry(dir: string): FeatureFiles | undefined {
  */
 export async function extractFeatureFiles(input: string, options: FeatureOptions = {}): Promise<FeatureFiles> {
   const mode = options.mode ?? DEFAULT_MODE;
-  const model = resolveModel(options.model ?? DEFAULT_INCEPTION);
   const source = openImageSource(input);
   try {
+    const model = resolveModel(options.model ?? DEFAULT_INCEPTION);
     if (source.ignored?.length) {
       options.onNotice?.(`${input}: ignored ${source.ignored.length} non-image file(s), e.g. ${source.ignored[0]}`);
     }
