@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import sharp from 'sharp';
 import { decodeImage } from '../lib/images/decode';
 import { preprocessImages } from '../lib/images/preprocess';
 import { readNpy, writeNpy } from '../lib/io/npy';
@@ -51,6 +52,21 @@ describe('resize', () => {
     const same = await preprocessImages([rgba], { mode: 'clean', size: 64 });
     const noAlpha = { ...rgba, channels: 3, data: rgba.data.filter((_, i) => i % rgba.channels < 3) };
     expect(Array.from(await preprocessImages([noAlpha], { mode: 'clean', size: 64 }))).toEqual(Array.from(same));
+  });
+
+  test('palette PNGs decode to their RGB colours', async () => {
+    // 16 distinct colours: libvips' palette quantiser keeps them exactly.
+    const rgb = new Uint8Array(16 * 16 * 3);
+    for (let p = 0; p < 256; p++) {
+      const k = Math.floor(p / 16);
+      rgb.set([k * 16, 255 - k * 8, (k * 37) % 256], p * 3);
+    }
+    const file = path.join(tmpDir(), 'palette.png');
+    await sharp(Buffer.from(rgb), { raw: { width: 16, height: 16, channels: 3 } }).png({ palette: true, colours: 16, dither: 0 }).toFile(file);
+    expect((await sharp(file).metadata()).isPalette).toBe(true);
+    const im = await decodeImage(file);
+    expect(im.channels).toBe(3);
+    expect(Buffer.from(im.data).equals(Buffer.from(rgb))).toBe(true);
   });
 
   test('the native resize rejects malformed images', async () => {

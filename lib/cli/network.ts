@@ -10,7 +10,7 @@ export interface NetworkCliOptions extends CommonOptions {
   mode?: string;
   model?: string;
   device?: string;
-  batchSize: string;
+  batchSize?: string;
   cache: boolean;
   skipBad?: boolean;
 }
@@ -20,7 +20,7 @@ export function withNetworkOptions(cmd: Command): Command {
     .option('--mode <mode>', `image preprocessing: ${RESIZE_MODES.join(', ')}`, DEFAULT_MODE)
     .option('--model <name|path>', 'Inception network: a registry name or an .onnx file', DEFAULT_INCEPTION)
     .option('--device <device>', 'auto, cpu or cuda', 'auto')
-    .option('--batch-size <n>', 'images per network call', '50')
+    .option('--batch-size <n>', 'images per network call (default: 8 on the CPU, 64 on CUDA)')
     .option('--no-cache', 'neither read nor write the feature cache')
     .option('--skip-bad', 'skip images that cannot be decoded (listed in the output) instead of stopping');
 }
@@ -32,7 +32,7 @@ export function networkOptions(opts: NetworkCliOptions, ctx: CommandContext, lab
     mode: parseMode(opts.mode),
     model: opts.model,
     device: parseDevice(opts.device),
-    batchSize: parseInteger(opts.batchSize, '--batch-size', 1),
+    batchSize: opts.batchSize === undefined ? undefined : parseInteger(opts.batchSize, '--batch-size', 1),
     threads: ctx.threads,
     cache: opts.cache,
     skipBad: Boolean(opts.skipBad),

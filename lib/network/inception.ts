@@ -19,7 +19,8 @@ export interface FeatureOptions {
   /** Registry name or .onnx path (default inception-v3-fid). */
   model?: string;
   device?: Device;
-  /** Images per network call (default 50). */
+  /** Images per network call (default: 8 on the CPU, where small batches stay in cache and run
+   *  1.7x faster than 50 on the twin; 64 on CUDA). */
   batchSize?: number;
   /** Threads for onnxruntime and the native resize (default: all cores). */
   threads?: number;
@@ -142,9 +143,11 @@ async function runNetwork(
   dir: string,
   options: FeatureOptions,
 ): Promise<{ meta: Omit<FeatureMeta, 'pool3' | 'logits'>; device: 'cpu' | 'cuda' }> {
-  const batch = options.batchSize ?? 50;
-  if (!Number.isInteger(batch) || batch < 1) throw new GenmetricsError(`batch size must be a positive integer, got ${batch}`);
+  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
+    throw new GenmetricsError(`batch size must be a positive integer, got ${options.batchSize}`);
+  }
   const s = await openSession(model, { device: options.device, threads: options.threads, onNotice: options.onNotice });
+  const batch = options.batchSize ?? (s.device === 'cuda' ? 64 : 8);
   checkInterface(s);
   const n = source.count;
   const skipped: FeatureMeta['skipped'] = [];
@@ -162,7 +165,8 @@ async function runNetwork(
       else if (options.skipBad) skipped.push({ name: source.name(ids[k]), error: (r.reason as Error).message });
       else throw r.reason;
     });
-    const data = images.length ? await preprocessImages(images, { mode, out: buffers[slot], threads: options.threads }) : undefined;
+    // One worker thread: the parallelism is the overlap with the network, which has the cores.
+    const data = images.length ? await preprocessImages(images, { mode, out: buffers[slot], threads: 1 }) : undefined;
     return { rows: images.length, data };
   };
 

@@ -9,6 +9,14 @@
 namespace gm {
 namespace {
 
+// A per-thread buffer that keeps its pages between images (first touches of fresh memory are
+// slow on some VMs; the planes are a few hundred KiB per image).
+std::vector<float>& threadBuffer(int which, size_t size) {
+  thread_local std::vector<float> buffers[2];
+  if (buffers[which].size() < size) buffers[which].resize(size);
+  return buffers[which];
+}
+
 // Channel c of pixel p, as PIL's convert("RGB") reads it: gray is replicated, alpha dropped.
 inline uint8_t sample(const ImageView& im, size_t p, int c) {
   return im.channels < 3 ? im.data[p * im.channels] : im.data[p * im.channels + c];
@@ -39,7 +47,7 @@ std::vector<LinearTap> torchBilinearTaps(int in, int out) {
 void resizeTorchBilinear(const ImageView& im, int size, bool normalize, float* out) {
   const auto tx = torchBilinearTaps(im.width, size), ty = torchBilinearTaps(im.height, size);
   const size_t plane = static_cast<size_t>(im.width) * im.height;
-  std::vector<float> src(plane);
+  std::vector<float>& src = threadBuffer(0, plane);
   for (int c = 0; c < 3; ++c) {
     // ToTensor(): uint8 / 255 in float32.
     for (size_t p = 0; p < plane; ++p) src[p] = static_cast<float>(sample(im, p, c)) / 255.f;
@@ -79,7 +87,7 @@ std::vector<TfTap> tfTaps(int in, int out) {
 void resizeTf1Bilinear(const ImageView& im, int size, bool normalize, float* out) {
   const auto tx = tfTaps(im.width, size), ty = tfTaps(im.height, size);
   const size_t plane = static_cast<size_t>(im.width) * im.height;
-  std::vector<float> src(plane);
+  std::vector<float>& src = threadBuffer(0, plane);
   for (int c = 0; c < 3; ++c) {
     for (size_t p = 0; p < plane; ++p) src[p] = static_cast<float>(sample(im, p, c));
     float* o = out + static_cast<size_t>(c) * size * size;
@@ -154,7 +162,8 @@ void resizePilBicubic(const ImageView& im, int size, bool normalize, float* out)
   const bool horizontal = W != size, vertical = H != size;
   const Kernel kx = horizontal ? pilCoefficients(W, size) : Kernel{};
   const Kernel ky = vertical ? pilCoefficients(H, size) : Kernel{};
-  std::vector<float> src(plane), mid(static_cast<size_t>(size) * H);
+  std::vector<float>& src = threadBuffer(0, plane);
+  std::vector<float>& mid = threadBuffer(1, static_cast<size_t>(size) * H);
   for (int c = 0; c < 3; ++c) {
     for (size_t p = 0; p < plane; ++p) src[p] = static_cast<float>(sample(im, p, c));
     // Horizontal pass: W x H -> size x H (or the source itself when the width already fits).
