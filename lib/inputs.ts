@@ -1,10 +1,9 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { GenmetricsError, inputError } from './errors';
 import { IMAGE_EXTENSIONS } from './images/decode';
 import { NpyRowReader } from './io/npy';
 import { readNpz } from './io/npz';
-import { requireFile } from './io/paths';
+import { requireFile, statInput } from './io/paths';
 import { extractFeatureFiles, type FeatureOptions } from './network/inception';
 import { readSidecar, type Preprocessing } from './network/meta';
 import { momentsFromFeatureFile, type StreamOptions } from './stats/features';
@@ -34,13 +33,7 @@ export type InputKind = 'images' | 'features' | 'statistics';
 
 /** Classifies an input path: image folder/file/uint8 stack, float features .npy, or statistics .npz. */
 export function classifyInput(file: string): InputKind {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new GenmetricsError(`${file}: no such file or directory`);
-  }
-  if (st.isDirectory()) return 'images';
+  if (statInput(file).isDirectory()) return 'images';
   const ext = path.extname(file).toLowerCase();
   if (IMAGE_EXTENSIONS.has(ext)) return 'images';
   if (ext === '.npy') {

@@ -1,7 +1,6 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import type { Command } from 'commander';
 import { GenmetricsError } from '../errors';
+import { copyFileAtomic } from '../io/atomic';
 import { extractFeatureFiles, type FeatureFiles } from '../network/inception';
 import { writeSidecar } from '../network/meta';
 import { makeContext } from './context';
@@ -13,14 +12,11 @@ interface FeaturesOptions extends NetworkCliOptions {
   logits?: string;
 }
 
-/** Copies src over dst through a temporary file in dst's directory (never a half-written dst). */
+/** Copies a feature file to the user's output, naming the output in any error. */
 function copyAtomic(src: string, dst: string): void {
-  const tmp = path.join(path.dirname(path.resolve(dst)), `.${path.basename(dst)}.${process.pid}.tmp`);
   try {
-    fs.copyFileSync(src, tmp);
-    fs.renameSync(tmp, dst);
+    copyFileAtomic(src, dst);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
     throw new GenmetricsError(`${dst}: cannot write: ${(err as Error).message}`);
   }
 }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { GenmetricsError } from '../errors';
 import { NpyRowReader, type NdArray } from '../io/npy';
 import { readNpz } from '../io/npz';
+import { statInput } from '../io/paths';
 import { decodeImage, IMAGE_EXTENSIONS } from './decode';
 import type { DecodedImage } from './preprocess';
 
@@ -143,13 +144,7 @@ function npzSource(file: string): ImageSource {
 
 /** Opens an image input; throws a GenmetricsError naming the path when it is none. */
 export function openImageSource(input: string): ImageSource {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(input);
-  } catch {
-    throw new GenmetricsError(`${input}: no such file or directory`);
-  }
-  if (st.isDirectory()) return folderSource(input);
+  if (statInput(input).isDirectory()) return folderSource(input);
   const ext = path.extname(input).toLowerCase();
   if (ext === '.npy') return npySource(input);
   if (ext === '.npz') return npzSource(input);

@@ -1,7 +1,6 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { GenmetricsError } from '../errors';
-import { writeFileAtomic } from './atomic';
+import { tempPathFor, writeFileAtomic } from './atomic';
 
 /** NumPy .npy arrays (format versions 1.0-3.0): little-endian float32/64, uint8, int32/64; C or Fortran order. */
 
@@ -291,7 +290,7 @@ export class NpyRowWriter {
     readonly cols: number,
     expectedRows = 0,
   ) {
-    this.tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    this.tmp = tempPathFor(file);
     this.fd = fs.openSync(this.tmp, 'wx');
     // Room for the largest shape this file can get (the header is rewritten at commit).
     const head = npyHeader(dtype, [Math.max(expectedRows, 1e15), cols]);

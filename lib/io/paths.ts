@@ -1,13 +1,16 @@
 import * as fs from 'fs';
 import { GenmetricsError } from '../errors';
 
-/** Checks that `file` exists and is not a directory; `expected` completes "is a directory; expected …". */
-export function requireFile(file: string, expected: string): void {
-  let st: fs.Stats;
+/** fs.statSync, with "<file>: no such file or directory" as the error. */
+export function statInput(file: string): fs.Stats {
   try {
-    st = fs.statSync(file);
+    return fs.statSync(file);
   } catch {
     throw new GenmetricsError(`${file}: no such file or directory`);
   }
-  if (st.isDirectory()) throw new GenmetricsError(`${file}: is a directory; expected ${expected}`);
+}
+
+/** Checks that `file` exists and is not a directory; `expected` completes "is a directory; expected …". */
+export function requireFile(file: string, expected: string): void {
+  if (statInput(file).isDirectory()) throw new GenmetricsError(`${file}: is a directory; expected ${expected}`);
 }
