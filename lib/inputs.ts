@@ -1,14 +1,14 @@
 import * as path from 'path';
 import { GenmetricsError, inputError } from './errors';
 import { IMAGE_EXTENSIONS } from './images/decode';
-import { NpyRowReader } from './io/npy';
+import { NpyRowReader, type NdArray } from './io/npy';
 import { readNpz } from './io/npz';
-import { requireFile, statInput } from './io/paths';
+import { statInput } from './io/paths';
 import { extractFeatureFiles, type FeatureOptions } from './network/inception';
 import { readSidecar, type Preprocessing } from './network/meta';
 import { momentsFromFeatureFile, type StreamOptions } from './stats/features';
 import { RunningMoments } from './stats/moments';
-import { PARTIAL_MARKER, readStatisticsFile, type Statistics } from './stats/statistics';
+import { PARTIAL_MARKER, statisticsFromNpz, type Statistics } from './stats/statistics';
 
 /** What an input path held, carried with every result. */
 export interface InputProvenance {
@@ -31,34 +31,35 @@ export interface LoadOptions extends StreamOptions {
 
 export type InputKind = 'images' | 'features' | 'statistics';
 
-/** Classifies an input path: image folder/file/uint8 stack, float features .npy, or statistics .npz. */
-export function classifyInput(file: string): InputKind {
-  if (statInput(file).isDirectory()) return 'images';
+/**
+ * What an input path holds; for an .npz also its members, so that loading it does not read and
+ * unzip the archive a second time.
+ */
+function probeInput(file: string): { kind: InputKind; npz?: Map<string, NdArray> } {
+  if (statInput(file).isDirectory()) return { kind: 'images' };
   const ext = path.extname(file).toLowerCase();
-  if (IMAGE_EXTENSIONS.has(ext)) return 'images';
+  if (IMAGE_EXTENSIONS.has(ext)) return { kind: 'images' };
   if (ext === '.npy') {
     const r = new NpyRowReader(file, true);
     r.close();
-    return r.dtype === 'uint8' && r.shape.length >= 3 ? 'images' : 'features';
+    return { kind: r.dtype === 'uint8' && r.shape.length >= 3 ? 'images' : 'features' };
   }
   if (ext === '.npz') {
     // Statistics unless it holds a uint8 image stack and no statistics keys (the statistics reader
     // then names what is missing).
     const z = readNpz(file);
     const statsKeys = ['mu', 'sigma', PARTIAL_MARKER].some((k) => z.has(k));
-    return !statsKeys && [...z.values()].some((a) => a.dtype === 'uint8' && a.shape.length >= 3) ? 'images' : 'statistics';
+    const images = !statsKeys && [...z.values()].some((a) => a.dtype === 'uint8' && a.shape.length >= 3);
+    return images ? { kind: 'images' } : { kind: 'statistics', npz: z };
   }
   throw new GenmetricsError(
     `${file}: unsupported input type '${ext || '(none)'}'; expected an image folder or file, features (.npy) or statistics (.npz)`,
   );
 }
 
-function inputKind(file: string): 'npy' | 'npz' {
-  requireFile(file, 'features (.npy) or statistics (.npz)');
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.npy') return 'npy';
-  if (ext === '.npz') return 'npz';
-  throw new GenmetricsError(`${file}: unsupported input type '${ext || '(none)'}'; expected features (.npy) or statistics (.npz)`);
+/** Classifies an input path: image folder/file/uint8 stack, float features .npy, or statistics .npz. */
+export function classifyInput(file: string): InputKind {
+  return probeInput(file).kind;
 }
 
 /** finalize(), with the file named in its error (e.g. fewer than 2 samples). */
@@ -99,14 +100,15 @@ async function statisticsOfImages(file: string, options: LoadOptions): Promise<{
 export async function loadStatistics(file: string, options: LoadOptions = {}): Promise<{ stats: Statistics; provenance: InputProvenance }> {
   let stats: Statistics;
   let provenance: InputProvenance;
-  if (classifyInput(file) === 'images') {
+  const probe = probeInput(file);
+  if (probe.kind === 'images') {
     ({ stats, provenance } = await statisticsOfImages(file, options));
-  } else if (inputKind(file) === 'npy') {
+  } else if (probe.kind === 'features') {
     stats = finalizeFor(file, await momentsFromFeatureFile(file, options));
     stats.preprocessing = readSidecar(file);
     provenance = { path: file, kind: 'features', dims: stats.dims, count: stats.count, preprocessing: stats.preprocessing };
   } else {
-    const f = readStatisticsFile(file);
+    const f = statisticsFromNpz(file, probe.npz!);
     if (f.kind === 'partial') {
       stats = finalizeFor(file, RunningMoments.fromPartial(f.partial));
       provenance = { path: file, kind: 'partial-statistics', dims: stats.dims, count: stats.count };

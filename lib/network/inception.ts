@@ -38,8 +38,6 @@ export interface FeatureMeta {
   count: number;
   mode: ResizeMode;
   model: { name: string; sha256: string };
-  pool3: string;
-  logits: string;
   skipped: { name: string; error: string }[];
 }
 
@@ -74,14 +72,16 @@ function cacheKey(source: ImageSource, mode: ResizeMode, model: ResolvedModel, s
     .slice(0, 32);
 }
 
-/** A cache entry: <cache>/features/<key>/{pool3.npy, logits.npy, meta.json}. */
+/** The files of an output directory: <dir>/{pool3.npy, logits.npy} (cache entries add meta.json). */
+function filesIn(dir: string, meta: FeatureMeta, device: FeatureFiles['device'], dispose: () => void = () => undefined): FeatureFiles {
+  return { pool3: path.join(dir, 'pool3.npy'), logits: path.join(dir, 'logits.npy'), meta, device, cached: device === 'cache', dispose };
+}
+
+/** A complete cache entry, or undefined. */
 function cachedEntry(dir: string): FeatureFiles | undefined {
   try {
-    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as FeatureMeta;
-    const pool3 = path.join(dir, 'pool3.npy');
-    const logits = path.join(dir, 'logits.npy');
-    if (!fs.existsSync(pool3) || !fs.existsSync(logits)) return undefined;
-    return { pool3, logits, meta: { ...meta, pool3, logits }, device: 'cache', cached: true, dispose() {} };
+    const files = filesIn(dir, JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as FeatureMeta, 'cache');
+    return fs.existsSync(files.pool3) && fs.existsSync(files.logits) ? files : undefined;
   } catch {
     return undefined;
   }
@@ -112,21 +112,16 @@ export async function extractFeatureFiles(input: string, options: FeatureOptions
       }
     }
     // Without the cache the files live in a private temporary directory the caller may delete.
-    const outDir = useCache ? dir : fs.mkdtempSync(path.join(os.tmpdir(), 'genmetrics-features-'));
-    const staging = useCache ? `${dir}.${process.pid}.tmp` : outDir;
+    // A cache entry is written complete (meta.json last) in a staging directory, then renamed.
+    const staging = useCache ? `${dir}.${process.pid}.tmp` : fs.mkdtempSync(path.join(os.tmpdir(), 'genmetrics-features-'));
     fs.mkdirSync(staging, { recursive: true });
     try {
-      const meta = await runNetwork(source, model, mode, staging, options);
-      if (useCache) {
-        fs.rmSync(dir, { recursive: true, force: true });
-        fs.renameSync(staging, dir);
-      }
-      const pool3 = path.join(outDir, 'pool3.npy');
-      const logits = path.join(outDir, 'logits.npy');
-      const full = { ...meta.meta, pool3, logits };
-      fs.writeFileSync(path.join(outDir, 'meta.json'), JSON.stringify(full));
-      const dispose = useCache ? () => undefined : () => fs.rmSync(outDir, { recursive: true, force: true });
-      return { pool3, logits, meta: full, device: meta.device, cached: false, dispose };
+      const { meta, device } = await runNetwork(source, model, mode, staging, options);
+      if (!useCache) return filesIn(staging, meta, device, () => fs.rmSync(staging, { recursive: true, force: true }));
+      fs.writeFileSync(path.join(staging, 'meta.json'), JSON.stringify(meta));
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(staging, dir);
+      return filesIn(dir, meta, device);
     } catch (err) {
       fs.rmSync(staging, { recursive: true, force: true });
       throw err;
@@ -142,7 +137,7 @@ async function runNetwork(
   mode: ResizeMode,
   dir: string,
   options: FeatureOptions,
-): Promise<{ meta: Omit<FeatureMeta, 'pool3' | 'logits'>; device: 'cpu' | 'cuda' }> {
+): Promise<{ meta: FeatureMeta; device: 'cpu' | 'cuda' }> {
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
     throw new GenmetricsError(`batch size must be a positive integer, got ${options.batchSize}`);
   }

@@ -54,7 +54,11 @@ export type StatisticsFile = { kind: 'statistics'; stats: Statistics } | { kind:
 
 /** Reads a pytorch-fid/TTUR statistics file or a genmetrics partial-statistics file. */
 export function readStatisticsFile(file: string): StatisticsFile {
-  const z = readNpz(file);
+  return statisticsFromNpz(file, readNpz(file));
+}
+
+/** readStatisticsFile() on an archive already read (`file` names it in errors). */
+export function statisticsFromNpz(file: string, z: Map<string, NdArray>): StatisticsFile {
   if (z.has(PARTIAL_MARKER)) {
     for (const key of ['n', 'shift', 'sum', 'sum_outer']) {
       if (!z.has(key)) throw new GenmetricsError(`${file}: partial statistics without '${key}'`);
