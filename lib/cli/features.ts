@@ -4,7 +4,7 @@ import { copyFileAtomic } from '../io/atomic';
 import { extractFeatureFiles, type FeatureFiles } from '../network/inception';
 import { writeSidecar } from '../network/meta';
 import { makeContext } from './context';
-import { networkOptions, withNetworkOptions, type NetworkCliOptions } from './network';
+import { networkOptions, warnSkipped, withNetworkOptions, type NetworkCliOptions } from './network';
 import { withCommonOptions } from './options';
 
 interface FeaturesOptions extends NetworkCliOptions {
@@ -50,7 +50,7 @@ export function registerFeatures(program: Command): void {
         copyAtomic(files.logits, opts.logits);
         writeSidecar(opts.logits, { ...record, output: 'logits_unbiased' });
       }
-      if (m.skipped.length) ctx.warn(`${input}: skipped ${m.skipped.length} undecodable image(s): ${m.skipped.map((s) => s.name).join(', ')}`);
+      warnSkipped(ctx, input, m.skipped);
       ctx.print(
         {
           output: opts.output,

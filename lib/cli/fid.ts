@@ -1,20 +1,11 @@
 import type { Command } from 'commander';
-import type { InputProvenance } from '../inputs';
 import { fid } from '../metrics/fid';
-import { makeContext, parseNumber, type CommandContext } from './context';
-import { networkOptions, withNetworkOptions, type NetworkCliOptions } from './network';
+import { makeContext, parseNumber } from './context';
+import { networkOptions, warnSkipped, withNetworkOptions, type NetworkCliOptions } from './network';
 import { withCommonOptions } from './options';
 
 interface FidOptions extends NetworkCliOptions {
   eps: string;
-}
-
-/** Warns about images skipped with --skip-bad (they are also listed in the JSON output). */
-export function reportSkipped(ctx: CommandContext, inputs: InputProvenance[]): void {
-  for (const p of inputs) {
-    const skipped = p.images?.skipped ?? [];
-    if (skipped.length) ctx.warn(`${p.path}: skipped ${skipped.length} undecodable image(s): ${skipped.map((s) => s.name).join(', ')}`);
-  }
 }
 
 export function registerFid(program: Command): void {
@@ -40,7 +31,7 @@ export function registerFid(program: Command): void {
       network.done();
     }
     if (res.epsApplied) ctx.warn(`the covariance product was not finite; added eps=${eps} to both diagonals (pytorch-fid behaviour)`);
-    reportSkipped(ctx, res.inputs);
+    for (const p of res.inputs) warnSkipped(ctx, p.path, p.images?.skipped ?? []);
     ctx.print(
       {
         fid: res.fid,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { inceptionScoreOf } from '../metrics/logits';
 import { makeContext, parseInteger } from './context';
-import { networkOptions, withNetworkOptions, type NetworkCliOptions } from './network';
+import { networkOptions, warnSkipped, withNetworkOptions, type NetworkCliOptions } from './network';
 import { withCommonOptions } from './options';
 
 interface IsOptions extends NetworkCliOptions {
@@ -35,7 +35,7 @@ export function registerIs(program: Command): void {
       network.done();
     }
     const skipped = r.images?.skipped ?? [];
-    if (skipped.length) ctx.warn(`${input}: skipped ${skipped.length} undecodable image(s): ${skipped.map((s) => s.name).join(', ')}`);
+    warnSkipped(ctx, input, skipped);
     ctx.print(
       {
         inception_score: { mean: r.mean, std: r.std },

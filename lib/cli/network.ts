@@ -41,3 +41,8 @@ export function networkOptions(opts: NetworkCliOptions, ctx: CommandContext, lab
     done: () => bar.stop(),
   };
 }
+
+/** Warns about images skipped with --skip-bad (they are also listed in the JSON output). */
+export function warnSkipped(ctx: CommandContext, input: string, skipped: readonly { name: string }[]): void {
+  if (skipped.length) ctx.warn(`${input}: skipped ${skipped.length} undecodable image(s): ${skipped.map((s) => s.name).join(', ')}`);
+}

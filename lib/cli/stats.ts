@@ -6,8 +6,7 @@ import type { RunningMoments } from '../stats/moments';
 import { mergeInputs } from '../stats/merge';
 import { writePartial, writeStatistics } from '../stats/statistics';
 import { makeContext, type CommandContext, type CommonOptions } from './context';
-import { reportSkipped } from './fid';
-import { networkOptions, withNetworkOptions, type NetworkCliOptions } from './network';
+import { networkOptions, warnSkipped, withNetworkOptions, type NetworkCliOptions } from './network';
 import { withCommonOptions } from './options';
 
 interface StatsOptions extends NetworkCliOptions {
@@ -67,7 +66,7 @@ async function runImages(input: string, opts: StatsOptions): Promise<void> {
     network.done();
   }
   const { stats, provenance } = loaded;
-  reportSkipped(ctx, [provenance]);
+  warnSkipped(ctx, input, provenance.images?.skipped ?? []);
   writeStatistics(opts.output, stats);
   ctx.print(
     { output: opts.output, kind: 'statistics', count: stats.count, dims: stats.dims, inputs: [provenance] },
