@@ -19,8 +19,8 @@ export interface FeatureOptions {
   /** Registry name or .onnx path (default inception-v3-fid). */
   model?: string;
   device?: Device;
-  /** Images per network call (default: 8 on the CPU, where small batches stay in cache and run
-   *  1.7x faster than 50 on the twin; 64 on CUDA). */
+  /** Images per network call (default: 8 on the CPU, where small batches keep the activations in
+   *  cache; 64 on CUDA). */
   batchSize?: number;
   /** Threads for onnxruntime and the native resize (default: all cores). */
   threads?: number;
