@@ -64,6 +64,17 @@ export class LegacyRandomState {
     return a;
   }
 
+  /**
+   * `RandomState.choice(n, size, replace=False)` without weights: legacy NumPy takes the first
+   * `size` entries of `permutation(n)`, so it draws n - 1 numbers whatever `size` is.
+   */
+  choice(n: number, size: number): Uint32Array {
+    if (!Number.isInteger(size) || size < 0 || size > n) {
+      throw new GenmetricsError(`cannot take a sample of ${size} from ${n} without replacement`);
+    }
+    return this.permutation(n).subarray(0, size);
+  }
+
   private twist(): void {
     const mt = this.mt;
     for (let k = 0; k < N; k++) {

@@ -7,6 +7,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gm::MomentsBinding::Init(env, exports);
   gm::InitFrechetBinding(env, exports);
   gm::InitResizeBinding(env, exports);
+  gm::InitPairwiseBinding(env, exports);
   exports.Set("simdLevel", Napi::String::New(env, gm::SimdLevel()));
   return exports;
 }

@@ -1,0 +1,92 @@
+#include "pairwise.h"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+
+#include "gemm.h"
+#include "parallel.h"
+#include "scratch.h"
+
+namespace gm {
+
+void Rows::toDouble(int64_t r0, int64_t count, double* dst) const {
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t src = idx ? static_cast<int64_t>(idx[r0 + r]) : r0 + r;
+    double* out = dst + r * d;
+    if (f32) {
+      const float* in = f32 + src * d;
+      for (int64_t c = 0; c < d; ++c) out[c] = in[c];
+    } else {
+      std::copy(f64 + src * d, f64 + src * d + d, out);
+    }
+  }
+}
+
+std::vector<double> Rows::squaredNorms() const {
+  std::vector<double> out(static_cast<size_t>(n));
+  std::vector<double> row(static_cast<size_t>(d));
+  for (int64_t r = 0; r < n; ++r) {
+    toDouble(r, 1, row.data());
+    double s = 0.0;
+    for (int64_t c = 0; c < d; ++c) s += row[c] * row[c];
+    out[r] = s;
+  }
+  return out;
+}
+
+int tileWorkers(const PairwiseOptions& o) { return resolveThreads(o.threads); }
+
+namespace {
+
+struct Buffers {
+  Scratch a, b, g;
+  Buffers(int64_t tile, int64_t d) : a(tile * d), b(tile * d), g(tile * tile) {}
+};
+
+}  // namespace
+
+void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit) {
+  if (a.d != b.d) throw std::invalid_argument("the two sets have different dimensions");
+  if (o.tile < 1) throw std::invalid_argument("tile must be positive");
+  if (a.n == 0 || b.n == 0) return;
+  const int64_t T = o.tile, d = a.d;
+  const int64_t nbA = (a.n + T - 1) / T, nbB = (b.n + T - 1) / T;
+  std::vector<std::pair<int64_t, int64_t>> tasks;
+  for (int64_t bi = 0; bi < nbA; ++bi)
+    for (int64_t bj = symmetric ? bi : 0; bj < nbB; ++bj) tasks.emplace_back(bi, bj);
+
+  const std::vector<double> na = a.squaredNorms();
+  const std::vector<double> nb = symmetric ? std::vector<double>() : b.squaredNorms();
+  const double* nbp = symmetric ? na.data() : nb.data();
+
+  std::vector<std::unique_ptr<Buffers>> buffers(static_cast<size_t>(tileWorkers(o)));
+  std::mutex progressLock;
+  int64_t done = 0;
+  const int64_t total = static_cast<int64_t>(tasks.size());
+  parallelForWorkers(total, o.threads, [&](long t, int w) {
+    auto& buf = buffers[w];
+    if (!buf) buf = std::make_unique<Buffers>(T, d);
+    const auto [bi, bj] = tasks[t];
+    const int64_t i0 = bi * T, j0 = bj * T;
+    const int64_t rows = std::min(T, a.n - i0), cols = std::min(T, b.n - j0);
+    const bool diagonal = symmetric && bi == bj;
+    a.toDouble(i0, rows, buf->a.data());
+    const double* bd = buf->a.data();
+    if (!diagonal) {
+      b.toDouble(j0, cols, buf->b.data());
+      bd = buf->b.data();
+    }
+    double* g = buf->g.data();
+    std::fill(g, g + rows * cols, 0.0);
+    gemm(rows, cols, d, 1.0, rowMajor(buf->a.data(), d), rowMajor(bd, d).t(), g, rows, Part::Full, 1);
+    visit(Tile{i0, j0, rows, cols, g, na.data() + i0, nbp + j0, diagonal}, w);
+    if (o.progress) {
+      std::lock_guard<std::mutex> lock(progressLock);
+      o.progress(++done, total);
+    }
+  });
+}
+
+}  // namespace gm

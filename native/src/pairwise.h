@@ -1,0 +1,64 @@
+// Tiled pairwise inner products and squared Euclidean distances between two sets of feature rows.
+//
+// The sets are read in place (float32 or float64, row-major); each tile of rows is converted to
+// float64 and multiplied with the blocked GEMM, and squared distances follow from
+// ||x||^2 + ||y||^2 - 2 x.y (clamped at 0). Tiles are handed to a visitor together with the index
+// of the worker thread running it, so that visitors keep per-worker accumulators and merge them
+// at the end: memory is O(threads * tile * (tile + dims)) plus whatever the visitor keeps per row,
+// never n x m.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace gm {
+
+// Rows of a feature matrix: row r is row idx[r] of the source (row r when idx is null).
+struct Rows {
+  const float* f32 = nullptr;
+  const double* f64 = nullptr;
+  int64_t n = 0;  // rows of this set (the length of idx, when given)
+  int64_t d = 0;  // columns
+  const uint32_t* idx = nullptr;
+
+  // Rows [r0, r0 + count) as float64, row-major, into dst (count x d).
+  void toDouble(int64_t r0, int64_t count, double* dst) const;
+  // Squared norms of all rows, in float64.
+  std::vector<double> squaredNorms() const;
+};
+
+// One tile: inner products g(i, j) = <a_{i0+i}, b_{j0+j}> for i < rows, j < cols, column-major
+// with leading dimension `rows`; na, nb point at the squared norms of those rows.
+struct Tile {
+  int64_t i0, j0, rows, cols;
+  const double* g;
+  const double* na;
+  const double* nb;
+  // A tile of a symmetric pass (b is a) with i0 == j0: it holds both (i, j) and (j, i).
+  bool diagonal;
+
+  double dot(int64_t i, int64_t j) const { return g[j * rows + i]; }
+  double squaredDistance(int64_t i, int64_t j) const {
+    const double v = na[i] + nb[j] - 2.0 * g[j * rows + i];
+    return v > 0.0 ? v : 0.0;
+  }
+};
+
+using ProgressFn = std::function<void(int64_t done, int64_t total)>;
+
+struct PairwiseOptions {
+  int64_t tile = 512;  // rows per tile side
+  int threads = 0;     // 0: all cores
+  ProgressFn progress;  // called after each tile (from worker threads, serialised)
+};
+
+using TileVisitor = std::function<void(const Tile&, int worker)>;
+
+// The largest worker index forEachTile may pass, plus one.
+int tileWorkers(const PairwiseOptions& o);
+
+// Visits every tile of a x b; when `symmetric` (b is a), only the tiles with j0 >= i0: the
+// off-diagonal ones stand for both (i, j) and (j, i), which halves the arithmetic.
+void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit);
+
+}  // namespace gm

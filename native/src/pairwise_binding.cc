@@ -1,0 +1,279 @@
+// N-API for the pairwise kernels: neighbourRadii, countBalls, kernelSums, kernelSumsSubsets.
+// Each returns a promise; the work runs off the JS thread and reports (done, total) tiles to an
+// optional progress callback. Feature arrays are read in place and kept alive until it settles.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "bindings.h"
+#include "knn.h"
+#include "mmd.h"
+#include "prdc.h"
+
+namespace gm {
+namespace {
+
+class JobWorker : public Napi::AsyncProgressWorker<int64_t> {
+ public:
+  using Job = std::function<void(const ProgressFn&)>;
+  using Result = std::function<Napi::Value(Napi::Env)>;
+
+  JobWorker(Napi::Env env, const Napi::Value& onProgress, const std::vector<Napi::Value>& keep, Job job, Result result)
+      : Napi::AsyncProgressWorker<int64_t>(env), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)),
+        result_(std::move(result)) {
+    if (onProgress.IsFunction()) progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
+    for (const auto& v : keep)
+      if (v.IsObject()) keep_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute(const ExecutionProgress& p) override {
+    try {
+      ProgressFn report;
+      if (!progress_.IsEmpty()) report = [&p](int64_t done, int64_t total) {
+        const int64_t v[2] = {done, total};
+        p.Send(v, 2);
+      };
+      job_(report);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnProgress(const int64_t* v, size_t n) override {
+    if (progress_.IsEmpty() || n != 2) return;
+    Napi::Env env = Env();
+    progress_.Call({Napi::Number::New(env, static_cast<double>(v[0])), Napi::Number::New(env, static_cast<double>(v[1]))});
+  }
+  void OnOK() override { deferred_.Resolve(result_(Env())); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Job job_;
+  Result result_;
+  Napi::FunctionReference progress_;
+  std::vector<Napi::ObjectReference> keep_;
+};
+
+// A Float32Array or Float64Array of rows x d values.
+Rows RowsArg(Napi::Env env, const Napi::Value& v, int64_t rows, const char* name) {
+  if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(name) + " must be a Float32Array or Float64Array");
+  auto t = v.As<Napi::TypedArray>();
+  Rows r;
+  if (t.TypedArrayType() == napi_float32_array)
+    r.f32 = t.As<Napi::Float32Array>().Data();
+  else if (t.TypedArrayType() == napi_float64_array)
+    r.f64 = t.As<Napi::Float64Array>().Data();
+  else
+    throw Napi::TypeError::New(env, std::string(name) + " must be a Float32Array or Float64Array");
+  const int64_t len = static_cast<int64_t>(t.ElementLength());
+  if (rows <= 0 || len % rows != 0)
+    throw Napi::RangeError::New(env, std::string(name) + ": " + std::to_string(len) + " values are not " +
+                                         std::to_string(rows) + " rows");
+  r.n = rows;
+  r.d = len / rows;
+  return r;
+}
+
+int64_t IntArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().Int64Value();
+}
+
+// options: { tile?: number, threads?: number }
+PairwiseOptions OptionsArg(const Napi::Value& v) {
+  PairwiseOptions o;
+  if (!v.IsObject()) return o;
+  auto obj = v.As<Napi::Object>();
+  if (obj.Get("tile").IsNumber()) o.tile = obj.Get("tile").As<Napi::Number>().Int64Value();
+  if (obj.Get("threads").IsNumber()) o.threads = obj.Get("threads").As<Napi::Number>().Int32Value();
+  if (o.tile < 1) throw Napi::RangeError::New(v.Env(), "tile must be a positive integer");
+  return o;
+}
+
+Napi::Float64Array ToF64(Napi::Env env, const std::vector<double>& v) {
+  auto a = Napi::Float64Array::New(env, v.size());
+  std::copy(v.begin(), v.end(), a.Data());
+  return a;
+}
+
+Napi::Uint32Array ToU32(Napi::Env env, const std::vector<uint32_t>& v) {
+  auto a = Napi::Uint32Array::New(env, v.size());
+  std::copy(v.begin(), v.end(), a.Data());
+  return a;
+}
+
+// neighbourRadii(x, rows, ks: number[], options?, onProgress?): Promise<Float64Array[]>
+Napi::Value NeighbourRadii(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows x = RowsArg(env, info[0], IntArg(info, 1, "rows"), "x");
+  if (!info[2].IsArray()) throw Napi::TypeError::New(env, "ks must be an array of integers");
+  auto arr = info[2].As<Napi::Array>();
+  std::vector<int> ks;
+  for (uint32_t i = 0; i < arr.Length(); ++i) ks.push_back(arr.Get(i).As<Napi::Number>().Int32Value());
+  PairwiseOptions o = OptionsArg(info[3]);
+  auto out = std::make_shared<std::vector<std::vector<double>>>();
+  auto* w = new JobWorker(
+      env, info[4], {info[0]},
+      [x, ks, o, out](const ProgressFn& p) {
+        PairwiseOptions po = o;
+        po.progress = p;
+        *out = neighbourRadii(x, ks, po);
+      },
+      [out](Napi::Env env) -> Napi::Value {
+        auto a = Napi::Array::New(env, out->size());
+        for (size_t i = 0; i < out->size(); ++i) a.Set(static_cast<uint32_t>(i), ToF64(env, (*out)[i]));
+        return a;
+      });
+  w->Queue();
+  return w->Promise();
+}
+
+// countBalls(real, realRows, fake, fakeRows, sets: {realRadii, fakeRadii, strict}[], options?, onProgress?)
+Napi::Value CountBalls(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows real = RowsArg(env, info[0], IntArg(info, 1, "realRows"), "real");
+  const Rows fake = RowsArg(env, info[2], IntArg(info, 3, "fakeRows"), "fake");
+  if (real.d != fake.d) throw Napi::RangeError::New(env, "real and fake have different dimensions");
+  if (!info[4].IsArray()) throw Napi::TypeError::New(env, "sets must be an array");
+  auto arr = info[4].As<Napi::Array>();
+  std::vector<BallSet> sets;
+  std::vector<Napi::Value> keep = {info[0], info[2]};
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    auto s = arr.Get(i).As<Napi::Object>();
+    const double* rr = Float64Arg(env, s.Get("realRadii"), static_cast<size_t>(real.n), "realRadii");
+    const double* rf = Float64Arg(env, s.Get("fakeRadii"), static_cast<size_t>(fake.n), "fakeRadii");
+    sets.push_back({rr, rf, s.Get("strict").ToBoolean().Value()});
+    keep.push_back(s.Get("realRadii"));
+    keep.push_back(s.Get("fakeRadii"));
+  }
+  PairwiseOptions o = OptionsArg(info[5]);
+  auto out = std::make_shared<BallCounts>();
+  auto* w = new JobWorker(
+      env, info[6], keep,
+      [real, fake, sets, o, out](const ProgressFn& p) {
+        PairwiseOptions po = o;
+        po.progress = p;
+        *out = countBalls(real, fake, sets, po);
+      },
+      [out](Napi::Env env) -> Napi::Value {
+        auto r = Napi::Object::New(env);
+        auto fir = Napi::Array::New(env), rif = Napi::Array::New(env);
+        for (size_t s = 0; s < out->fakeInReal.size(); ++s) {
+          fir.Set(static_cast<uint32_t>(s), ToU32(env, out->fakeInReal[s]));
+          rif.Set(static_cast<uint32_t>(s), ToU32(env, out->realInFake[s]));
+        }
+        r.Set("fakeInReal", fir);
+        r.Set("realInFake", rif);
+        r.Set("nearestFake", ToF64(env, out->nearestFake));
+        return r;
+      });
+  w->Queue();
+  return w->Promise();
+}
+
+// kernel: { kind: 'poly' | 'rbf', degree, gamma, coef0, sigma }
+KernelSpec KernelArg(Napi::Env env, const Napi::Value& v) {
+  if (!v.IsObject()) throw Napi::TypeError::New(env, "kernel must be an object");
+  auto o = v.As<Napi::Object>();
+  KernelSpec k;
+  const std::string kind = o.Get("kind").ToString().Utf8Value();
+  if (kind == "poly")
+    k.kind = KernelSpec::Poly;
+  else if (kind == "rbf")
+    k.kind = KernelSpec::Rbf;
+  else
+    throw Napi::RangeError::New(env, "kernel.kind must be 'poly' or 'rbf'");
+  const auto num = [&](const char* key, double& dst) {
+    if (o.Get(key).IsNumber()) dst = o.Get(key).As<Napi::Number>().DoubleValue();
+  };
+  num("degree", k.degree);
+  num("gamma", k.gamma);
+  num("coef0", k.coef0);
+  num("sigma", k.sigma);
+  return k;
+}
+
+Napi::Object SumsObject(Napi::Env env, const KernelSums& s) {
+  auto r = Napi::Object::New(env);
+  r.Set("xx", s.xx);
+  r.Set("xxDiag", s.xxDiag);
+  r.Set("yy", s.yy);
+  r.Set("yyDiag", s.yyDiag);
+  r.Set("xy", s.xy);
+  r.Set("xyDiag", s.xyDiag);
+  return r;
+}
+
+// kernelSums(x, xRows, y, yRows, kernel, options?, onProgress?): Promise<sums>
+Napi::Value KernelSumsFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows x = RowsArg(env, info[0], IntArg(info, 1, "xRows"), "x");
+  const Rows y = RowsArg(env, info[2], IntArg(info, 3, "yRows"), "y");
+  if (x.d != y.d) throw Napi::RangeError::New(env, "x and y have different dimensions");
+  const KernelSpec k = KernelArg(env, info[4]);
+  PairwiseOptions o = OptionsArg(info[5]);
+  auto out = std::make_shared<KernelSums>();
+  auto* w = new JobWorker(
+      env, info[6], {info[0], info[2]},
+      [x, y, k, o, out](const ProgressFn& p) {
+        PairwiseOptions po = o;
+        po.progress = p;
+        *out = kernelSums(x, y, k, po);
+      },
+      [out](Napi::Env env) -> Napi::Value { return SumsObject(env, *out); });
+  w->Queue();
+  return w->Promise();
+}
+
+const uint32_t* IndexArg(Napi::Env env, const Napi::Value& v, int64_t expected, int64_t bound, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+    throw Napi::TypeError::New(env, std::string(name) + " must be a Uint32Array");
+  auto a = v.As<Napi::Uint32Array>();
+  if (static_cast<int64_t>(a.ElementLength()) != expected)
+    throw Napi::RangeError::New(env, std::string(name) + " must have subsets * m elements");
+  for (size_t i = 0; i < a.ElementLength(); ++i)
+    if (a[i] >= bound) throw Napi::RangeError::New(env, std::string(name) + " holds an index out of range");
+  return a.Data();
+}
+
+// kernelSumsSubsets(x, xRows, y, yRows, idxX, idxY, subsets, m, kernel, options?, onProgress?):
+// Promise<sums[]>
+Napi::Value KernelSumsSubsetsFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows x = RowsArg(env, info[0], IntArg(info, 1, "xRows"), "x");
+  const Rows y = RowsArg(env, info[2], IntArg(info, 3, "yRows"), "y");
+  if (x.d != y.d) throw Napi::RangeError::New(env, "x and y have different dimensions");
+  const int64_t subsets = IntArg(info, 6, "subsets"), m = IntArg(info, 7, "m");
+  if (subsets < 1 || m < 2) throw Napi::RangeError::New(env, "subsets must be >= 1 and m >= 2");
+  const uint32_t* ix = IndexArg(env, info[4], subsets * m, x.n, "idxX");
+  const uint32_t* iy = IndexArg(env, info[5], subsets * m, y.n, "idxY");
+  const KernelSpec k = KernelArg(env, info[8]);
+  PairwiseOptions o = OptionsArg(info[9]);
+  auto out = std::make_shared<std::vector<KernelSums>>();
+  auto* w = new JobWorker(
+      env, info[10], {info[0], info[2], info[4], info[5]},
+      [x, y, ix, iy, subsets, m, k, o, out](const ProgressFn& p) {
+        PairwiseOptions po = o;
+        po.progress = p;
+        *out = kernelSumsSubsets(x, y, ix, iy, subsets, m, k, po);
+      },
+      [out](Napi::Env env) -> Napi::Value {
+        auto a = Napi::Array::New(env, out->size());
+        for (size_t i = 0; i < out->size(); ++i) a.Set(static_cast<uint32_t>(i), SumsObject(env, (*out)[i]));
+        return a;
+      });
+  w->Queue();
+  return w->Promise();
+}
+
+}  // namespace
+
+void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
+  exports.Set("neighbourRadii", Napi::Function::New(env, NeighbourRadii));
+  exports.Set("countBalls", Napi::Function::New(env, CountBalls));
+  exports.Set("kernelSums", Napi::Function::New(env, KernelSumsFn));
+  exports.Set("kernelSumsSubsets", Napi::Function::New(env, KernelSumsSubsetsFn));
+}
+
+}  // namespace gm

@@ -1,0 +1,60 @@
+"""Imports the reference implementations that scripts/ compare against, from PEERS_DIR.
+
+PEERS_DIR (default ../peers, next to the repository) holds plain checkouts:
+  PEERS_DIR/generative-evaluation-prdc   https://github.com/clovaai/generative-evaluation-prdc
+  PEERS_DIR/torch-fidelity               https://github.com/toshas/torch-fidelity
+Nothing of theirs is copied into this repository.
+
+torch-fidelity's package __init__ imports torchvision (for its feature extractors), which Debian
+does not package. Its metric modules work on feature tensors and need none of that, so they are
+loaded under a bare parent package, with stubs for the two names they import from
+torch_fidelity.utils (feature extraction helpers they do not call here) and for tqdm if missing.
+"""
+import importlib
+import os
+import sys
+import types
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def peers_dir():
+    d = os.environ.get('PEERS_DIR', os.path.join(HERE, '..', '..', 'peers'))
+    return os.path.abspath(d)
+
+
+def _require(path, what):
+    if not os.path.isdir(path):
+        sys.exit(f'{what} not found at {path}: clone it there or set PEERS_DIR (see scripts/peer_modules.py)')
+    return path
+
+
+def prdc():
+    root = _require(os.path.join(peers_dir(), 'generative-evaluation-prdc'), 'clovaai/generative-evaluation-prdc')
+    sys.path.insert(0, root)
+    return importlib.import_module('prdc')
+
+
+def torch_fidelity_metrics():
+    """(metric_prc, metric_kid) modules of torch-fidelity."""
+    root = _require(os.path.join(peers_dir(), 'torch-fidelity', 'torch_fidelity'), 'toshas/torch-fidelity')
+    if 'tqdm' not in sys.modules:
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            stub = types.ModuleType('tqdm')
+            stub.tqdm = lambda it=None, *a, **k: it
+            sys.modules['tqdm'] = stub
+    pkg = types.ModuleType('torch_fidelity')
+    pkg.__path__ = [root]
+    sys.modules['torch_fidelity'] = pkg
+    utils = types.ModuleType('torch_fidelity.utils')
+
+    def unused(*a, **k):
+        raise RuntimeError('feature extraction is not available in this harness')
+
+    for name in ('create_feature_extractor', 'extract_featuresdict_from_input_id_cached',
+                 'resolve_feature_extractor', 'resolve_feature_layer_for_metric'):
+        setattr(utils, name, unused)
+    sys.modules['torch_fidelity.utils'] = utils
+    return importlib.import_module('torch_fidelity.metric_prc'), importlib.import_module('torch_fidelity.metric_kid')
