@@ -1,11 +1,12 @@
 import * as path from 'path';
 import { GenmetricsError, inputError } from './errors';
+import { readFeatureMatrix, requireSameDims, type FeatureMatrix } from './features';
 import { IMAGE_EXTENSIONS } from './images/decode';
 import { NpyRowReader, type NdArray } from './io/npy';
 import { readNpz } from './io/npz';
 import { statInput } from './io/paths';
-import { extractFeatureFiles, type FeatureOptions } from './network/inception';
-import { readSidecar, type Preprocessing } from './network/meta';
+import { extractFeatureFiles, type FeatureFiles, type FeatureOptions } from './network/inception';
+import { readSidecar, requireSameOrigin, type Preprocessing } from './network/meta';
 import { momentsFromFeatureFile, type StreamOptions } from './stats/features';
 import { RunningMoments } from './stats/moments';
 import { PARTIAL_MARKER, statisticsFromNpz, type Statistics } from './stats/statistics';
@@ -71,23 +72,24 @@ function finalizeFor(file: string, moments: RunningMoments): Statistics {
   }
 }
 
+function imagesProvenance(file: string, files: FeatureFiles, dims: number, count: number): InputProvenance {
+  return {
+    path: file,
+    kind: 'images',
+    dims,
+    count,
+    preprocessing: { mode: files.meta.mode, model: files.meta.model },
+    images: { total: files.meta.source.images, skipped: files.meta.skipped, cached: files.cached, device: files.device },
+  };
+}
+
 async function statisticsOfImages(file: string, options: LoadOptions): Promise<{ stats: Statistics; provenance: InputProvenance }> {
   const files = await extractFeatureFiles(file, options.network);
   try {
     const stats = finalizeFor(file, await momentsFromFeatureFile(files.pool3, options));
-    const preprocessing: Preprocessing = { mode: files.meta.mode, model: files.meta.model };
-    stats.preprocessing = preprocessing;
-    return {
-      stats,
-      provenance: {
-        path: file,
-        kind: 'images',
-        dims: stats.dims,
-        count: stats.count,
-        preprocessing,
-        images: { total: files.meta.source.images, skipped: files.meta.skipped, cached: files.cached, device: files.device },
-      },
-    };
+    const provenance = imagesProvenance(file, files, stats.dims, stats.count!);
+    stats.preprocessing = provenance.preprocessing;
+    return { stats, provenance };
   } finally {
     files.dispose();
   }
@@ -123,4 +125,62 @@ export async function loadStatistics(file: string, options: LoadOptions = {}): P
     );
   }
   return { stats, provenance };
+}
+
+function statisticsRefused(file: string, needs = 'this metric needs'): GenmetricsError {
+  return new GenmetricsError(
+    `${file}: a statistics file (mu, sigma) holds no samples, and ${needs} raw features: pass the image folder or a features .npy (N x D), e.g. from 'genmetrics features'; only FID works from statistics`,
+  );
+}
+
+export interface LoadedFeatures {
+  features: FeatureMatrix;
+  /** Image inputs with `logits: true`: the network's logits_unbiased (for the Inception Score). */
+  logits?: FeatureMatrix;
+  provenance: InputProvenance;
+}
+
+/**
+ * Raw feature vectors of an input, in memory: images (through the Inception network, pool3) or a
+ * features `.npy`. Statistics files cannot serve; `needs` says who asks, for the error (e.g. 'KID needs').
+ */
+export async function loadFeatures(
+  file: string,
+  options: LoadOptions & { logits?: boolean; needs?: string } = {},
+): Promise<LoadedFeatures> {
+  const probe = probeInput(file);
+  if (probe.kind === 'statistics') throw statisticsRefused(file, options.needs);
+  if (probe.kind === 'features') {
+    const features = readFeatureMatrix(file);
+    const preprocessing = readSidecar(file);
+    return { features, provenance: { path: file, kind: 'features', dims: features.dims, count: features.rows, preprocessing } };
+  }
+  const files = await extractFeatureFiles(file, options.network);
+  try {
+    const features = { ...readFeatureMatrix(files.pool3), source: file };
+    const logits = options.logits ? { ...readFeatureMatrix(files.logits), source: file } : undefined;
+    return { features, logits, provenance: imagesProvenance(file, files, features.dims, features.rows) };
+  } finally {
+    files.dispose();
+  }
+}
+
+/**
+ * The features of two inputs to be compared (generated first, reference second), refusing
+ * statistics files, mixed preprocessing or networks, and different dimensions.
+ */
+export async function loadFeaturePair(
+  a: string,
+  b: string,
+  options: LoadOptions & { logitsOfFirst?: boolean; needs?: string } = {},
+): Promise<[LoadedFeatures, LoadedFeatures]> {
+  // Check both paths before running a network over either.
+  for (const f of [a, b]) {
+    if (probeInput(f).kind === 'statistics') throw statisticsRefused(f, options.needs);
+  }
+  const A = await loadFeatures(a, { ...options, logits: options.logitsOfFirst });
+  const B = await loadFeatures(b, options);
+  requireSameOrigin(A.provenance, B.provenance);
+  requireSameDims(A.features, B.features);
+  return [A, B];
 }

@@ -20,7 +20,67 @@ export interface NativeMoments {
   finalize(): { mean: Float64Array; cov: Float64Array };
 }
 
+/** Tiles per side and worker threads of the pairwise kernels. */
+export interface NativePairwiseOptions {
+  tile?: number;
+  threads?: number;
+}
+
+export type NativeProgress = (done: number, total: number) => void;
+
+export interface NativeKernel {
+  kind: 'poly' | 'rbf';
+  degree: number;
+  gamma: number;
+  coef0: number;
+  sigma: number;
+}
+
+/** Sums of K over X x X, Y x Y, X x Y, and over their diagonals (i = j). */
+export interface NativeKernelSums {
+  xx: number;
+  xxDiag: number;
+  yy: number;
+  yyDiag: number;
+  xy: number;
+  xyDiag: number;
+}
+
+export type FeatureData = Float32Array | Float64Array;
+
 export interface NativeAddon {
+  neighbourRadii(x: FeatureData, rows: number, ks: number[], options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<Float64Array[]>;
+  countBalls(
+    real: FeatureData,
+    realRows: number,
+    fake: FeatureData,
+    fakeRows: number,
+    sets: { realRadii: Float64Array; fakeRadii: Float64Array; strict: boolean }[],
+    options?: NativePairwiseOptions,
+    onProgress?: NativeProgress,
+  ): Promise<{ fakeInReal: Uint32Array[]; realInFake: Uint32Array[]; nearestFake: Float64Array }>;
+  kernelSums(
+    x: FeatureData,
+    xRows: number,
+    y: FeatureData,
+    yRows: number,
+    kernel: NativeKernel,
+    options?: NativePairwiseOptions,
+    onProgress?: NativeProgress,
+  ): Promise<NativeKernelSums>;
+  kernelSumsSubsets(
+    x: FeatureData,
+    xRows: number,
+    y: FeatureData,
+    yRows: number,
+    idxX: Uint32Array,
+    idxY: Uint32Array,
+    subsets: number,
+    m: number,
+    kernel: NativeKernel,
+    options?: NativePairwiseOptions,
+    onProgress?: NativeProgress,
+  ): Promise<NativeKernelSums[]>;
   Moments: new (dims: number) => NativeMoments;
   frechetDistance(
     dims: number,

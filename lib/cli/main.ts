@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { GenmetricsError } from '../errors';
+import { registerAll } from './all';
 import { registerFeatures } from './features';
 import { registerFid } from './fid';
 import { registerIs } from './is';
+import { registerKid } from './kid';
+import { registerPrdc } from './prdc';
 import { registerStats } from './stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerFid(program);
   registerStats(program);
   registerIs(program);
+  registerKid(program);
+  registerPrdc(program);
+  registerAll(program);
   registerFeatures(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();

@@ -1,0 +1,49 @@
+import { GenmetricsError } from './errors';
+import { NpyRowReader } from './io/npy';
+import type { FeatureData } from './native';
+
+/** A set of feature vectors in memory: `rows` x `dims`, row-major, float32 or float64. */
+export interface FeatureMatrix {
+  data: FeatureData;
+  rows: number;
+  dims: number;
+  /** Where it came from, for error messages. */
+  source: string;
+}
+
+/** Wraps an array as a matrix, checking its shape and that every value is finite. */
+export function featureMatrix(data: FeatureData, rows: number, source = '<memory>'): FeatureMatrix {
+  if (!Number.isInteger(rows) || rows < 1 || data.length % rows !== 0 || data.length === 0) {
+    throw new GenmetricsError(`${source}: ${data.length} values are not a whole number of rows (rows = ${rows})`);
+  }
+  const dims = data.length / rows;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new GenmetricsError(`${source}: non-finite value (NaN or Inf) at row ${Math.floor(i / dims)}, column ${i % dims}`);
+    }
+  }
+  return { data, rows, dims, source };
+}
+
+/** A 2-D float32/float64 features .npy (samples x dims), read whole. */
+export function readFeatureMatrix(file: string): FeatureMatrix {
+  const reader = new NpyRowReader(file);
+  try {
+    if (reader.dtype !== 'float32' && reader.dtype !== 'float64') {
+      throw new GenmetricsError(`${file}: expected float32 or float64 features, got ${reader.dtype}`);
+    }
+    if (reader.rows === 0 || reader.cols === 0) {
+      throw new GenmetricsError(`${file}: empty feature array, shape (${reader.rows}, ${reader.cols})`);
+    }
+    return featureMatrix(reader.read(0, reader.rows) as FeatureData, reader.rows, file);
+  } finally {
+    reader.close();
+  }
+}
+
+/** Refuses two sets of different dimension. */
+export function requireSameDims(a: FeatureMatrix, b: FeatureMatrix): void {
+  if (a.dims !== b.dims) {
+    throw new GenmetricsError(`dimension mismatch: ${a.source} is ${a.dims}-d, ${b.source} is ${b.dims}-d`);
+  }
+}
