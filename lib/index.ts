@@ -35,3 +35,8 @@ export { MODELS, resolveModel, cacheDir, modelDirs, type ModelSpec, type Resolve
 export { type Device } from './models/session';
 export { classifyInput, type InputKind } from './inputs';
 export { LegacyRandomState } from './random/mt19937';
+export { featureMatrix, readFeatureMatrix, type FeatureMatrix } from './features';
+export { loadFeatures, loadFeaturePair, type LoadedFeatures } from './inputs';
+export { kid, mmd2, mmd2FromSums, type KidOptions, type KidResult, type MmdResult, type MmdEstimator, type KernelOptions } from './metrics/kid';
+export { prdc, TORCH_FIDELITY_PR, PRDC_DC, type PrdcOptions, type PrdcResult, type BallConvention } from './metrics/prdc';
+export { allMetrics, type AllOptions, type AllResult } from './metrics/all';

@@ -99,6 +99,8 @@ export interface NativeAddon {
     out: Float32Array,
     threads?: number,
   ): Promise<void>;
+  /** Median seconds of an n x n x n float64 product with the native GEMM (benchmarks). */
+  gemmSeconds(n: number, threads: number): number;
   simdLevel: string;
 }
 

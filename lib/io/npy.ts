@@ -92,10 +92,11 @@ export function parseNpyHeader(buf: Uint8Array, where: string): NpyHeader {
 }
 
 function typedView(dtype: DType, bytes: Uint8Array, count: number): TypedData {
-  // Copy into a fresh, aligned buffer: the source may sit at any offset (e.g. inside a zip).
+  // The source may sit at any offset (e.g. inside a zip): copy into a fresh, aligned buffer
+  // unless it already is one of its own (a whole feature file read by NpyRowReader: no second copy).
   const size = count * ITEM_SIZE[dtype];
-  const own = new Uint8Array(size);
-  own.set(bytes.subarray(0, size));
+  const own = bytes.byteOffset === 0 && bytes.byteLength === size && bytes.buffer.byteLength === size ? bytes : new Uint8Array(size);
+  if (own !== bytes) own.set(bytes.subarray(0, size));
   switch (dtype) {
     case 'float32':
       return new Float32Array(own.buffer, 0, count);

@@ -25,7 +25,7 @@ export interface KernelOptions {
 
 export interface PairwiseRunOptions {
   threads?: number;
-  /** Rows per tile side of the native kernels (default 512). */
+  /** Rows per tile side of the native kernels (default 576). */
   tile?: number;
   onProgress?: (done: number, total: number) => void;
 }

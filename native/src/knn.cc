@@ -43,12 +43,12 @@ std::vector<std::vector<double>> neighbourRadii(const Rows& x, const std::vector
     if (!s) s = std::make_unique<Smallest>(x.n, L);
     for (int64_t j = 0; j < t.cols; ++j) {
       const int64_t cj = t.j0 + j;
-      for (int64_t i = 0; i < t.rows; ++i) {
+      // Each computed pair stands for (j, i) too, except a row's distance to itself.
+      for (int64_t i = t.diagonal ? j : 0; i < t.rows; ++i) {
         const double d = t.squaredDistance(i, j);
         const int64_t ri = t.i0 + i;
         if (d < s->worst(ri)) s->insert(ri, d);
-        // Off-diagonal tiles stand for (j, i) too.
-        if (!t.diagonal && d < s->worst(cj)) s->insert(cj, d);
+        if (ri != cj && d < s->worst(cj)) s->insert(cj, d);
       }
     }
   });

@@ -33,12 +33,14 @@ Sum tileSums(const Rows& a, const Rows& b, bool symmetric, const KernelSpec& k, 
     double all = 0, diag = 0;
     for (int64_t j = 0; j < t.cols; ++j) {
       double col = 0;  // column sums first: a shorter chain of additions
-      for (int64_t i = 0; i < t.rows; ++i) col += kernelAt(t, i, j, k);
+      // Diagonal tiles of a symmetric pass hold their lower triangle (i > j) and the diagonal.
+      for (int64_t i = t.diagonal ? j + 1 : 0; i < t.rows; ++i) col += kernelAt(t, i, j, k);
       all += col;
       const int64_t i = t.j0 + j - t.i0;
       if (i >= 0 && i < t.rows) diag += kernelAt(t, i, j, k);
     }
-    sums[w].all += symmetric && !t.diagonal ? 2 * all : all;
+    // In a symmetric pass every off-diagonal pair counts twice.
+    sums[w].all += symmetric ? 2 * all + (t.diagonal ? diag : 0) : all;
     sums[w].diag += diag;
   });
   Sum s;

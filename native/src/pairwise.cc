@@ -53,9 +53,17 @@ void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOpt
   if (a.n == 0 || b.n == 0) return;
   const int64_t T = o.tile, d = a.d;
   const int64_t nbA = (a.n + T - 1) / T, nbB = (b.n + T - 1) / T;
-  std::vector<std::pair<int64_t, int64_t>> tasks;
+  // A task is one row block against a run of up to kRun column blocks: its rows are widened to
+  // float64 once for the run, the column blocks once per tile.
+  constexpr int64_t kRun = 8;
+  struct Task {
+    int64_t bi, bj0, bj1;
+  };
+  std::vector<Task> tasks;
   for (int64_t bi = 0; bi < nbA; ++bi)
-    for (int64_t bj = symmetric ? bi : 0; bj < nbB; ++bj) tasks.emplace_back(bi, bj);
+    for (int64_t bj = symmetric ? bi : 0; bj < nbB; bj += kRun) tasks.push_back({bi, bj, std::min(nbB, bj + kRun)});
+  int64_t tiles = 0;
+  for (const Task& t : tasks) tiles += t.bj1 - t.bj0;
 
   const std::vector<double> na = a.squaredNorms();
   const std::vector<double> nb = symmetric ? std::vector<double>() : b.squaredNorms();
@@ -64,27 +72,28 @@ void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOpt
   std::vector<std::unique_ptr<Buffers>> buffers(static_cast<size_t>(tileWorkers(o)));
   std::mutex progressLock;
   int64_t done = 0;
-  const int64_t total = static_cast<int64_t>(tasks.size());
-  parallelForWorkers(total, o.threads, [&](long t, int w) {
+  parallelForWorkers(static_cast<long>(tasks.size()), o.threads, [&](long t, int w) {
     auto& buf = buffers[w];
     if (!buf) buf = std::make_unique<Buffers>(T, d);
-    const auto [bi, bj] = tasks[t];
-    const int64_t i0 = bi * T, j0 = bj * T;
-    const int64_t rows = std::min(T, a.n - i0), cols = std::min(T, b.n - j0);
-    const bool diagonal = symmetric && bi == bj;
+    const Task task = tasks[t];
+    const int64_t i0 = task.bi * T, rows = std::min(T, a.n - i0);
     a.toDouble(i0, rows, buf->a.data());
-    const double* bd = buf->a.data();
-    if (!diagonal) {
-      b.toDouble(j0, cols, buf->b.data());
-      bd = buf->b.data();
-    }
-    double* g = buf->g.data();
-    std::fill(g, g + rows * cols, 0.0);
-    gemm(rows, cols, d, 1.0, rowMajor(buf->a.data(), d), rowMajor(bd, d).t(), g, rows, Part::Full, 1);
-    visit(Tile{i0, j0, rows, cols, g, na.data() + i0, nbp + j0, diagonal}, w);
-    if (o.progress) {
-      std::lock_guard<std::mutex> lock(progressLock);
-      o.progress(++done, total);
+    for (int64_t bj = task.bj0; bj < task.bj1; ++bj) {
+      const int64_t j0 = bj * T, cols = std::min(T, b.n - j0);
+      const bool diagonal = symmetric && task.bi == bj;
+      const double* bd = buf->a.data();
+      if (!diagonal) {
+        b.toDouble(j0, cols, buf->b.data());
+        bd = buf->b.data();
+      }
+      double* g = buf->g.data();
+      std::fill(g, g + rows * cols, 0.0);
+      gemm(rows, cols, d, 1.0, rowMajor(buf->a.data(), d), rowMajor(bd, d).t(), g, rows, diagonal ? Part::Lower : Part::Full, 1);
+      visit(Tile{i0, j0, rows, cols, g, na.data() + i0, nbp + j0, diagonal}, w);
+      if (o.progress) {
+        std::lock_guard<std::mutex> lock(progressLock);
+        o.progress(++done, tiles);
+      }
     }
   });
 }

@@ -34,7 +34,8 @@ struct Tile {
   const double* g;
   const double* na;
   const double* nb;
-  // A tile of a symmetric pass (b is a) with i0 == j0: it holds both (i, j) and (j, i).
+  // A tile of a symmetric pass (b is a) with i0 == j0: only the entries with i >= j are computed,
+  // and each with i > j stands for (j, i) too.
   bool diagonal;
 
   double dot(int64_t i, int64_t j) const { return g[j * rows + i]; }
@@ -47,7 +48,7 @@ struct Tile {
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
 struct PairwiseOptions {
-  int64_t tile = 512;  // rows per tile side
+  int64_t tile = 576;  // rows per tile side (a multiple of the micro-kernels' 24 and 8)
   int threads = 0;     // 0: all cores
   ProgressFn progress;  // called after each tile (from worker threads, serialised)
 };
@@ -57,8 +58,9 @@ using TileVisitor = std::function<void(const Tile&, int worker)>;
 // The largest worker index forEachTile may pass, plus one.
 int tileWorkers(const PairwiseOptions& o);
 
-// Visits every tile of a x b; when `symmetric` (b is a), only the tiles with j0 >= i0: the
-// off-diagonal ones stand for both (i, j) and (j, i), which halves the arithmetic.
+// Visits every tile of a x b; when `symmetric` (b is a), only the tiles with j0 >= i0, and of the
+// diagonal tiles only their lower triangles: every pair is computed once and stands for both
+// (i, j) and (j, i), which halves the arithmetic.
 void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit);
 
 }  // namespace gm

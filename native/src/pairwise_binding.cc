@@ -1,11 +1,15 @@
 // N-API for the pairwise kernels: neighbourRadii, countBalls, kernelSums, kernelSumsSubsets.
 // Each returns a promise; the work runs off the JS thread and reports (done, total) tiles to an
 // optional progress callback. Feature arrays are read in place and kept alive until it settles.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "bindings.h"
+#include "gemm.h"
 #include "knn.h"
 #include "mmd.h"
 #include "prdc.h"
@@ -267,6 +271,25 @@ Napi::Value KernelSumsSubsetsFn(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
+// gemmSeconds(n, threads): the median time of three n x n x n float64 products with the native
+// GEMM (after a warm-up), for benchmarks that relate kernel times to the machine's GEMM rate.
+Napi::Value GemmSeconds(const Napi::CallbackInfo& info) {
+  const int64_t n = IntArg(info, 0, "n");
+  const int threads = static_cast<int>(IntArg(info, 1, "threads"));
+  if (n < 1) throw Napi::RangeError::New(info.Env(), "n must be positive");
+  std::vector<double> a(static_cast<size_t>(n * n)), c(static_cast<size_t>(n * n));
+  for (int64_t i = 0; i < n * n; ++i) a[i] = std::sin(0.001 * static_cast<double>(i));
+  std::vector<double> times;
+  for (int r = 0; r < 4; ++r) {
+    std::fill(c.begin(), c.end(), 0.0);
+    const auto t0 = std::chrono::steady_clock::now();
+    gemm(n, n, n, 1.0, colMajor(a.data(), n), colMajor(a.data(), n), c.data(), n, Part::Full, threads);
+    if (r > 0) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(times.begin(), times.end());
+  return Napi::Number::New(info.Env(), times[1]);
+}
+
 }  // namespace
 
 void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
@@ -274,6 +297,7 @@ void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("countBalls", Napi::Function::New(env, CountBalls));
   exports.Set("kernelSums", Napi::Function::New(env, KernelSumsFn));
   exports.Set("kernelSumsSubsets", Napi::Function::New(env, KernelSumsSubsetsFn));
+  exports.Set("gemmSeconds", Napi::Function::New(env, GemmSeconds));
 }
 
 }  // namespace gm

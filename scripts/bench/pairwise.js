@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// npm run bench:pairwise: precision/recall/density/coverage and KID on 2048-d features.
+//  - N = BENCH_PEER_N (10000) per side: genmetrics (all four metrics: k=3 '<=' and k=5 '<') against
+//    prdc (clovaai, sklearn; k=5) and torch-fidelity's precision/recall (k=3), and KID against
+//    torch-fidelity's, each in its own process: median time of BENCH_REPEATS (3) and peak RSS.
+//  - N = BENCH_SIZES (50000,100000) per side: genmetrics alone, against the time the machine's
+//    float64 GEMM rate allows for the distance work: (N(N+1)/2 + M(M+1)/2 + NM) dot products of
+//    2D flops (the two k-NN passes use symmetry), at the best of the native GEMM and NumPy's
+//    (OpenBLAS) dgemm measured in the same run.
+// Peers come from PEERS_DIR (see scripts/peer_modules.py). Features are synthetic, non-negative and
+// clustered like Inception pool3 (fake: fewer clusters, less spread), written under BENCH_DIR (.bench).
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { native } = require('../../dist/native');
+const { NpyRowWriter } = require('../../dist/io/npy');
+
+const D = 2048;
+const PEER_N = Number(process.env.BENCH_PEER_N || 10000);
+const SIZES = (process.env.BENCH_SIZES ?? '50000,100000').split(',').filter(Boolean).map(Number);
+const REPEATS = Number(process.env.BENCH_REPEATS || 3);
+const PY = process.env.BENCH_PYTHON || '/usr/bin/python3';
+const DIR = path.resolve(process.env.BENCH_DIR || path.join(__dirname, '..', '..', '.bench'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** n x D float32 rows: relu(centre_c + spread * noise), c uniform over `clusters`. */
+function makeFeatures(file, n, clusters, spread, seed) {
+  if (fs.existsSync(file)) return file;
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  let c = 777;
+  const crnd = () => ((c = (Math.imul(c, 22695477) + 1) >>> 0) / 2 ** 32);
+  const centres = Float32Array.from({ length: 64 * D }, () => crnd() * 0.6);
+  const w = new NpyRowWriter(file, 'float32', D);
+  const block = 1000;
+  const buf = new Float32Array(block * D);
+  for (let r0 = 0; r0 < n; r0 += block) {
+    const rows = Math.min(block, n - r0);
+    for (let r = 0; r < rows; r++) {
+      const k = Math.floor(rnd() * clusters);
+      for (let j = 0; j < D; j++) buf[r * D + j] = Math.max(0, centres[k * D + j] + spread * gauss());
+    }
+    w.append(buf.subarray(0, rows * D), rows);
+  }
+  w.commit();
+  return file;
+}
+
+function pair(n) {
+  fs.mkdirSync(DIR, { recursive: true });
+  return {
+    fake: makeFeatures(path.join(DIR, `fake_${n}x${D}.npy`), n, 40, 0.15, 1 + n),
+    real: makeFeatures(path.join(DIR, `real_${n}x${D}.npy`), n, 64, 0.2, 2 + n),
+  };
+}
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function measure(label, cmd, args, repeats) {
+  const runs = [];
+  for (let i = 0; i < repeats; i++) runs.push(run(cmd, args));
+  const out = { label, seconds: median(runs.map((r) => r.seconds)), max_rss_mb: Math.max(...runs.map((r) => r.max_rss_mb)), result: runs[0].result };
+  console.log(`  ${label.padEnd(34)} ${out.seconds.toFixed(2).padStart(8)} s   peak RSS ${out.max_rss_mb.toFixed(0).padStart(6)} MiB`);
+  return out;
+}
+
+const ours = (which, p) => ['node', [path.join(__dirname, 'pairwise_ours.js'), which, p.fake, p.real]];
+const peer = (which, p) => [PY, [path.join(__dirname, 'pairwise_peers.py'), which, p.fake, p.real]];
+
+function gemmRate() {
+  const oursRate = (2 * 4096 ** 3) / native().gemmSeconds(4096, 0) / 1e9;
+  const py = spawnSync(PY, ['-c', 'import numpy as np,time\nm=np.random.default_rng(0).standard_normal((4096,4096))\nm@m\nts=[]\nfor i in range(3):\n t=time.perf_counter();m@m;ts.append(time.perf_counter()-t)\nprint(2*4096**3/sorted(ts)[1]/1e9)'], { encoding: 'utf8' });
+  const numpyRate = Number(py.stdout.trim());
+  return { ours: oursRate, numpy: numpyRate, best: Math.max(oursRate, numpyRate || 0) };
+}
+
+function main() {
+  console.log(`genmetrics bench:pairwise: D=${D}, ${os.cpus().length} cores, ${os.cpus()[0].model}, simd ${native().simdLevel}`);
+  const rate = gemmRate();
+  console.log(`float64 GEMM (4096^3): native ${rate.ours.toFixed(1)} GFLOP/s, NumPy/OpenBLAS ${rate.numpy.toFixed(1)} GFLOP/s`);
+  const report = { gemm_gflops: rate, peers: {}, scale: [] };
+
+  const p = pair(PEER_N);
+  console.log(`\nN = ${PEER_N} per side (median of ${REPEATS})`);
+  const o = measure('genmetrics prdc (P,R k=3 <=; D,C k=5 <)', ...ours('prdc', p), REPEATS);
+  const pd = measure('prdc (clovaai, sklearn) k=5', ...peer('prdc', p), REPEATS);
+  const tf = measure('torch-fidelity prc k=3', ...peer('torch-fidelity-prc', p), REPEATS);
+  const ok = measure('genmetrics kid (100 x 1000)', ...ours('kid', p), REPEATS);
+  const tk = measure('torch-fidelity kid (100 x 1000)', ...peer('torch-fidelity-kid', p), REPEATS);
+  console.log(`  speed-up: ${(pd.seconds / o.seconds).toFixed(2)}x prdc, ${(tf.seconds / o.seconds).toFixed(2)}x torch-fidelity prc, ${(tk.seconds / ok.seconds).toFixed(2)}x torch-fidelity kid`);
+  const same = ['precision', 'recall'].every((k) => Math.fround(o.result[k]) === Math.fround(tf.result[k]));
+  const sameP = ['density', 'coverage'].every((k) => Math.abs(o.result[k] - pd.result[k]) < 1e-12);
+  console.log(`  agreement: P/R = torch-fidelity's: ${same}; density/coverage = prdc's: ${sameP}; KID mean rel. diff ${Math.abs(ok.result.mean / tk.result.mean - 1).toExponential(1)} (their float32 kernels)`);
+  report.peers = { n: PEER_N, genmetrics_prdc: o, prdc: pd, torch_fidelity_prc: tf, genmetrics_kid: ok, torch_fidelity_kid: tk };
+
+  for (const n of SIZES) {
+    const q = pair(n);
+    console.log(`\nN = ${n} per side (one run)`);
+    const r = measure('genmetrics prdc (all four)', ...ours('prdc', q), 1);
+    const flops = (n * (n + 1) + n * n) * 2 * D; // N(N+1)/2 per set, two sets, plus N^2 cross, 2D flops each
+    const bound = flops / (rate.best * 1e9);
+    console.log(`  distance work ${(flops / 1e12).toFixed(1)} TFLOP: ${bound.toFixed(1)} s at ${rate.best.toFixed(1)} GFLOP/s; genmetrics takes ${(r.seconds / bound).toFixed(2)}x that (${(flops / r.seconds / 1e9).toFixed(1)} GFLOP/s)`);
+    report.scale.push({ n, ...r, tflop: flops / 1e12, gemm_bound_s: bound, ratio: r.seconds / bound });
+  }
+  fs.writeFileSync(path.join(DIR, 'pairwise.json'), `${JSON.stringify(report, null, 1)}\n`);
+}
+
+main();
