@@ -25,8 +25,8 @@ export function featureMatrix(data: FeatureData, rows: number, source = '<memory
   return { data, rows, dims, source };
 }
 
-/** A 2-D float32/float64 features .npy (samples x dims), read whole. */
-export function readFeatureMatrix(file: string): FeatureMatrix {
+/** A reader of a 2-D, non-empty float32/float64 features .npy (samples x dims); the caller closes it. */
+export function openFeatureFile(file: string): NpyRowReader {
   const reader = new NpyRowReader(file);
   try {
     if (reader.dtype !== 'float32' && reader.dtype !== 'float64') {
@@ -35,6 +35,17 @@ export function readFeatureMatrix(file: string): FeatureMatrix {
     if (reader.rows === 0 || reader.cols === 0) {
       throw new GenmetricsError(`${file}: empty feature array, shape (${reader.rows}, ${reader.cols})`);
     }
+    return reader;
+  } catch (err) {
+    reader.close();
+    throw err;
+  }
+}
+
+/** A 2-D float32/float64 features .npy (samples x dims), read whole. */
+export function readFeatureMatrix(file: string): FeatureMatrix {
+  const reader = openFeatureFile(file);
+  try {
     return featureMatrix(reader.read(0, reader.rows) as FeatureData, reader.rows, file);
   } finally {
     reader.close();

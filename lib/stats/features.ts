@@ -1,5 +1,5 @@
-import { GenmetricsError, inputError } from '../errors';
-import { NpyRowReader } from '../io/npy';
+import { inputError } from '../errors';
+import { openFeatureFile } from '../features';
 import { RunningMoments } from './moments';
 
 export interface StreamOptions {
@@ -12,14 +12,8 @@ export interface StreamOptions {
 
 /** Streams a 2-D float32/float64 features `.npy` (samples x dims) into running moments. */
 export async function momentsFromFeatureFile(file: string, options: StreamOptions = {}): Promise<RunningMoments> {
-  const reader = new NpyRowReader(file);
+  const reader = openFeatureFile(file);
   try {
-    if (reader.dtype !== 'float32' && reader.dtype !== 'float64') {
-      throw new GenmetricsError(`${file}: expected float32 or float64 features, got ${reader.dtype}`);
-    }
-    if (reader.rows === 0 || reader.cols === 0) {
-      throw new GenmetricsError(`${file}: empty feature array, shape (${reader.rows}, ${reader.cols})`);
-    }
     const moments = new RunningMoments(reader.cols);
     const itemBytes = reader.dtype === 'float32' ? 4 : 8;
     const blockRows = Math.max(1, Math.floor((options.blockBytes ?? 64 << 20) / (reader.cols * itemBytes)));
