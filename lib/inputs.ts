@@ -140,17 +140,8 @@ export interface LoadedFeatures {
   provenance: InputProvenance;
 }
 
-/**
- * Raw feature vectors of an input, in memory: images (through the Inception network, pool3) or a
- * features `.npy`. Statistics files cannot serve; `needs` says who asks, for the error (e.g. 'KID needs').
- */
-export async function loadFeatures(
-  file: string,
-  options: LoadOptions & { logits?: boolean; needs?: string } = {},
-): Promise<LoadedFeatures> {
-  const probe = probeInput(file);
-  if (probe.kind === 'statistics') throw statisticsRefused(file, options.needs);
-  if (probe.kind === 'features') {
+async function featuresOf(file: string, kind: 'images' | 'features', options: LoadOptions & { logits?: boolean }): Promise<LoadedFeatures> {
+  if (kind === 'features') {
     const features = readFeatureMatrix(file);
     const preprocessing = readSidecar(file);
     return { features, provenance: { path: file, kind: 'features', dims: features.dims, count: features.rows, preprocessing } };
@@ -165,6 +156,24 @@ export async function loadFeatures(
   }
 }
 
+/** The kind of an input that must hold samples (not statistics). */
+function sampleKind(file: string, needs: string | undefined): 'images' | 'features' {
+  const kind = probeInput(file).kind;
+  if (kind === 'statistics') throw statisticsRefused(file, needs);
+  return kind;
+}
+
+/**
+ * Raw feature vectors of an input, in memory: images (through the Inception network, pool3) or a
+ * features `.npy`. Statistics files cannot serve; `needs` says who asks, for the error (e.g. 'KID needs').
+ */
+export async function loadFeatures(
+  file: string,
+  options: LoadOptions & { logits?: boolean; needs?: string } = {},
+): Promise<LoadedFeatures> {
+  return featuresOf(file, sampleKind(file, options.needs), options);
+}
+
 /**
  * The features of two inputs to be compared (generated first, reference second), refusing
  * statistics files, mixed preprocessing or networks, and different dimensions.
@@ -174,12 +183,10 @@ export async function loadFeaturePair(
   b: string,
   options: LoadOptions & { logitsOfFirst?: boolean; needs?: string } = {},
 ): Promise<[LoadedFeatures, LoadedFeatures]> {
-  // Check both paths before running a network over either.
-  for (const f of [a, b]) {
-    if (probeInput(f).kind === 'statistics') throw statisticsRefused(f, options.needs);
-  }
-  const A = await loadFeatures(a, { ...options, logits: options.logitsOfFirst });
-  const B = await loadFeatures(b, options);
+  // Both paths are checked (once) before a network runs over either.
+  const kinds = [sampleKind(a, options.needs), sampleKind(b, options.needs)];
+  const A = await featuresOf(a, kinds[0], { ...options, logits: options.logitsOfFirst });
+  const B = await featuresOf(b, kinds[1], options);
   requireSameOrigin(A.provenance, B.provenance);
   requireSameDims(A.features, B.features);
   return [A, B];
