@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { loadFeaturePair } from '../inputs';
 import { kid, mmd2 } from '../metrics/kid';
 import { makeContext } from './context';
-import { networkOptions, withNetworkOptions, type NetworkCliOptions } from './network';
+import { withNetworkOptions, type NetworkCliOptions } from './network';
 import { withCommonOptions } from './options';
-import { kidJson, kidLine, kidOptions, ORDER_NOTE, reportInputs, withKidOptions, type KidCliOptions } from './pairwise';
+import { kidJson, kidLine, kidOptions, loadPair, ORDER_NOTE, reportInputs, withKidOptions, type KidCliOptions } from './pairwise';
 
 interface KidCommandOptions extends NetworkCliOptions, KidCliOptions {
   full?: boolean;
@@ -25,32 +24,25 @@ export function registerKid(program: Command): void {
   ).action(async (a: string, b: string, opts: KidCommandOptions) => {
     const ctx = makeContext(opts);
     const k = kidOptions(opts);
-    const network = networkOptions(opts, ctx, 'features');
-    let pair;
-    try {
-      pair = await loadFeaturePair(a, b, { network, needs: 'KID needs' });
-    } finally {
-      network.done();
-    }
-    const [A, B] = pair;
-    const bar = ctx.progress(opts.full ? 'MMD² tiles' : 'KID subsets', opts.full ? 'tiles' : 'subsets');
+    const [A, B] = await loadPair(a, b, opts, ctx, 'KID needs');
     const inputs = [A.provenance, B.provenance];
+    const bar = ctx.progress(opts.full ? 'MMD² tiles' : 'KID subsets', opts.full ? 'tiles' : 'subsets');
+    const run = { ...k, threads: ctx.threads, onProgress: (d: number, t: number) => bar.update(d, t) };
+    let full;
+    let subsets;
     try {
-      if (opts.full) {
-        const r = await mmd2(A.features, B.features, { ...k, threads: ctx.threads, onProgress: (d, t) => bar.update(d, t) });
-        bar.stop();
-        reportInputs(ctx, inputs);
-        ctx.print({ mmd2: r.mmd2, estimator: r.estimator, kernel: r.kernel, sizes: r.sizes, inputs }, [
-          `MMD² (${r.estimator}, full sets of ${r.sizes[0]} and ${r.sizes[1]}, ${r.kernel.kernel} kernel): ${r.mmd2}`,
-        ]);
-        return;
-      }
-      const r = await kid(A.features, B.features, { ...k, threads: ctx.threads, onProgress: (d, t) => bar.update(d, t) });
-      bar.stop();
-      reportInputs(ctx, inputs, r);
-      ctx.print({ ...kidJson(r), inputs }, [kidLine(r)]);
+      if (opts.full) full = await mmd2(A.features, B.features, run);
+      else subsets = await kid(A.features, B.features, run);
     } finally {
       bar.stop();
+    }
+    reportInputs(ctx, inputs, subsets);
+    if (full) {
+      ctx.print({ mmd2: full.mmd2, estimator: full.estimator, kernel: full.kernel, sizes: full.sizes, inputs }, [
+        `MMD² (${full.estimator}, full sets of ${full.sizes[0]} and ${full.sizes[1]}, ${full.kernel.kernel} kernel): ${full.mmd2}`,
+      ]);
+    } else if (subsets) {
+      ctx.print({ ...kidJson(subsets), inputs }, [kidLine(subsets)]);
     }
   });
 }

@@ -1,11 +1,11 @@
 // Options and output shared by the commands on raw features: kid, prdc, all.
 import type { Command } from 'commander';
 import { GenmetricsError } from '../errors';
-import type { InputProvenance } from '../inputs';
+import { loadFeaturePair, type InputProvenance, type LoadedFeatures } from '../inputs';
 import type { KidOptions, KidResult, KernelName, MmdEstimator } from '../metrics/kid';
 import type { BallConvention, PrdcOptions, PrdcResult } from '../metrics/prdc';
 import { parseInteger, parseNumber, type CommandContext } from './context';
-import { warnSkipped } from './network';
+import { networkOptions, warnSkipped, type NetworkCliOptions } from './network';
 import type { Progress } from './progress';
 
 export const ORDER_NOTE = 'A is the generated set, B the reference (real) set, as torch-fidelity\'s input1/input2';
@@ -82,6 +82,16 @@ export function prdcOptions(o: PrdcCliOptions): Omit<PrdcOptions, 'threads' | 'o
     precisionRecall: { k: k ?? parseInteger(o.prK, '--pr-k', 1), test: parseTest(o.prTest, '--pr-test') },
     densityCoverage: { k: k ?? parseInteger(o.dcK, '--dc-k', 1), test: parseTest(o.dcTest, '--dc-test') },
   };
+}
+
+/** The features of A and B, through the network for image inputs (with its progress bar). */
+export async function loadPair(a: string, b: string, opts: NetworkCliOptions, ctx: CommandContext, needs: string): Promise<[LoadedFeatures, LoadedFeatures]> {
+  const network = networkOptions(opts, ctx, 'features');
+  try {
+    return await loadFeaturePair(a, b, { network, needs });
+  } finally {
+    network.done();
+  }
 }
 
 /** One progress bar per phase of a multi-phase computation. */

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { loadFeaturePair } from '../inputs';
 import { prdc } from '../metrics/prdc';
 import { makeContext } from './context';
-import { networkOptions, withNetworkOptions, type NetworkCliOptions } from './network';
+import { withNetworkOptions, type NetworkCliOptions } from './network';
 import { withCommonOptions } from './options';
-import { ORDER_NOTE, phaseProgress, prdcJson, prdcLines, prdcOptions, reportInputs, withPrdcOptions, type PrdcCliOptions } from './pairwise';
+import { loadPair, ORDER_NOTE, phaseProgress, prdcJson, prdcLines, prdcOptions, reportInputs, withPrdcOptions, type PrdcCliOptions } from './pairwise';
 
 export function registerPrdc(program: Command): void {
   withNetworkOptions(
@@ -22,14 +21,7 @@ export function registerPrdc(program: Command): void {
   ).action(async (a: string, b: string, opts: NetworkCliOptions & PrdcCliOptions) => {
     const ctx = makeContext(opts);
     const p = prdcOptions(opts);
-    const network = networkOptions(opts, ctx, 'features');
-    let pair;
-    try {
-      pair = await loadFeaturePair(a, b, { network, needs: 'precision/recall and density/coverage need' });
-    } finally {
-      network.done();
-    }
-    const [A, B] = pair;
+    const [A, B] = await loadPair(a, b, opts, ctx, 'precision/recall and density/coverage need');
     const bars = phaseProgress(ctx, 'tiles');
     let r;
     try {
