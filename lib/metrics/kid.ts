@@ -92,17 +92,10 @@ function resolveKernel(o: KernelOptions, dims: number): { native: NativeKernel; 
  *   u-statistic: as unbiased, but the cross term drops i = j and divides by n(n-1); needs n = m.
  */
 export function mmd2FromSums(s: NativeKernelSums, n: number, m: number, estimator: MmdEstimator): number {
-  switch (estimator) {
-    case 'biased':
-      return s.xx / (n * n) + s.yy / (m * m) - (2 * s.xy) / (n * m);
-    case 'unbiased':
-      return (s.xx - s.xxDiag) / (n * (n - 1)) + (s.yy - s.yyDiag) / (m * (m - 1)) - (2 * s.xy) / (n * m);
-    case 'u-statistic':
-      if (n !== m) throw new GenmetricsError(`the u-statistic MMD estimator needs sets of equal size, got ${n} and ${m}`);
-      return (s.xx - s.xxDiag + s.yy - s.yyDiag) / (n * (n - 1)) - (2 * (s.xy - s.xyDiag)) / (n * (n - 1));
-    default:
-      throw new GenmetricsError(`unknown MMD estimator '${estimator as string}': expected unbiased, biased or u-statistic`);
-  }
+  checkEstimator(estimator, n, m);
+  if (estimator === 'biased') return s.xx / (n * n) + s.yy / (m * m) - (2 * s.xy) / (n * m);
+  if (estimator === 'unbiased') return (s.xx - s.xxDiag) / (n * (n - 1)) + (s.yy - s.yyDiag) / (m * (m - 1)) - (2 * s.xy) / (n * m);
+  return (s.xx - s.xxDiag + s.yy - s.yyDiag) / (n * (n - 1)) - (2 * (s.xy - s.xyDiag)) / (n * (n - 1));
 }
 
 function checkEstimator(estimator: MmdEstimator, n: number, m: number): void {
