@@ -130,17 +130,22 @@ describe('tiled pairwise kernels (property tests against naive definitions)', ()
     const m = 9;
     const idxX = Uint32Array.from({ length: 2 * m }, (_, i) => (i * 5) % n);
     const idxY = Uint32Array.from({ length: 2 * m }, (_, i) => (i * 7 + 3) % n);
-    const kernel = { kind: 'poly' as const, degree: 3, gamma: 0.2, coef0: 1, sigma: 0 };
-    const got = await addon.kernelSumsSubsets(x, n, y, n, idxX, idxY, 2, m, kernel, { tile: 4, threads: 2 });
-    for (let s = 0; s < 2; s++) {
-      const gx = new Float64Array(m * d);
-      const gy = new Float64Array(m * d);
-      for (let r = 0; r < m; r++) {
-        gx.set(x.subarray(idxX[s * m + r] * d, idxX[s * m + r] * d + d), r * d);
-        gy.set(y.subarray(idxY[s * m + r] * d, idxY[s * m + r] * d + d), r * d);
+    const kernels = [
+      { kind: 'poly' as const, degree: 3, gamma: 0.2, coef0: 1, sigma: 0 },
+      { kind: 'rbf' as const, degree: 0, gamma: 0, coef0: 0, sigma: 1.5 },
+    ];
+    for (const kernel of kernels) {
+      const got = await addon.kernelSumsSubsets(x, n, y, n, idxX, idxY, 2, m, kernel, { tile: 4, threads: 2 });
+      for (let s = 0; s < 2; s++) {
+        const gx = new Float64Array(m * d);
+        const gy = new Float64Array(m * d);
+        for (let r = 0; r < m; r++) {
+          gx.set(x.subarray(idxX[s * m + r] * d, idxX[s * m + r] * d + d), r * d);
+          gy.set(y.subarray(idxY[s * m + r] * d, idxY[s * m + r] * d + d), r * d);
+        }
+        const want = await addon.kernelSums(gx, m, gy, m, kernel, { tile: 4, threads: 1 });
+        for (const key of Object.keys(want) as (keyof typeof want)[]) expect(got[s][key]).toBeCloseTo(want[key], 12);
       }
-      const want = await addon.kernelSums(gx, m, gy, m, kernel, { tile: 4, threads: 1 });
-      for (const key of Object.keys(want) as (keyof typeof want)[]) expect(got[s][key]).toBeCloseTo(want[key], 12);
     }
   });
 

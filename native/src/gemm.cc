@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "parallel.h"
@@ -138,17 +139,67 @@ void packA(View a, int64_t m, int64_t kc, int mr, double* dst) {
   }
 }
 
-// Packs rows [0, kc) x cols [0, n) of b into micro-panels of nr columns: b(p, q*nr + c) at
-// [q*nr*kc + p*nr + c], zero-padded past n.
-void packB(View b, int64_t kc, int64_t n, int nr, double* dst) {
-  packA(b.t(), n, kc, nr, dst);
-}
+// Operands as the blocked loop sees them: matrices whose rows become micro-panels (A itself, and
+// B transposed). pack() packs rows [i0, i0 + count) x columns [p0, p0 + kc); inPlaceStride() is
+// the column stride when full micro-panels can be read where they lie (column-major), else 0.
+struct ViewPanels {
+  View v;
+  void pack(int64_t i0, int64_t count, int64_t p0, int64_t kc, int mr, double* dst) const {
+    packA(v.at(i0, p0), count, kc, mr, dst);
+  }
+  int64_t inPlaceStride() const { return v.rs == 1 ? v.cs : 0; }
+  const double* at(int64_t i, int64_t p) const { return v.p + i * v.rs + p * v.cs; }
+};
+
+// Feature rows (float32 or float64, optionally indexed), widened to float64 as they are packed.
+struct RowPanels {
+  const Rows& rows;
+  int64_t first;  // row `first` of `rows` is row 0 of the operand
+  template <class T>
+  static void panel(const T* const* src, int64_t count, int64_t kc, int mr, double* dst) {
+    if (std::is_same<T, float>::value) {
+      // Row by row: each float32 row is read and widened in vector-wide runs.
+      for (int64_t r = 0; r < mr; ++r) {
+        double* d = dst + r;
+        if (r < count) {
+          const T* s = src[r];
+          for (int64_t p = 0; p < kc; ++p) d[p * mr] = static_cast<double>(s[p]);
+        } else {
+          for (int64_t p = 0; p < kc; ++p) d[p * mr] = 0.0;
+        }
+      }
+      return;
+    }
+    // Column by column across the rows: sequential writes, mr read streams.
+    for (int64_t p = 0; p < kc; ++p, dst += mr) {
+      for (int64_t r = 0; r < count; ++r) dst[r] = static_cast<double>(src[r][p]);
+      for (int64_t r = count; r < mr; ++r) dst[r] = 0.0;
+    }
+  }
+  void pack(int64_t i0, int64_t count, int64_t p0, int64_t kc, int mr, double* dst) const {
+    const float* f[32];
+    const double* g[32];
+    for (int64_t q = 0; q < count; q += mr, dst += mr * kc) {
+      const int64_t n = std::min<int64_t>(mr, count - q);
+      for (int64_t r = 0; r < n; ++r) {
+        const int64_t src = rows.source(first + i0 + q + r) * rows.d + p0;
+        if (rows.f32) f[r] = rows.f32 + src;
+        else g[r] = rows.f64 + src;
+      }
+      if (rows.f32) panel(f, n, kc, mr, dst);
+      else panel(g, n, kc, mr, dst);
+    }
+  }
+  int64_t inPlaceStride() const { return 0; }
+  const double* at(int64_t, int64_t) const { return nullptr; }
+};
 
 struct Rect {
   int64_t i0, i1, j0, j1;
 };
 
-void gemmBlock(const Rect& r, int64_t k, double alpha, View a, View b, double* c, int64_t ldc, Part part) {
+template <class A, class B>
+void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, double* c, int64_t ldc, Part part) {
   const Kernel& kr = kernel();
   const int mr = kr.mr, nr = kr.nr;
   const int64_t ncMax = std::min<int64_t>(NC, r.j1 - r.j0);
@@ -160,25 +211,26 @@ void gemmBlock(const Rect& r, int64_t k, double alpha, View a, View b, double* c
     const int64_t iStart = part == Part::Lower ? std::max(r.i0, jc) : r.i0;
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min<int64_t>(KC, k - pc);
-      packB(b.at(pc, jc), kc, nc, nr, bbuf.data());
+      bt.pack(jc, nc, pc, kc, nr, bbuf.data());
       for (int64_t ic = iStart; ic < r.i1; ic += MC) {
         const int64_t mc = std::min<int64_t>(MC, r.i1 - ic);
         // With few columns each block of A is used a few times only: packing it would cost as
         // much as the products, so full micro-panels are read in place when A is column-major.
-        const bool direct = a.rs == 1 && nc <= 64;
+        const int64_t stride = a.inPlaceStride();
+        const bool direct = stride != 0 && nc <= 64;
         const int64_t fullRows = direct ? mc / mr * mr : 0;
         if (!direct)
-          packA(a.at(ic, pc), mc, kc, mr, abuf.data());
+          a.pack(ic, mc, pc, kc, mr, abuf.data());
         else if (fullRows < mc)
-          packA(a.at(ic + fullRows, pc), mc - fullRows, kc, mr, abuf.data() + fullRows * kc);
+          a.pack(ic + fullRows, mc - fullRows, pc, kc, mr, abuf.data() + fullRows * kc);
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const int64_t col = jc + jr, cols = std::min<int64_t>(nr, nc - jr);
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const int64_t row = ic + ir, rows = std::min<int64_t>(mr, mc - ir);
             if (part == Part::Lower && row + rows - 1 < col) continue;
             const bool inPlace = ir < fullRows;
-            const double* ap = inPlace ? a.p + row + pc * a.cs : abuf.data() + ir * kc;
-            const int64_t as = inPlace ? a.cs : mr;
+            const double* ap = inPlace ? a.at(row, pc) : abuf.data() + ir * kc;
+            const int64_t as = inPlace ? stride : mr;
             const double* bp = bbuf.data() + jr * kc;
             double* cp = c + col * ldc + row;
             if (rows == mr && cols == nr) {
@@ -200,19 +252,13 @@ void gemmBlock(const Rect& r, int64_t k, double alpha, View a, View b, double* c
   }
 }
 
-}  // namespace
-
-const char* gemmKernelName() { return kernel().name; }
-
-void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double* c, int64_t ldc, Part part,
-          int threads) {
-  if (m <= 0 || n <= 0 || k <= 0) return;
+// Cuts C into one rectangle per thread (about equal work).
+std::vector<Rect> partition(int64_t m, int64_t n, Part part, int workers) {
   const Kernel& kr = kernel();
-  const int workers = resolveThreads(threads);
   std::vector<Rect> parts;
   if (part == Part::Lower) {
     // Column j of the lower triangle costs m - j: cut the columns into pieces of equal work.
-    const int pieces = std::max(1, std::min<int>(2 * workers, static_cast<int>(n / kr.nr)));
+    const int pieces = workers == 1 ? 1 : std::max(1, std::min<int>(2 * workers, static_cast<int>(n / kr.nr)));
     const double total = 0.5 * static_cast<double>(n) * (2.0 * m - n + 1);
     int64_t j = 0;
     for (int q = 1; q <= pieces && j < n; ++q) {
@@ -237,11 +283,34 @@ void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double*
     const int64_t step = std::max<int64_t>(kr.mr, (m / workers + kr.mr - 1) / kr.mr * kr.mr);
     for (int64_t i = 0; i < m; i += step) parts.push_back({i, std::min(m, i + step), 0, n});
   }
+  return parts;
+}
+
+template <class A, class B>
+void run(int64_t m, int64_t n, int64_t k, double alpha, const A& a, const B& bt, double* c, int64_t ldc, Part part,
+         int threads) {
+  if (m <= 0 || n <= 0 || k <= 0) return;
+  const int workers = resolveThreads(threads);
+  const std::vector<Rect> parts = partition(m, n, part, workers);
   // Small products are not worth a thread.
   const double flops = 2.0 * m * n * k;
   const int use = flops < 4e6 ? 1 : workers;
   parallelFor(static_cast<long>(parts.size()), use,
-              [&](long t) { gemmBlock(parts[t], k, alpha, a, b, c, ldc, part); });
+              [&](long t) { gemmBlock(parts[t], k, alpha, a, bt, c, ldc, part); });
+}
+
+}  // namespace
+
+const char* gemmKernelName() { return kernel().name; }
+
+void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double* c, int64_t ldc, Part part,
+          int threads) {
+  run(m, n, k, alpha, ViewPanels{a}, ViewPanels{b.t()}, c, ldc, part, threads);
+}
+
+void gemmRows(int64_t m, int64_t n, const Rows& a, int64_t i0, const Rows& b, int64_t j0, double* c, int64_t ldc,
+              Part part, int threads) {
+  run(m, n, a.d, 1.0, RowPanels{a, i0}, RowPanels{b, j0}, c, ldc, part, threads);
 }
 
 }  // namespace gm

@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 
+#include "rows.h"
+
 namespace gm {
 
 // A strided read-only view: element (i, j) is p[i * rs + j * cs]. Transposing swaps rs and cs.
@@ -27,6 +29,11 @@ enum class Part { Full, Lower };
 // the diagonal); some entries above it may be updated too and must not be relied on.
 void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double* c, int64_t ldc, Part part,
           int threads);
+
+// C += A B^T for rows [i0, i0 + m) of a and [j0, j0 + n) of b (k = their width), the rows read
+// where they lie and widened to float64 as the panels are packed. part as for gemm.
+void gemmRows(int64_t m, int64_t n, const Rows& a, int64_t i0, const Rows& b, int64_t j0, double* c, int64_t ldc,
+              Part part, int threads);
 
 // The micro-kernel in use: "avx512", "avx2" or "generic".
 const char* gemmKernelName();

@@ -3,8 +3,12 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
+
+#include "gemm.h"
 
 #include "parallel.h"
+#include "scratch.h"
 
 namespace gm {
 namespace {
@@ -77,18 +81,59 @@ KernelSums kernelSums(const Rows& x, const Rows& y, const KernelSpec& k, const P
 
 std::vector<KernelSums> kernelSumsSubsets(const Rows& x, const Rows& y, const uint32_t* idxX, const uint32_t* idxY,
                                           int64_t subsets, int64_t m, const KernelSpec& k, const PairwiseOptions& o) {
+  if (x.d != y.d) throw std::invalid_argument("the two sets have different dimensions");
   std::vector<KernelSums> out(static_cast<size_t>(subsets));
+  if (m <= 0) return out;
+  const int64_t d = x.d, n = 2 * m;
+  // Each subset is one product: Z = [X_s; Y_s] (2m x d, float64) and the lower triangle of
+  // G = Z Z^T, whose blocks are X_s X_s^T, Y_s X_s^T and Y_s Y_s^T and whose diagonal holds the
+  // squared norms. Per worker: Z and G, 2m x (d + 2m) doubles.
+  struct Buffers {
+    Scratch z, g;
+    std::vector<double> norms;
+    Buffers(int64_t n, int64_t d) : z(static_cast<size_t>(n * d)), g(static_cast<size_t>(n * n)), norms(n) {}
+  };
+  std::vector<std::unique_ptr<Buffers>> buffers(static_cast<size_t>(workersFor(subsets, o.threads)));
   std::mutex progressLock;
   int64_t done = 0;
-  parallelFor(subsets, o.threads, [&](long s) {
+  parallelForWorkers(subsets, o.threads, [&](long s, int w) {
+    auto& b = buffers[w];
+    if (!b) b = std::make_unique<Buffers>(n, d);
     Rows xs = x, ys = y;
     xs.idx = idxX + s * m;
     ys.idx = idxY + s * m;
     xs.n = ys.n = m;
-    PairwiseOptions one;
-    one.tile = o.tile;
-    one.threads = 1;
-    out[s] = kernelSums(xs, ys, k, one);
+    xs.toDouble(0, m, b->z.data());
+    ys.toDouble(0, m, b->z.data() + m * d);
+    Rows z;
+    z.f64 = b->z.data();
+    z.n = n;
+    z.d = d;
+    double* g = b->g.data();
+    std::fill(g, g + n * n, 0.0);
+    gemmRows(n, n, z, 0, z, 0, g, n, Part::Lower, 1);
+    for (int64_t i = 0; i < n; ++i) b->norms[i] = g[i * n + i];
+    const Tile t{0, 0, n, n, g, b->norms.data(), b->norms.data(), true};
+    KernelSums r;
+    double xxOff = 0, yyOff = 0;
+    for (int64_t j = 0; j < m; ++j) {
+      double col = 0, cross = 0;
+      for (int64_t i = j + 1; i < m; ++i) col += kernelAt(t, i, j, k);
+      for (int64_t i = m; i < n; ++i) cross += kernelAt(t, i, j, k);
+      xxOff += col;
+      r.xy += cross;
+      r.xxDiag += kernelAt(t, j, j, k);
+      r.xyDiag += kernelAt(t, j + m, j, k);
+    }
+    for (int64_t j = m; j < n; ++j) {
+      double col = 0;
+      for (int64_t i = j + 1; i < n; ++i) col += kernelAt(t, i, j, k);
+      yyOff += col;
+      r.yyDiag += kernelAt(t, j, j, k);
+    }
+    r.xx = 2 * xxOff + r.xxDiag;
+    r.yy = 2 * yyOff + r.yyDiag;
+    out[s] = r;
     if (o.progress) {
       std::lock_guard<std::mutex> lock(progressLock);
       o.progress(++done, subsets);

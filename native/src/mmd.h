@@ -24,7 +24,7 @@ struct KernelSums {
 KernelSums kernelSums(const Rows& x, const Rows& y, const KernelSpec& k, const PairwiseOptions& o);
 
 // KID's subsets: subset s is rows idxX[s*m .. s*m+m) of x against rows idxY[s*m ..) of y. The
-// subsets run in parallel, each on one thread.
+// subsets run in parallel, each on one thread as one 2m x 2m product (o.tile is not used).
 std::vector<KernelSums> kernelSumsSubsets(const Rows& x, const Rows& y, const uint32_t* idxX, const uint32_t* idxY,
                                           int64_t subsets, int64_t m, const KernelSpec& k, const PairwiseOptions& o);
 

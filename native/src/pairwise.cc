@@ -38,62 +38,40 @@ std::vector<double> Rows::squaredNorms() const {
 
 int tileWorkers(const PairwiseOptions& o) { return resolveThreads(o.threads); }
 
-namespace {
-
-struct Buffers {
-  Scratch a, b, g;
-  Buffers(int64_t tile, int64_t d) : a(tile * d), b(tile * d), g(tile * tile) {}
-};
-
-}  // namespace
-
 void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit) {
   if (a.d != b.d) throw std::invalid_argument("the two sets have different dimensions");
   if (o.tile < 1) throw std::invalid_argument("tile must be positive");
   if (a.n == 0 || b.n == 0) return;
-  const int64_t T = o.tile, d = a.d;
+  const int64_t T = o.tile;
   const int64_t nbA = (a.n + T - 1) / T, nbB = (b.n + T - 1) / T;
-  // A task is one row block against a run of up to kRun column blocks: its rows are widened to
-  // float64 once for the run, the column blocks once per tile.
-  constexpr int64_t kRun = 8;
   struct Task {
-    int64_t bi, bj0, bj1;
+    int64_t bi, bj;
   };
   std::vector<Task> tasks;
   for (int64_t bi = 0; bi < nbA; ++bi)
-    for (int64_t bj = symmetric ? bi : 0; bj < nbB; bj += kRun) tasks.push_back({bi, bj, std::min(nbB, bj + kRun)});
-  int64_t tiles = 0;
-  for (const Task& t : tasks) tiles += t.bj1 - t.bj0;
+    for (int64_t bj = symmetric ? bi : 0; bj < nbB; ++bj) tasks.push_back({bi, bj});
+  const int64_t tiles = static_cast<int64_t>(tasks.size());
 
   const std::vector<double> na = a.squaredNorms();
   const std::vector<double> nb = symmetric ? std::vector<double>() : b.squaredNorms();
   const double* nbp = symmetric ? na.data() : nb.data();
 
-  std::vector<std::unique_ptr<Buffers>> buffers(static_cast<size_t>(tileWorkers(o)));
+  std::vector<std::unique_ptr<Scratch>> products(static_cast<size_t>(tileWorkers(o)));
   std::mutex progressLock;
   int64_t done = 0;
   parallelForWorkers(static_cast<long>(tasks.size()), o.threads, [&](long t, int w) {
-    auto& buf = buffers[w];
-    if (!buf) buf = std::make_unique<Buffers>(T, d);
+    auto& g = products[w];
+    if (!g) g = std::make_unique<Scratch>(static_cast<size_t>(T * T));
     const Task task = tasks[t];
     const int64_t i0 = task.bi * T, rows = std::min(T, a.n - i0);
-    a.toDouble(i0, rows, buf->a.data());
-    for (int64_t bj = task.bj0; bj < task.bj1; ++bj) {
-      const int64_t j0 = bj * T, cols = std::min(T, b.n - j0);
-      const bool diagonal = symmetric && task.bi == bj;
-      const double* bd = buf->a.data();
-      if (!diagonal) {
-        b.toDouble(j0, cols, buf->b.data());
-        bd = buf->b.data();
-      }
-      double* g = buf->g.data();
-      std::fill(g, g + rows * cols, 0.0);
-      gemm(rows, cols, d, 1.0, rowMajor(buf->a.data(), d), rowMajor(bd, d).t(), g, rows, diagonal ? Part::Lower : Part::Full, 1);
-      visit(Tile{i0, j0, rows, cols, g, na.data() + i0, nbp + j0, diagonal}, w);
-      if (o.progress) {
-        std::lock_guard<std::mutex> lock(progressLock);
-        o.progress(++done, tiles);
-      }
+    const int64_t j0 = task.bj * T, cols = std::min(T, b.n - j0);
+    const bool diagonal = symmetric && task.bi == task.bj;
+    std::fill(g->data(), g->data() + rows * cols, 0.0);
+    gemmRows(rows, cols, a, i0, b, j0, g->data(), rows, diagonal ? Part::Lower : Part::Full, 1);
+    visit(Tile{i0, j0, rows, cols, g->data(), na.data() + i0, nbp + j0, diagonal}, w);
+    if (o.progress) {
+      std::lock_guard<std::mutex> lock(progressLock);
+      o.progress(++done, tiles);
     }
   });
 }

@@ -1,31 +1,19 @@
 // Tiled pairwise inner products and squared Euclidean distances between two sets of feature rows.
 //
-// The sets are read in place (float32 or float64, row-major); each tile of rows is converted to
-// float64 and multiplied with the blocked GEMM, and squared distances follow from
+// The sets are read in place (float32 or float64, row-major); the blocked GEMM widens them to
+// float64 as it packs its panels (no converted copy of a tile), and squared distances follow from
 // ||x||^2 + ||y||^2 - 2 x.y (clamped at 0). Tiles are handed to a visitor together with the index
 // of the worker thread running it, so that visitors keep per-worker accumulators and merge them
-// at the end: memory is O(threads * tile * (tile + dims)) plus whatever the visitor keeps per row,
+// at the end: memory is O(threads * (tile^2 + GEMM panels)) plus whatever the visitor keeps per row,
 // never n x m.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <vector>
 
+#include "rows.h"
+
 namespace gm {
-
-// Rows of a feature matrix: row r is row idx[r] of the source (row r when idx is null).
-struct Rows {
-  const float* f32 = nullptr;
-  const double* f64 = nullptr;
-  int64_t n = 0;  // rows of this set (the length of idx, when given)
-  int64_t d = 0;  // columns
-  const uint32_t* idx = nullptr;
-
-  // Rows [r0, r0 + count) as float64, row-major, into dst (count x d).
-  void toDouble(int64_t r0, int64_t count, double* dst) const;
-  // Squared norms of all rows, in float64.
-  std::vector<double> squaredNorms() const;
-};
 
 // One tile: inner products g(i, j) = <a_{i0+i}, b_{j0+j}> for i < rows, j < cols, column-major
 // with leading dimension `rows`; na, nb point at the squared norms of those rows.
