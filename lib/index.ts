@@ -31,7 +31,7 @@ export {
 export { preprocessImages, parseMode, RESIZE_MODES, type ResizeMode, type DecodedImage, type PreprocessOptions } from './images/preprocess';
 export { decodeImage } from './images/decode';
 export { openImageSource, type ImageSource } from './images/sources';
-export { MODELS, resolveModel, cacheDir, modelDirs, type ModelSpec, type ResolvedModel } from './models/registry';
+export { MODELS, DEFAULT_INCEPTION, DEFAULT_LPIPS, resolveModel, cacheDir, modelDirs, type ModelSpec, type ResolvedModel, type WeightFile } from './models/registry';
 export { type Device } from './models/session';
 export { classifyInput, type InputKind } from './inputs';
 export { LegacyRandomState } from './random/mt19937';
@@ -40,3 +40,8 @@ export { loadFeatures, loadFeaturePair, type LoadedFeatures } from './inputs';
 export { kid, mmd2, mmd2FromSums, type KidOptions, type KidResult, type MmdResult, type MmdEstimator, type KernelOptions } from './metrics/kid';
 export { prdc, TORCH_FIDELITY_PR, PRDC_DC, type PrdcOptions, type PrdcResult, type BallConvention } from './metrics/prdc';
 export { allMetrics, type AllOptions, type AllResult } from './metrics/all';
+export { lpips, diversity, featureDiversity, type LpipsOptions, type LpipsResult, type DiversityOptions, type DiversityResult } from './metrics/lpips';
+export { LpipsNetwork, type LpipsNetworkOptions } from './network/lpips';
+export { pairInputs, type ImagePair } from './images/pairing';
+export { randomPairs, type Pairs } from './random/pairs';
+export { meanInterval, type MeanInterval } from './stats/interval';

@@ -28,7 +28,7 @@ function isImageFile(file: string): boolean {
 }
 
 /** All image files under `dir`, recursively, sorted by relative path (code-point order, like Python's sorted()). */
-function listImages(dir: string): { files: string[]; ignored: string[] } {
+export function listImages(dir: string): { files: string[]; ignored: string[] } {
   const files: string[] = [];
   const ignored: string[] = [];
   const walk = (rel: string) => {

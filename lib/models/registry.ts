@@ -12,9 +12,33 @@ export interface ModelSpec {
   /** SHA-256 of the ONNX file, for published files. Exports made locally are checked against the
    *  `<file>.sha256` that scripts/export_onnx.py writes beside them. */
   sha256?: string;
-  /** The weights the export script converts (download URL and their pinned SHA-256). */
-  source?: { file: string; url: string; sha256: string };
+  /** The weights the export script converts (download URLs and their pinned SHA-256). */
+  source?: WeightFile | WeightFile[];
 }
+
+export interface WeightFile {
+  file: string;
+  url: string;
+  sha256: string;
+}
+
+// LPIPS v0.1: the learned 1x1 weights from the lpips package (richzhang/PerceptualSimilarity,
+// lpips/weights/v0.1) and the torchvision ImageNet trunks they were trained on.
+const LPIPS_LIN = 'https://raw.githubusercontent.com/richzhang/PerceptualSimilarity/master/lpips/weights/v0.1';
+const LPIPS_SOURCES: Record<'alex' | 'vgg' | 'squeeze', WeightFile[]> = {
+  alex: [
+    { file: 'alex.pth', url: `${LPIPS_LIN}/alex.pth`, sha256: 'df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0' },
+    { file: 'alexnet-owt-7be5be79.pth', url: 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth', sha256: '7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02' },
+  ],
+  vgg: [
+    { file: 'vgg.pth', url: `${LPIPS_LIN}/vgg.pth`, sha256: 'a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868' },
+    { file: 'vgg16-397923af.pth', url: 'https://download.pytorch.org/models/vgg16-397923af.pth', sha256: '397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0' },
+  ],
+  squeeze: [
+    { file: 'squeeze.pth', url: `${LPIPS_LIN}/squeeze.pth`, sha256: '4a5350f23600cb79923ce65bb07cbf57dca461329894153e05a1346bd531cf76' },
+    { file: 'squeezenet1_1-b8a52dc0.pth', url: 'https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth', sha256: 'b8a52dc049b60e4b6ab68ad0df457362afab8b6304b2febdc1650a5dab4d7e7b' },
+  ],
+};
 
 export const MODELS: Record<string, ModelSpec> = {
   'inception-v3-fid': {
@@ -33,6 +57,24 @@ export const MODELS: Record<string, ModelSpec> = {
     description: 'the same architecture and interface with seeded random weights (tests and benchmarks)',
     sha256: '7a6611883c566b790ee70a0e62374210452247bbbe74fdefb8dac9a687420f06',
   },
+  'lpips-alex': {
+    name: 'lpips-alex',
+    file: 'lpips-alex.onnx',
+    description: "LPIPS v0.1 (alex), the lpips package's default: inputs in0, in1 N x 3 x H x W in [-1, 1]; output distance N x 1 x 1 x 1",
+    source: LPIPS_SOURCES.alex,
+  },
+  'lpips-vgg': {
+    name: 'lpips-vgg',
+    file: 'lpips-vgg.onnx',
+    description: 'LPIPS v0.1 (vgg16 trunk), same interface',
+    source: LPIPS_SOURCES.vgg,
+  },
+  'lpips-squeeze': {
+    name: 'lpips-squeeze',
+    file: 'lpips-squeeze.onnx',
+    description: 'LPIPS v0.1 (squeezenet1_1 trunk), same interface',
+    source: LPIPS_SOURCES.squeeze,
+  },
   'lpips-alex-twin': {
     name: 'lpips-alex-twin',
     file: 'lpips-alex-twin.onnx',
@@ -42,6 +84,7 @@ export const MODELS: Record<string, ModelSpec> = {
 };
 
 export const DEFAULT_INCEPTION = 'inception-v3-fid';
+export const DEFAULT_LPIPS = 'lpips-alex';
 
 /** The per-user cache directory (XDG on Linux), or GENMETRICS_CACHE_DIR. */
 export function cacheDir(): string {
@@ -112,8 +155,9 @@ export function resolveModel(nameOrPath: string = DEFAULT_INCEPTION): ResolvedMo
   const dirs = modelDirs();
   const file = dirs.map((d) => path.join(d, spec.file)).find((f) => fs.existsSync(f));
   if (!file) {
-    const how = spec.source
-      ? ` Export it from ${spec.source.file} (${spec.source.url}) with scripts/export_onnx.py, or pass --model PATH.`
+    const sources = spec.source === undefined ? [] : ([] as WeightFile[]).concat(spec.source);
+    const how = sources.length
+      ? ` Export it from ${sources.map((w) => `${w.file} (${w.url})`).join(' and ')} with scripts/export_onnx.py, or pass --model PATH.`
       : ' Pass --model PATH.';
     throw new GenmetricsError(`model '${spec.name}' (${spec.file}) not found in ${dirs.join(', ')}.${how}`);
   }
