@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { GenmetricsError } from '../errors';
 import { registerAll } from './all';
+import { registerDiversity } from './diversity';
 import { registerFeatures } from './features';
 import { registerFid } from './fid';
 import { registerIs } from './is';
 import { registerKid } from './kid';
+import { registerLpips } from './lpips';
 import { registerPrdc } from './prdc';
 import { registerStats } from './stats';
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerKid(program);
   registerPrdc(program);
   registerAll(program);
+  registerLpips(program);
+  registerDiversity(program);
   registerFeatures(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
