@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Export pytorch-fid's FID Inception-v3 weights to the ONNX interface genmetrics runs.
+"""Export the networks genmetrics runs to ONNX: pytorch-fid's FID Inception-v3, and LPIPS v0.1.
 
     python3 scripts/export_onnx.py inception --weights pt_inception-2015-12-05-6726825d.pth \
         -o ~/.cache/genmetrics/models/inception-v3-fid.onnx
+    python3 scripts/export_onnx.py lpips --net alex --lin alex.pth --trunk alexnet-owt-7be5be79.pth \
+        -o ~/.cache/genmetrics/models/lpips-alex.onnx
 
 Interface: input `input` N x 3 x 299 x 299 float32 in [-1, 1] (resizing and scaling are done by
 genmetrics); outputs `pool3` N x 2048, `logits` N x 1008 (fc with bias) and `logits_unbiased`
@@ -12,6 +14,13 @@ against the value pinned in lib/models/registry.ts, and the ONNX's SHA-256 is wr
 
 `--weights-from-onnx TWIN.onnx` loads the (batch-norm folded) weights of an existing export instead,
 to check this architecture against reference outputs without the real weights (see --check).
+
+LPIPS (`--net alex|vgg|squeeze`): `--lin` is the lpips package's v0.1 weight file
+(lpips/weights/v0.1/<net>.pth) and `--trunk` torchvision's ImageNet weights (alexnet-owt-7be5be79,
+vgg16-397923af, squeezenet1_1-b8a52dc0); both SHA-256 are checked. Interface: inputs `in0`, `in1`
+N x 3 x H x W float32 in [-1, 1], output `distance` N x 1 x 1 x 1 (lpips.LPIPS(net, version='0.1')
+forward). `--weights-from-onnx lpips-alex-twin.onnx --check ../shared/fixtures/reference` rebuilds
+the test twin and compares it with the lpips package's lpips_check_* outputs.
 
 Needs PyTorch and onnx (Debian: python3-torch python3-onnx); torchvision is not needed.
 """
@@ -26,8 +35,27 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 WEIGHTS_SHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
 WEIGHTS_URL = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth"
+
+# LPIPS v0.1 weight files (lin: richzhang/PerceptualSimilarity lpips/weights/v0.1; trunk: torchvision).
+LPIPS_LIN_URL = "https://raw.githubusercontent.com/richzhang/PerceptualSimilarity/master/lpips/weights/v0.1/{net}.pth"
+LPIPS_WEIGHTS = {
+    "alex": {
+        "lin": "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
+        "trunk": ("https://download.pytorch.org/models/alexnet-owt-7be5be79.pth", "7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02"),
+    },
+    "vgg": {
+        "lin": "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
+        "trunk": ("https://download.pytorch.org/models/vgg16-397923af.pth", "397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0"),
+    },
+    "squeeze": {
+        "lin": "4a5350f23600cb79923ce65bb07cbf57dca461329894153e05a1346bd531cf76",
+        "trunk": ("https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth", "b8a52dc049b60e4b6ab68ad0df457362afab8b6304b2febdc1650a5dab4d7e7b"),
+    },
+}
 
 
 class ConvBN(nn.Module):
@@ -230,17 +258,13 @@ def load_folded_onnx(model, path):
         model.fc.bias.copy_(torch.from_numpy(init["fc.bias"]))
 
 
-def export(model, out):
+def export(model, out, example, inputs, outputs, dynamic):
     model.eval()
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(out)), suffix=".onnx.tmp")
     os.close(fd)
     try:
-        torch.onnx.export(
-            model, torch.zeros(1, 3, 299, 299), tmp, input_names=["input"],
-            output_names=["pool3", "logits", "logits_unbiased"], opset_version=17,
-            dynamic_axes={"input": {0: "n"}, "pool3": {0: "n"}, "logits": {0: "n"}, "logits_unbiased": {0: "n"}},
-        )
+        torch.onnx.export(model, example, tmp, input_names=inputs, output_names=outputs, opset_version=17, dynamic_axes=dynamic)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
@@ -251,15 +275,72 @@ def export(model, out):
     return digest
 
 
+def export_inception(model, out):
+    n = {0: "n"}
+    return export(model, out, torch.zeros(1, 3, 299, 299), ["input"], ["pool3", "logits", "logits_unbiased"],
+                  {"input": n, "pool3": n, "logits": n, "logits_unbiased": n})
+
+
+def checked(path, expected, what, url):
+    digest = sha256(path)
+    if digest != expected:
+        sys.exit(f"{path}: SHA-256 {digest} is not that of {what} ({expected}); download {url}")
+    return torch.load(path, map_location="cpu")
+
+
+def lpips_model(a):
+    from lpips_net import Lpips, trunk_state
+
+    model = Lpips(a.net).eval()
+    if a.weights_from_onnx:
+        import onnx
+        from onnx import numpy_helper
+
+        state = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(a.weights_from_onnx).graph.initializer}
+        state = {k: v for k, v in state.items() if k in model.state_dict()}
+    else:
+        if not (a.lin and a.trunk):
+            sys.exit("lpips needs --lin and --trunk (or --weights-from-onnx)")
+        w = LPIPS_WEIGHTS[a.net]
+        state = dict(checked(a.lin, w["lin"], f"the lpips package's v0.1 {a.net}.pth", LPIPS_LIN_URL.format(net=a.net)))
+        state.update(trunk_state(a.net, checked(a.trunk, w["trunk"][1], os.path.basename(w["trunk"][0]), w["trunk"][0])))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.startswith("scaling_layer.")]
+    if missing or unexpected:
+        sys.exit(f"weights do not fit LPIPS ({a.net}): missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return model
+
+
+def export_lpips(model, out):
+    d = {0: "n", 2: "h", 3: "w"}
+    x = torch.zeros(1, 3, 64, 64)
+    return export(model, out, (x, x), ["in0", "in1"], ["distance"], {"in0": d, "in1": d, "distance": {0: "n"}})
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("network", choices=["inception"])
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--weights", help="pytorch-fid's pt_inception-2015-12-05-6726825d.pth")
-    src.add_argument("--weights-from-onnx", help="a BN-folded export with this interface (e.g. the test twin)")
+    p.add_argument("network", choices=["inception", "lpips"])
+    p.add_argument("--weights", help="inception: pytorch-fid's pt_inception-2015-12-05-6726825d.pth")
+    p.add_argument("--weights-from-onnx", help="an export with this interface (e.g. a test twin)")
+    p.add_argument("--net", choices=sorted(LPIPS_WEIGHTS), default="alex", help="lpips: the trunk")
+    p.add_argument("--lin", help="lpips: the lpips package's lpips/weights/v0.1/<net>.pth")
+    p.add_argument("--trunk", help="lpips: torchvision's ImageNet weights of the trunk")
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("--check", help="directory with onnx_check_input/pool3/logits.npy: compare the PyTorch module with them")
+    p.add_argument("--check", help="directory with onnx_check_* (inception) or lpips_check_* (lpips) .npy files: compare the PyTorch module with them")
     a = p.parse_args()
+    if a.network == "lpips":
+        model = lpips_model(a)
+        if a.check:
+            x0, x1 = (torch.from_numpy(np.load(os.path.join(a.check, f"lpips_check_in{i}.npy"))) for i in (0, 1))
+            with torch.no_grad():
+                got = model(x0, x1).flatten().numpy()
+            ref = np.load(os.path.join(a.check, "lpips_check_distance.npy"))
+            print(f"distance: max absolute error {np.abs(got - ref).max():.2e} against lpips_check_distance.npy")
+        digest = export_lpips(model, a.output)
+        print(f"wrote {a.output} (sha256 {digest}) and {a.output}.sha256")
+        return
+    if bool(a.weights) == bool(a.weights_from_onnx):
+        sys.exit("inception needs exactly one of --weights and --weights-from-onnx")
     model = FidInception().eval()
     if a.weights:
         load_pth(model, a.weights)
@@ -273,7 +354,7 @@ def main():
             ref = np.load(os.path.join(a.check, f"onnx_check_{name}.npy"))
             err = np.abs(got.numpy() - ref).max() / np.abs(ref).max()
             print(f"{name}: max relative error {err:.2e} against onnx_check_{name}.npy")
-    digest = export(model, a.output)
+    digest = export_inception(model, a.output)
     print(f"wrote {a.output} (sha256 {digest}) and {a.output}.sha256")
 
 
