@@ -82,6 +82,22 @@ describe('genmetrics diversity', () => {
     expect(all.stderr).toMatch(/only 10 distinct pairs exist; all are used/);
   });
 
+  test('--space inception on images: the feature diversity of their pool3 features', () => {
+    sharedFile('models', 'inception-fid-twin.onnx');
+    const dir = set();
+    const e = env();
+    const features = path.join(tmpDir(), 'pool3.npy');
+    const f = cli(['features', dir, '-o', features, '--model', 'inception-fid-twin', '-q'], e);
+    expect(f.code).toBe(0);
+    const run = (args: string[]) => JSON.parse(cli([...args, '--pairs', '7', '--seed', '3', '--json'], e).stdout);
+    const fromImages = run(['diversity', dir, '--space', 'inception', '--model', 'inception-fid-twin']);
+    const fromFeatures = run(['diversity', features]);
+    expect(fromImages).toMatchObject({ space: 'inception', distance: 'euclidean', pairs: 7 });
+    expect(fromImages.diversity).toEqual(fromFeatures.diversity);
+    const bad = cli(['diversity', dir, '--space', 'inception', '--resize', '64'], e);
+    expect(bad.stderr).toMatch(/--resize applies to LPIPS/);
+  });
+
   test('features .npy: mean Euclidean distance between rows; per-pair CSV', () => {
     const rows = 6;
     const dims = 3;

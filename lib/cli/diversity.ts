@@ -37,6 +37,7 @@ export function registerDiversity(program: Command): void {
     if (kind === 'statistics') throw new GenmetricsError(`${input}: a statistics file holds no samples; diversity needs images or a features .npy`);
     const space = opts.space ?? (kind === 'features' ? 'inception' : 'lpips');
     if (space !== 'lpips' && space !== 'inception') throw new GenmetricsError(`--space: expected lpips or inception, got '${space}'`);
+    if (space === 'inception' && opts.resize !== undefined) throw new GenmetricsError('--resize applies to LPIPS; with --space inception the images go through --mode');
     if (space === 'lpips' && kind === 'features') {
       throw new GenmetricsError(`${input}: a features array has no images to compare with LPIPS; use --space inception (Euclidean distance between rows)`);
     }
