@@ -11,6 +11,7 @@
         "native/src/frechet.cc",
         "native/src/frechet_binding.cc",
         "native/src/gemm.cc",
+        "native/src/kmeans.cc",
         "native/src/knn.cc",
         "native/src/mmd.cc",
         "native/src/moments.cc",

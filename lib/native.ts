@@ -99,6 +99,12 @@ export interface NativeAddon {
     out: Float32Array,
     threads?: number,
   ): Promise<void>;
+  kmeans(
+    x: FeatureData,
+    rows: number,
+    options: { k: number; restarts?: number; maxIter?: number; tol?: number; seed?: number; threads?: number },
+    onProgress?: NativeProgress,
+  ): Promise<{ labels: Int32Array; centres: Float64Array; inertia: number; iterations: number; restart: number }>;
   /** Median seconds of an n x n x n float64 product with the native GEMM (benchmarks). */
   gemmSeconds(n: number, threads: number): number;
   simdLevel: string;

@@ -1,4 +1,4 @@
-// N-API for the pairwise kernels: neighbourRadii, countBalls, kernelSums, kernelSumsSubsets.
+// N-API for the pairwise kernels: neighbourRadii, countBalls, kernelSums, kernelSumsSubsets, kmeans.
 // Each returns a promise; the work runs off the JS thread and reports (done, total) tiles to an
 // optional progress callback. Feature arrays are read in place and kept alive until it settles.
 #include <algorithm>
@@ -10,6 +10,7 @@
 
 #include "bindings.h"
 #include "gemm.h"
+#include "kmeans.h"
 #include "knn.h"
 #include "mmd.h"
 #include "prdc.h"
@@ -271,6 +272,45 @@ Napi::Value KernelSumsSubsetsFn(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
+// kmeans(x, rows, { k, restarts, maxIter, tol, seed, threads }, onProgress?):
+// Promise<{ labels: Int32Array, centres: Float64Array, inertia, iterations, restart }>
+Napi::Value KMeansFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows x = RowsArg(env, info[0], IntArg(info, 1, "rows"), "x");
+  if (!info[2].IsObject()) throw Napi::TypeError::New(env, "options must be an object");
+  auto obj = info[2].As<Napi::Object>();
+  KMeansOptions o;
+  const auto num = [&](const char* key) -> Napi::Value { return obj.Get(key); };
+  if (!num("k").IsNumber()) throw Napi::TypeError::New(env, "options.k must be a number");
+  o.k = num("k").As<Napi::Number>().Int64Value();
+  if (num("restarts").IsNumber()) o.restarts = num("restarts").As<Napi::Number>().Int32Value();
+  if (num("maxIter").IsNumber()) o.maxIter = num("maxIter").As<Napi::Number>().Int32Value();
+  if (num("tol").IsNumber()) o.tol = num("tol").As<Napi::Number>().DoubleValue();
+  if (num("seed").IsNumber()) o.seed = static_cast<uint64_t>(num("seed").As<Napi::Number>().Int64Value());
+  if (num("threads").IsNumber()) o.threads = num("threads").As<Napi::Number>().Int32Value();
+  auto out = std::make_shared<KMeansResult>();
+  auto* w = new JobWorker(
+      env, info[3], {info[0]},
+      [x, o, out](const ProgressFn& p) {
+        KMeansOptions ko = o;
+        ko.progress = p;
+        *out = kmeans(x, ko);
+      },
+      [out](Napi::Env env) -> Napi::Value {
+        auto r = Napi::Object::New(env);
+        auto labels = Napi::Int32Array::New(env, out->labels.size());
+        std::copy(out->labels.begin(), out->labels.end(), labels.Data());
+        r.Set("labels", labels);
+        r.Set("centres", ToF64(env, out->centres));
+        r.Set("inertia", out->inertia);
+        r.Set("iterations", out->iterations);
+        r.Set("restart", out->restart);
+        return r;
+      });
+  w->Queue();
+  return w->Promise();
+}
+
 // gemmSeconds(n, threads): the median time of three n x n x n float64 products with the native
 // GEMM (after a warm-up), for benchmarks that relate kernel times to the machine's GEMM rate.
 Napi::Value GemmSeconds(const Napi::CallbackInfo& info) {
@@ -297,6 +337,7 @@ void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("countBalls", Napi::Function::New(env, CountBalls));
   exports.Set("kernelSums", Napi::Function::New(env, KernelSumsFn));
   exports.Set("kernelSumsSubsets", Napi::Function::New(env, KernelSumsSubsetsFn));
+  exports.Set("kmeans", Napi::Function::New(env, KMeansFn));
   exports.Set("gemmSeconds", Napi::Function::New(env, GemmSeconds));
 }
 
