@@ -45,3 +45,6 @@ export { LpipsNetwork, type LpipsNetworkOptions } from './network/lpips';
 export { pairInputs, type ImagePair } from './images/pairing';
 export { randomPairs, type Pairs } from './random/pairs';
 export { meanInterval, type MeanInterval } from './stats/interval';
+export { clusteringScores, contingency, mutualInfo, expectedMutualInfo, type ClusteringScores, type ClusteringScoreOptions, type AverageMethod } from './metrics/clustering';
+export { kmeans, type KMeansOptions, type KMeansResult } from './metrics/kmeans';
+export { readLabels } from './labels';

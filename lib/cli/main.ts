@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { GenmetricsError } from '../errors';
 import { registerAll } from './all';
+import { registerCluster } from './cluster';
 import { registerDiversity } from './diversity';
 import { registerFeatures } from './features';
 import { registerFid } from './fid';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerAll(program);
   registerLpips(program);
   registerDiversity(program);
+  registerCluster(program);
   registerFeatures(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
