@@ -75,6 +75,35 @@ export class LegacyRandomState {
     return this.permutation(n).subarray(0, size);
   }
 
+  /** `RandomState.random_sample()`: a double in [0, 1) from two outputs (53 bits). */
+  random(): number {
+    const a = this.nextUint32() >>> 5;
+    const b = this.nextUint32() >>> 6;
+    return (a * 67108864 + b) / 9007199254740992;
+  }
+
+  /** `RandomState.standard_normal()`: the polar Box–Muller method, the second value kept for the next call. */
+  standardNormal(): number {
+    if (this.spare !== undefined) {
+      const v = this.spare;
+      this.spare = undefined;
+      return v;
+    }
+    let x1: number;
+    let x2: number;
+    let r2: number;
+    do {
+      x1 = 2 * this.random() - 1;
+      x2 = 2 * this.random() - 1;
+      r2 = x1 * x1 + x2 * x2;
+    } while (r2 >= 1 || r2 === 0);
+    const f = Math.sqrt((-2 * Math.log(r2)) / r2);
+    this.spare = f * x1;
+    return f * x2;
+  }
+
+  private spare: number | undefined;
+
   private twist(): void {
     const mt = this.mt;
     for (let k = 0; k < N; k++) {
