@@ -22,7 +22,9 @@
         "native/src/resize.cc",
         "native/src/resize_binding.cc",
         "native/src/scratch.cc",
-        "native/src/symmetric_eigen.cc"
+        "native/src/symmetric_eigen.cc",
+        "native/src/vae.cc",
+        "native/src/vae_binding.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -105,6 +105,22 @@ export interface NativeAddon {
     options: { k: number; restarts?: number; maxIter?: number; tol?: number; seed?: number; threads?: number },
     onProgress?: NativeProgress,
   ): Promise<{ labels: Int32Array; centres: Float64Array; inertia: number; iterations: number; restart: number }>;
+  /** Per decoded sample, sum over the d values of log p(x | decoder output), float64. */
+  vaeLogLikelihoods(
+    x: Float32Array,
+    points: number,
+    d: number,
+    batch: {
+      out: Float32Array;
+      logvar?: Float32Array;
+      fixedLogvar?: number;
+      samples: number;
+      perPoint: number;
+      firstPoint: number;
+      kind: 'bernoulli' | 'gaussian';
+      threads?: number;
+    },
+  ): Float64Array;
   /** Median seconds of an n x n x n float64 product with the native GEMM (benchmarks). */
   gemmSeconds(n: number, threads: number): number;
   simdLevel: string;
