@@ -48,3 +48,4 @@ export { meanInterval, type MeanInterval } from './stats/interval';
 export { clusteringScores, contingency, mutualInfo, expectedMutualInfo, type ClusteringScores, type ClusteringScoreOptions, type AverageMethod } from './metrics/clustering';
 export { kmeans, type KMeansOptions, type KMeansResult } from './metrics/kmeans';
 export { readLabels } from './labels';
+export { evaluateVae, type VaeData, type VaeOptions, type VaeResult } from './metrics/vae';

@@ -10,6 +10,7 @@ import { registerKid } from './kid';
 import { registerLpips } from './lpips';
 import { registerPrdc } from './prdc';
 import { registerStats } from './stats';
+import { registerVae } from './vae';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerLpips(program);
   registerDiversity(program);
   registerCluster(program);
+  registerVae(program);
   registerFeatures(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
