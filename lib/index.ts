@@ -49,3 +49,4 @@ export { clusteringScores, contingency, mutualInfo, expectedMutualInfo, type Clu
 export { kmeans, type KMeansOptions, type KMeansResult } from './metrics/kmeans';
 export { readLabels } from './labels';
 export { evaluateVae, type VaeData, type VaeOptions, type VaeResult } from './metrics/vae';
+export { readVaeData } from './vae/data';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readNpy, writeNpy } from '../lib/io/npy';
-import { readVaeData } from '../lib/cli/vae';
+import { readVaeData } from '../lib/vae/data';
 import { evaluateVae, type VaeOptions } from '../lib/metrics/vae';
 import { LegacyRandomState } from '../lib/random/mt19937';
 import { cli, sharedFile, tmpDir } from './helpers';

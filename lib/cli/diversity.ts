@@ -4,7 +4,8 @@ import { loadFeatures, classifyInput } from '../inputs';
 import { DEFAULT_DIVERSITY_PAIRS, DEFAULT_DIVERSITY_SEED, diversity, featureDiversity, type DiversityResult } from '../metrics/lpips';
 import { DEFAULT_INCEPTION, DEFAULT_LPIPS } from '../models/registry';
 import { makeContext, parseInteger } from './context';
-import { intervalJson, intervalText, lpipsOptions, withLpipsOptions, writeCsv, type LpipsCliOptions } from './lpips';
+import { writeCsv } from '../io/csv';
+import { intervalJson, intervalText, lpipsOptions, withLpipsOptions, type LpipsCliOptions } from './lpips';
 import { networkOptions, type NetworkCliOptions } from './network';
 import { withCommonOptions } from './options';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../io/atomic';
+import { writeCsv } from '../io/csv';
 import { lpips, type LpipsOptions } from '../metrics/lpips';
 import { DEFAULT_LPIPS } from '../models/registry';
 import { parseDevice } from '../models/session';
@@ -37,17 +37,6 @@ export function lpipsOptions(opts: LpipsCliOptions, ctx: CommandContext, bar: { 
     onNotice: ctx.notice,
     onProgress: (d, t) => bar.update(d, t),
   };
-}
-
-/** One CSV field (RFC 4180 quoting when needed). */
-function csvField(v: string | number): string {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Writes rows (header first) as CSV, atomically (a temporary file renamed over the target). */
-export function writeCsv(file: string, rows: (string | number)[][]): void {
-  writeFileAtomic(file, Buffer.from(rows.map((r) => r.map(csvField).join(',')).join('\n') + '\n'));
 }
 
 export function intervalJson(m: MeanInterval): Record<string, unknown> {

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { GenmetricsError } from '../errors';
-import { readNpy } from '../io/npy';
-import { evaluateVae, type VaeData } from '../metrics/vae';
+import { evaluateVae } from '../metrics/vae';
+import { readVaeData } from '../vae/data';
 import { parseDevice } from '../models/session';
 import type { LikelihoodKind } from '../vae/models';
 import { makeContext, parseInteger, parseNumber, type CommonOptions } from './context';
-import { writeCsv } from './lpips';
+import { writeCsv } from '../io/csv';
 import { withCommonOptions } from './options';
 
 interface VaeCliOptions extends CommonOptions {
@@ -19,20 +19,6 @@ interface VaeCliOptions extends CommonOptions {
   batchSize: string;
   device: string;
   perPoint?: string;
-}
-
-/** N x ... float data from a .npy (float32 or float64), each item flattened in C order. */
-export function readVaeData(file: string): VaeData {
-  if (!file.toLowerCase().endsWith('.npy')) throw new GenmetricsError(`${file}: expected a .npy array of data points (N x D or N x C x H x W, float)`);
-  const a = readNpy(file);
-  if (a.dtype !== 'float32' && a.dtype !== 'float64') {
-    throw new GenmetricsError(`${file}: expected float32 or float64 data (scaled as the model was trained), got ${a.dtype}`);
-  }
-  if (a.shape.length < 2 || a.shape[0] === 0) throw new GenmetricsError(`${file}: expected N x D (or N x C x H x W) data, got shape (${a.shape.join(', ')})`);
-  const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as Float64Array);
-  const bad = data.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new GenmetricsError(`${file}: non-finite value ${data[bad]} at element ${bad}`);
-  return { data, rows: a.shape[0], itemShape: a.shape.slice(1), source: file };
 }
 
 export function registerVae(program: Command): void {
