@@ -50,3 +50,4 @@ export { kmeans, type KMeansOptions, type KMeansResult } from './metrics/kmeans'
 export { readLabels } from './labels';
 export { evaluateVae, type VaeData, type VaeOptions, type VaeResult } from './metrics/vae';
 export { readVaeData } from './vae/data';
+export { modelParams, DEFAULT_BUFFER_PATTERN, type ParamReport, type TensorInfo } from './models/params';

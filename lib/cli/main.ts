@@ -8,6 +8,7 @@ import { registerFid } from './fid';
 import { registerIs } from './is';
 import { registerKid } from './kid';
 import { registerLpips } from './lpips';
+import { registerParams } from './params';
 import { registerPrdc } from './prdc';
 import { registerStats } from './stats';
 import { registerVae } from './vae';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDiversity(program);
   registerCluster(program);
   registerVae(program);
+  registerParams(program);
   registerFeatures(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();

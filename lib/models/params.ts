@@ -1,0 +1,197 @@
+/**
+ * Parameter counts of a model file, read from its metadata only: ONNX initializers (protobuf),
+ * safetensors headers, and PyTorch zip checkpoints (the pickle is parsed, never executed: only
+ * OrderedDict and tensor-rebuild records are understood, anything else is refused).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { unzipSync } from 'fflate';
+import { Parser } from 'pickleparser';
+import * as protobuf from 'protobufjs';
+import { GenmetricsError } from '../errors';
+
+export interface TensorInfo {
+  name: string;
+  shape: number[];
+  dtype: string;
+  elements: number;
+  bytes: number;
+  /** 'buffer' for running statistics and counters (recognised by name), else 'parameter'. */
+  kind: 'parameter' | 'buffer';
+}
+
+export interface ParamReport {
+  file: string;
+  format: 'onnx' | 'safetensors' | 'pytorch';
+  tensors: TensorInfo[];
+  total: number;
+  learnable: number;
+  buffers: number;
+  /** Elements per layer (the tensor name without its last component). */
+  layers: Record<string, number>;
+  bytesByDtype: Record<string, number>;
+}
+
+/** Buffers a state dict does not mark as such: normalisation layers' running statistics and counters. */
+export const DEFAULT_BUFFER_PATTERN = /(^|\.)(running_mean|running_var|num_batches_tracked)$/;
+
+const ITEM: Record<string, number> = {
+  float64: 8, float32: 4, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint64: 8, uint32: 4, uint16: 2, uint8: 1, bool: 1,
+  float8: 1, complex64: 8, complex128: 16, string: 0,
+};
+
+// ONNX TensorProto.DataType
+const ONNX_TYPES: Record<number, string> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16',
+  11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16', 17: 'float8', 18: 'float8', 19: 'float8', 20: 'float8',
+};
+
+const SAFETENSORS_TYPES: Record<string, string> = {
+  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8',
+  U64: 'uint64', U32: 'uint32', U16: 'uint16', U8: 'uint8', BOOL: 'bool', F8_E4M3: 'float8', F8_E5M2: 'float8',
+};
+
+const TORCH_STORAGES: Record<string, string> = {
+  DoubleStorage: 'float64', FloatStorage: 'float32', HalfStorage: 'float16', BFloat16Storage: 'bfloat16', LongStorage: 'int64',
+  IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8', BoolStorage: 'bool',
+};
+
+function tensor(name: string, shape: number[], dtype: string, bufferPattern: RegExp): TensorInfo {
+  const elements = shape.reduce((a, b) => a * b, 1);
+  return { name, shape, dtype, elements, bytes: elements * (ITEM[dtype] ?? 0), kind: bufferPattern.test(name) ? 'buffer' : 'parameter' };
+}
+
+// The few fields of onnx.proto that hold initializers: ModelProto.graph (7), GraphProto.initializer (5),
+// TensorProto.dims (1), data_type (2), name (8).
+const onnxRoot = new protobuf.Root();
+onnxRoot
+  .define('onnx')
+  .add(
+    new protobuf.Type('TensorProto')
+      .add(new protobuf.Field('dims', 1, 'int64', 'repeated'))
+      .add(new protobuf.Field('data_type', 2, 'int32'))
+      .add(new protobuf.Field('name', 8, 'string')),
+  )
+  .add(new protobuf.Type('GraphProto').add(new protobuf.Field('initializer', 5, 'TensorProto', 'repeated')))
+  .add(new protobuf.Type('ModelProto').add(new protobuf.Field('graph', 7, 'GraphProto')));
+
+function readOnnx(file: string, pattern: RegExp): TensorInfo[] {
+  let model: { graph?: { initializer?: { dims?: (number | { toNumber(): number })[]; data_type?: number; name?: string }[] } };
+  try {
+    model = onnxRoot.lookupType('onnx.ModelProto').decode(fs.readFileSync(file)) as unknown as typeof model;
+  } catch (err) {
+    throw new GenmetricsError(`${file}: not a readable ONNX model (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!model.graph) throw new GenmetricsError(`${file}: an ONNX file without a graph`);
+  return (model.graph.initializer ?? []).map((t, i) =>
+    tensor(t.name || `initializer_${i}`, (t.dims ?? []).map((d) => (typeof d === 'number' ? d : d.toNumber())), ONNX_TYPES[t.data_type ?? 0] ?? `onnx_type_${t.data_type}`, pattern),
+  );
+}
+
+function readSafetensors(file: string, pattern: RegExp): TensorInfo[] {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    if (fs.readSync(fd, head, 0, 8, 0) !== 8) throw new GenmetricsError(`${file}: too short for a safetensors file`);
+    const len = Number(head.readBigUInt64LE(0));
+    const size = fs.fstatSync(fd).size;
+    if (len <= 0 || len > size - 8 || len > 100 << 20) throw new GenmetricsError(`${file}: not a safetensors file (header length ${len}, file ${size} bytes)`);
+    const json = Buffer.alloc(len);
+    fs.readSync(fd, json, 0, len, 8);
+    let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+    try {
+      header = JSON.parse(json.toString('utf8'));
+    } catch {
+      throw new GenmetricsError(`${file}: the safetensors header is not valid JSON`);
+    }
+    return Object.entries(header)
+      .filter(([k]) => k !== '__metadata__')
+      .sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0])
+      .map(([name, t]) => tensor(name, t.shape, SAFETENSORS_TYPES[t.dtype] ?? t.dtype.toLowerCase(), pattern));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+interface Rebuilt {
+  tensor: true;
+  dtype: string;
+  shape: number[];
+}
+
+function readPytorch(file: string, pattern: RegExp): TensorInfo[] {
+  let pkl: Uint8Array | undefined;
+  try {
+    const files = unzipSync(fs.readFileSync(file), { filter: (f) => /(^|\/)data\.pkl$/.test(f.name) });
+    pkl = Object.values(files)[0];
+  } catch {
+    throw new GenmetricsError(`${file}: not a PyTorch zip checkpoint (torch.save since 1.6); legacy tar/pickle files are not read`);
+  }
+  if (!pkl) throw new GenmetricsError(`${file}: no data.pkl inside: not a PyTorch checkpoint`);
+  const unsupported = new Set<string>();
+  const parser = new Parser({
+    nameResolver: {
+      resolve(mod: string, name: string) {
+        if (mod === 'collections' && name === 'OrderedDict') return () => new Map();
+        if (mod === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor')) {
+          return (storage: { dtype: string }, _offset: number, shape: number[]): Rebuilt => ({ tensor: true, dtype: storage.dtype, shape: Array.from(shape) });
+        }
+        if (mod === 'torch._utils' && name === '_rebuild_parameter') return (t: Rebuilt) => t;
+        if (mod === 'torch' && name in TORCH_STORAGES) return Object.assign(() => undefined, { storageDtype: TORCH_STORAGES[name] });
+        unsupported.add(`${mod}.${name}`);
+        // A stand-in that records nothing: objects of other classes are not looked into.
+        // (a plain function: pickles both call it (REDUCE) and construct it (NEWOBJ)).
+        return function unsupportedObject() {
+          return {};
+        };
+      },
+    },
+    persistentResolver: {
+      resolve(pid: unknown) {
+        // ('storage', storage type, key, location, numel)
+        const type = (pid as unknown[])[1] as { storageDtype?: string } | undefined;
+        if (!type?.storageDtype) throw new GenmetricsError(`${file}: unsupported storage in the checkpoint`);
+        return { dtype: type.storageDtype };
+      },
+    },
+    unpicklingTypeOfDictionary: 'Map',
+  });
+  const root = parser.parse<unknown>(pkl);
+  const out: TensorInfo[] = [];
+  const walk = (v: unknown, prefix: string) => {
+    if (v && typeof v === 'object' && (v as Rebuilt).tensor === true) {
+      const t = v as Rebuilt;
+      out.push(tensor(prefix, t.shape, t.dtype, pattern));
+    } else if (v instanceof Map) {
+      for (const [k, x] of v) walk(x, prefix ? `${prefix}.${String(k)}` : String(k));
+    }
+  };
+  walk(root, '');
+  if (out.length === 0) {
+    const why = unsupported.size ? ` (it pickles ${[...unsupported].slice(0, 3).join(', ')}: a whole module? save model.state_dict() instead)` : '';
+    throw new GenmetricsError(`${file}: no tensors found in the checkpoint${why}`);
+  }
+  return out;
+}
+
+/** Parameter counts of an .onnx, .safetensors or PyTorch .pth/.pt file. */
+export function modelParams(file: string, options: { bufferPattern?: RegExp } = {}): ParamReport {
+  if (!fs.existsSync(file)) throw new GenmetricsError(`${file}: no such file`);
+  const pattern = options.bufferPattern ?? DEFAULT_BUFFER_PATTERN;
+  const ext = path.extname(file).toLowerCase();
+  const format = ext === '.onnx' ? 'onnx' : ext === '.safetensors' ? 'safetensors' : ext === '.pth' || ext === '.pt' || ext === '.bin' || ext === '.ckpt' ? 'pytorch' : undefined;
+  if (!format) throw new GenmetricsError(`${file}: unknown model format '${ext}'; expected .onnx, .safetensors or a PyTorch .pth/.pt`);
+  const tensors = format === 'onnx' ? readOnnx(file, pattern) : format === 'safetensors' ? readSafetensors(file, pattern) : readPytorch(file, pattern);
+  const layers: Record<string, number> = {};
+  const bytesByDtype: Record<string, number> = {};
+  let learnable = 0;
+  let buffers = 0;
+  for (const t of tensors) {
+    const layer = t.name.includes('.') ? t.name.slice(0, t.name.lastIndexOf('.')) : t.name;
+    layers[layer] = (layers[layer] ?? 0) + t.elements;
+    bytesByDtype[t.dtype] = (bytesByDtype[t.dtype] ?? 0) + t.bytes;
+    if (t.kind === 'buffer') buffers += t.elements;
+    else learnable += t.elements;
+  }
+  return { file, format, tensors, total: learnable + buffers, learnable, buffers, layers, bytesByDtype };
+}
