@@ -25,3 +25,15 @@ export function readLabels(file: string): Float64Array {
   }
   return Float64Array.from(a.data as Int32Array | Uint8Array);
 }
+
+/** An N x K table of integer values (factor values per sample) from an integer or integral-float .npy. */
+export function readIntegerTable(file: string): { data: Float64Array; rows: number; cols: number } {
+  const a = readNpy(file);
+  if (a.shape.length !== 2) throw new GenmetricsError(`${file}: expected an N x K table, got shape (${a.shape.join(', ')})`);
+  const [rows, cols] = a.shape;
+  const data =
+    a.data instanceof BigInt64Array ? Float64Array.from(a.data, (v) => Number(v)) : Float64Array.from(a.data as ArrayLike<number>);
+  const bad = data.findIndex((v) => !Number.isInteger(v));
+  if (bad >= 0) throw new GenmetricsError(`${file}: values must be integers; row ${Math.floor(bad / cols)}, column ${bad % cols} is ${data[bad]}`);
+  return { data, rows, cols };
+}

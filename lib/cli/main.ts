@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { GenmetricsError } from '../errors';
 import { registerAll } from './all';
 import { registerCluster } from './cluster';
+import { registerDisentanglement } from './disentanglement';
 import { registerDiversity } from './diversity';
 import { registerFeatures } from './features';
 import { registerFid } from './fid';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerCluster(program);
   registerVae(program);
   registerParams(program);
+  registerDisentanglement(program);
   registerFeatures(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
