@@ -13,6 +13,7 @@
         "native/src/gemm.cc",
         "native/src/kmeans.cc",
         "native/src/knn.cc",
+        "native/src/linear_svm.cc",
         "native/src/mmd.cc",
         "native/src/moments.cc",
         "native/src/moments_binding.cc",
@@ -22,6 +23,7 @@
         "native/src/resize.cc",
         "native/src/resize_binding.cc",
         "native/src/scratch.cc",
+        "native/src/svm_binding.cc",
         "native/src/symmetric_eigen.cc",
         "native/src/vae.cc",
         "native/src/vae_binding.cc"

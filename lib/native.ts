@@ -121,6 +121,15 @@ export interface NativeAddon {
       threads?: number;
     },
   ): Float64Array;
+  linearSvm(
+    train: FeatureData,
+    rows: number,
+    labels: Int32Array,
+    classes: number,
+    options: { c?: number; tol?: number; maxIter?: number; bias?: number; seed?: number; threads?: number },
+    test?: FeatureData,
+    testRows?: number,
+  ): Promise<{ w: Float64Array; b: Float64Array; iterations: Int32Array; trainPred: Int32Array; testPred?: Int32Array }>;
   /** Median seconds of an n x n x n float64 product with the native GEMM (benchmarks). */
   gemmSeconds(n: number, threads: number): number;
   simdLevel: string;

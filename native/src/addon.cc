@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gm::InitResizeBinding(env, exports);
   gm::InitPairwiseBinding(env, exports);
   gm::InitVaeBinding(env, exports);
+  gm::InitSvmBinding(env, exports);
   exports.Set("simdLevel", Napi::String::New(env, gm::SimdLevel()));
   return exports;
 }
