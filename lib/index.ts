@@ -52,3 +52,5 @@ export { evaluateVae, type VaeData, type VaeOptions, type VaeResult } from './me
 export { readVaeData } from './vae/data';
 export { modelParams, DEFAULT_BUFFER_PATTERN, type ParamReport, type TensorInfo } from './models/params';
 export { codeFactorMutualInfo, histogramBins, mig, modularity, type CodeSample, type MutualInfoResult } from './metrics/disentanglement';
+export { linearProbe, probeFeatures, adaptiveMaxPool, type ProbeData, type ProbeOptions, type ProbeResult } from './metrics/probe';
+export { withOutputs, decodeOnnx } from './models/onnx-proto';

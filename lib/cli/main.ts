@@ -11,6 +11,7 @@ import { registerKid } from './kid';
 import { registerLpips } from './lpips';
 import { registerParams } from './params';
 import { registerPrdc } from './prdc';
+import { registerProbe } from './probe';
 import { registerStats } from './stats';
 import { registerVae } from './vae';
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerVae(program);
   registerParams(program);
   registerDisentanglement(program);
+  registerProbe(program);
   registerFeatures(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();

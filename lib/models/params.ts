@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { unzipSync } from 'fflate';
 import { Parser } from 'pickleparser';
-import * as protobuf from 'protobufjs';
 import { GenmetricsError } from '../errors';
+import { decodeOnnx, toNumber, type OnnxModel } from './onnx-proto';
 
 export interface TensorInfo {
   name: string;
@@ -61,30 +61,16 @@ function tensor(name: string, shape: number[], dtype: string, bufferPattern: Reg
   return { name, shape, dtype, elements, bytes: elements * (ITEM[dtype] ?? 0), kind: bufferPattern.test(name) ? 'buffer' : 'parameter' };
 }
 
-// The few fields of onnx.proto that hold initializers: ModelProto.graph (7), GraphProto.initializer (5),
-// TensorProto.dims (1), data_type (2), name (8).
-const onnxRoot = new protobuf.Root();
-onnxRoot
-  .define('onnx')
-  .add(
-    new protobuf.Type('TensorProto')
-      .add(new protobuf.Field('dims', 1, 'int64', 'repeated'))
-      .add(new protobuf.Field('data_type', 2, 'int32'))
-      .add(new protobuf.Field('name', 8, 'string')),
-  )
-  .add(new protobuf.Type('GraphProto').add(new protobuf.Field('initializer', 5, 'TensorProto', 'repeated')))
-  .add(new protobuf.Type('ModelProto').add(new protobuf.Field('graph', 7, 'GraphProto')));
-
 function readOnnx(file: string, pattern: RegExp): TensorInfo[] {
-  let model: { graph?: { initializer?: { dims?: (number | { toNumber(): number })[]; data_type?: number; name?: string }[] } };
+  let model: OnnxModel;
   try {
-    model = onnxRoot.lookupType('onnx.ModelProto').decode(fs.readFileSync(file)) as unknown as typeof model;
+    model = decodeOnnx(fs.readFileSync(file));
   } catch (err) {
     throw new GenmetricsError(`${file}: not a readable ONNX model (${err instanceof Error ? err.message : String(err)})`);
   }
   if (!model.graph) throw new GenmetricsError(`${file}: an ONNX file without a graph`);
   return (model.graph.initializer ?? []).map((t, i) =>
-    tensor(t.name || `initializer_${i}`, (t.dims ?? []).map((d) => (typeof d === 'number' ? d : d.toNumber())), ONNX_TYPES[t.data_type ?? 0] ?? `onnx_type_${t.data_type}`, pattern),
+    tensor(t.name || `initializer_${i}`, (t.dims ?? []).map(toNumber), ONNX_TYPES[t.data_type ?? 0] ?? `onnx_type_${t.data_type}`, pattern),
   );
 }
 

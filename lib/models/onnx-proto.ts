@@ -1,0 +1,80 @@
+/**
+ * The few fields of onnx.proto that genmetrics reads (protobufjs reflection; unknown fields, such
+ * as the weights' raw bytes, are skipped), and a way to add graph outputs without re-encoding a
+ * model: protobuf merges repeated occurrences of a message field, so appending
+ * `ModelProto.graph { output { name } }` to the file's bytes adds outputs to its graph.
+ */
+import * as protobuf from 'protobufjs';
+
+const root = new protobuf.Root();
+root
+  .define('onnx')
+  .add(
+    new protobuf.Type('TensorProto')
+      .add(new protobuf.Field('dims', 1, 'int64', 'repeated'))
+      .add(new protobuf.Field('data_type', 2, 'int32'))
+      .add(new protobuf.Field('name', 8, 'string')),
+  )
+  .add(new protobuf.Type('ValueInfoProto').add(new protobuf.Field('name', 1, 'string')))
+  .add(
+    new protobuf.Type('NodeProto')
+      .add(new protobuf.Field('input', 1, 'string', 'repeated'))
+      .add(new protobuf.Field('output', 2, 'string', 'repeated'))
+      .add(new protobuf.Field('name', 3, 'string'))
+      .add(new protobuf.Field('op_type', 4, 'string')),
+  )
+  .add(
+    new protobuf.Type('GraphProto')
+      .add(new protobuf.Field('node', 1, 'NodeProto', 'repeated'))
+      .add(new protobuf.Field('initializer', 5, 'TensorProto', 'repeated'))
+      .add(new protobuf.Field('input', 11, 'ValueInfoProto', 'repeated'))
+      .add(new protobuf.Field('output', 12, 'ValueInfoProto', 'repeated')),
+  )
+  .add(new protobuf.Type('ModelProto').add(new protobuf.Field('graph', 7, 'GraphProto')));
+
+type Int64 = number | { toNumber(): number };
+
+export interface OnnxModel {
+  graph?: {
+    node?: { input?: string[]; output?: string[]; name?: string; op_type?: string }[];
+    initializer?: { dims?: Int64[]; data_type?: number; name?: string }[];
+    input?: { name?: string }[];
+    output?: { name?: string }[];
+  };
+}
+
+export function decodeOnnx(bytes: Uint8Array): OnnxModel {
+  return root.lookupType('onnx.ModelProto').decode(bytes) as unknown as OnnxModel;
+}
+
+export function toNumber(v: Int64): number {
+  return typeof v === 'number' ? v : v.toNumber();
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 127) {
+    out.push((n & 127) | 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+/** A length-delimited field (wire type 2). */
+function field(num: number, payload: Uint8Array): Uint8Array {
+  return Uint8Array.from([...varint(num * 8 + 2), ...varint(payload.length), ...payload]);
+}
+
+/** The model's bytes with the named values added as graph outputs (ValueInfoProto with a name only). */
+export function withOutputs(model: Uint8Array, names: string[]): Uint8Array {
+  const extra = names.map((n) => field(7, field(12, field(1, new TextEncoder().encode(n)))));
+  const out = new Uint8Array(model.length + extra.reduce((s, e) => s + e.length, 0));
+  out.set(model, 0);
+  let off = model.length;
+  for (const e of extra) {
+    out.set(e, off);
+    off += e.length;
+  }
+  return out;
+}
