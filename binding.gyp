@@ -14,6 +14,7 @@
         "native/src/kmeans.cc",
         "native/src/knn.cc",
         "native/src/linear_svm.cc",
+        "native/src/logistic.cc",
         "native/src/mmd.cc",
         "native/src/moments.cc",
         "native/src/moments_binding.cc",

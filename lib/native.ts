@@ -126,10 +126,19 @@ export interface NativeAddon {
     rows: number,
     labels: Int32Array,
     classes: number,
-    options: { c?: number; tol?: number; maxIter?: number; bias?: number; seed?: number; threads?: number },
+    options: { c?: number; tol?: number; maxIter?: number; bias?: number; seed?: number; threads?: number; classWeight?: Float64Array },
     test?: FeatureData,
     testRows?: number,
   ): Promise<{ w: Float64Array; b: Float64Array; iterations: Int32Array; trainPred: Int32Array; testPred?: Int32Array }>;
+  logistic(
+    train: FeatureData,
+    rows: number,
+    labels: Int32Array,
+    classes: number,
+    options: { c?: number; maxIter?: number; tol?: number },
+    test?: FeatureData,
+    testRows?: number,
+  ): Promise<{ w: Float64Array; b: Float64Array; iterations: number; trainProba: Float64Array; testProba?: Float64Array }>;
   /** Median seconds of an n x n x n float64 product with the native GEMM (benchmarks). */
   gemmSeconds(n: number, threads: number): number;
   simdLevel: string;

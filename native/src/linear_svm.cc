@@ -26,13 +26,13 @@ double dot(const double* x, const double* y, int64_t d) {
 // Q_ij = y_i y_j x_i.x_j and D = 1/(2C) I for the squared hinge. w = sum a_i y_i x_i is kept
 // up to date, so each coordinate step costs two passes over one row.
 int solve(const std::vector<double>& x, int64_t n, int64_t d, const std::vector<int8_t>& y, const LinearSvmOptions& o,
-          double* w, uint64_t seed) {
-  const double diag = 0.5 / o.c;
+          double cp, double cn, double* w, uint64_t seed) {
+  const double diagP = 0.5 / cp, diagN = 0.5 / cn;
   std::vector<double> alpha(static_cast<size_t>(n), 0.0), qd(static_cast<size_t>(n));
   std::vector<int64_t> index(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     const double* xi = x.data() + i * d;
-    qd[i] = diag + dot(xi, xi, d);
+    qd[i] = (y[i] > 0 ? diagP : diagN) + dot(xi, xi, d);
     index[i] = i;
   }
   std::fill(w, w + d, 0.0);
@@ -48,7 +48,7 @@ int solve(const std::vector<double>& x, int64_t n, int64_t d, const std::vector<
     for (int64_t s = 0; s < active; ++s) {
       const int64_t i = index[s];
       const double* xi = x.data() + i * d;
-      const double G = y[i] * dot(w, xi, d) - 1 + diag * alpha[i];
+      const double G = y[i] * dot(w, xi, d) - 1 + (y[i] > 0 ? diagP : diagN) * alpha[i];
       double pg = 0;
       if (alpha[i] == 0) {
         if (G > pgMaxOld) {  // shrink: this coordinate is likely to stay at its bound
@@ -96,6 +96,9 @@ LinearSvmModel trainLinearSvm(const Rows& x, const int32_t* labels, int64_t clas
     x.toDouble(i, 1, xb.data() + i * d);
     if (bias) xb[i * d + x.d] = o.bias;
   }
+  if (!o.classWeight.empty() && static_cast<int64_t>(o.classWeight.size()) != classes)
+    throw std::invalid_argument("one class weight per class is needed");
+  const auto weight = [&](int64_t k) { return o.classWeight.empty() ? 1.0 : o.classWeight[k]; };
   const int64_t problems = classes == 2 ? 1 : classes;
   LinearSvmModel m;
   m.classes = classes;
@@ -108,7 +111,8 @@ LinearSvmModel trainLinearSvm(const Rows& x, const int32_t* labels, int64_t clas
     std::vector<int8_t> y(static_cast<size_t>(x.n));
     for (int64_t i = 0; i < x.n; ++i) y[i] = labels[i] == positive ? 1 : -1;
     std::vector<double> w(static_cast<size_t>(d));
-    m.iterations[k] = solve(xb, x.n, d, y, o, w.data(), o.seed * 7919 + static_cast<uint64_t>(k));
+    const double cp = o.c * weight(positive), cn = classes == 2 ? o.c * weight(0) : o.c;
+    m.iterations[k] = solve(xb, x.n, d, y, o, cp, cn, w.data(), o.seed * 7919 + static_cast<uint64_t>(k));
     std::copy(w.begin(), w.begin() + x.d, m.w.begin() + k * x.d);
     if (bias) m.b[k] = w[x.d] * o.bias;
   });

@@ -16,6 +16,10 @@ struct LinearSvmOptions {
   double bias = 1.0;     // value of the appended bias feature (<= 0: none)
   uint64_t seed = 0;     // shuffling of the coordinate order
   int threads = 0;       // classes in parallel
+  // Per-class weights of C (scikit-learn's class_weight), as LIBLINEAR applies them one-vs-rest:
+  // the problem of class k weighs its positives by C * weight[k] and its negatives by C (two
+  // classes: C * weight[1] and C * weight[0]). Empty: all 1.
+  std::vector<double> classWeight;
 };
 
 struct LinearSvmModel {
