@@ -54,3 +54,4 @@ export { modelParams, DEFAULT_BUFFER_PATTERN, type ParamReport, type TensorInfo 
 export { codeFactorMutualInfo, histogramBins, mig, modularity, type CodeSample, type MutualInfoResult } from './metrics/disentanglement';
 export { linearProbe, probeFeatures, adaptiveMaxPool, type ProbeData, type ProbeOptions, type ProbeResult } from './metrics/probe';
 export { withOutputs, decodeOnnx } from './models/onnx-proto';
+export { gridScores, gridSizes, sampledMig, modularityExplicitness, sap, betaVae, factorVae, rocAuc, type FactorGrid, type GridScores } from './metrics/grid';
