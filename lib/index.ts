@@ -55,3 +55,6 @@ export { codeFactorMutualInfo, histogramBins, mig, modularity, type CodeSample, 
 export { linearProbe, probeFeatures, adaptiveMaxPool, type ProbeData, type ProbeOptions, type ProbeResult } from './metrics/probe';
 export { withOutputs, decodeOnnx } from './models/onnx-proto';
 export { gridScores, gridSizes, sampledMig, modularityExplicitness, sap, betaVae, factorVae, rocAuc, type FactorGrid, type GridScores } from './metrics/grid';
+export { loadModelInput } from './vae/data';
+export { readImageData, modelItemShape, type ImageScaling } from './vae/images';
+export { encodeMeans } from './vae/encode';

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readNpy, writeNpy } from '../lib/io/npy';
-import { readVaeData } from '../lib/vae/data';
+import sharp from 'sharp';
+import { loadModelInput, readVaeData } from '../lib/vae/data';
 import { evaluateVae, type VaeOptions } from '../lib/metrics/vae';
 import { LegacyRandomState } from '../lib/random/mt19937';
 import { cli, sharedFile, tmpDir } from './helpers';
@@ -114,5 +115,47 @@ describe('genmetrics vae', () => {
     const bad = cli(['vae', '--encoder', BM.encoder, '--decoder', BM.decoder, '--data', model('bernoulli_mlp', 'x_400x64.npy'), '--likelihood', 'poisson']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--likelihood: expected bernoulli or gaussian, got 'poisson'/);
+  });
+});
+
+describe('images as model input (vae --data DIR, encode)', () => {
+  async function imageSet(rows: number): Promise<{ dir: string; npy: string }> {
+    const x = readNpy(model('bernoulli_mlp', 'x_400x64.npy'));
+    const dir = tmpDir();
+    for (let i = 0; i < rows; i++) {
+      const px = Buffer.from(Array.from((x.data as Float32Array).subarray(i * 64, (i + 1) * 64), (v) => v * 255));
+      await sharp(px, { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(path.join(dir, `${String(i).padStart(3, '0')}.png`));
+    }
+    const npy = path.join(tmpDir(), 'x.npy');
+    writeNpy(npy, { dtype: 'float32', shape: [rows, 64], data: (x.data as Float32Array).slice(0, rows * 64) });
+    return { dir, npy };
+  }
+
+  test('8x8 gray PNGs through a flat 64-d encoder give the same data, scores and codes as the .npy', async () => {
+    const { dir, npy } = await imageSet(20);
+    const fromImages = await loadModelInput(dir, BM.encoder, { binarize: 0.5 });
+    const fromNpy = await loadModelInput(npy, BM.encoder);
+    expect(Array.from(fromImages.data)).toEqual(Array.from(fromNpy.data));
+    const a = await evaluateVae(fromImages, { encoder: BM.encoder, decoder: BM.decoder, k: 10 });
+    const b = await evaluateVae(fromNpy, { encoder: BM.encoder, decoder: BM.decoder, k: 10 });
+    expect(a.mean).toEqual(b.mean);
+    const out1 = path.join(tmpDir(), 'c1.npy');
+    const out2 = path.join(tmpDir(), 'c2.npy');
+    expect(cli(['encode', '--encoder', BM.encoder, '--data', dir, '--binarize', '0.5', '-o', out1]).code).toBe(0);
+    expect(cli(['encode', '--encoder', BM.encoder, '--data', npy, '-o', out2]).code).toBe(0);
+    const c1 = readNpy(out1);
+    expect(c1.shape).toEqual([20, 8]);
+    expect(Array.from(c1.data as Float32Array)).toEqual(Array.from(readNpy(out2).data as Float32Array));
+    const unit = await loadModelInput(dir, BM.encoder, { scale: 'signed' });
+    expect(unit.data[0]).toBe(fromNpy.data[0] * 2 - 1);
+  });
+
+  test('images of another size and a bad --scale are refused', async () => {
+    const wrong = tmpDir();
+    fs.copyFileSync(sharedFile('fixtures', 'images', 'img00_32x32_RGB.png'), path.join(wrong, 'a.png'));
+    await expect(loadModelInput(wrong, BM.encoder)).rejects.toThrow(/a\.png is 32x32: the model takes 64 values per item, neither 1024 \(gray\) nor 3072 \(RGB\)/);
+    const r = cli(['vae', '--encoder', BM.encoder, '--decoder', BM.decoder, '--data', wrong, '--scale', 'huge']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--scale: expected unit \(x\/255\) or signed/);
   });
 });

@@ -13,7 +13,7 @@ import { registerParams } from './params';
 import { registerPrdc } from './prdc';
 import { registerProbe } from './probe';
 import { registerStats } from './stats';
-import { registerVae } from './vae';
+import { registerEncode, registerVae } from './vae';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -35,6 +35,7 @@ export function buildProgram(): Command {
   registerDiversity(program);
   registerCluster(program);
   registerVae(program);
+  registerEncode(program);
   registerParams(program);
   registerDisentanglement(program);
   registerProbe(program);

@@ -1,6 +1,7 @@
 import { GenmetricsError } from '../errors';
-import { readNpy } from '../io/npy';
+import { NpyRowReader, readNpy } from '../io/npy';
 import type { VaeData } from '../metrics/vae';
+import { modelItemShape, readImageData, type ImageScaling } from './images';
 
 /** N x ... float data from a .npy (float32 or float64), each item flattened in C order. */
 export function readVaeData(file: string): VaeData {
@@ -14,4 +15,18 @@ export function readVaeData(file: string): VaeData {
   const bad = data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new GenmetricsError(`${file}: non-finite value ${data[bad]} at element ${bad}`);
   return { data, rows: a.shape[0], itemShape: a.shape.slice(1), source: file };
+}
+
+/**
+ * Model input from a float .npy (as it is) or from images (a folder, an image file, a uint8
+ * .npy/.npz stack) shaped to the encoder's input and scaled (see readImageData).
+ */
+export async function loadModelInput(input: string, encoder: string, scaling: ImageScaling = {}): Promise<VaeData> {
+  if (input.toLowerCase().endsWith('.npy')) {
+    const r = new NpyRowReader(input, true);
+    const dtype = r.dtype;
+    r.close();
+    if (dtype !== 'uint8') return readVaeData(input);
+  }
+  return readImageData(input, await modelItemShape(encoder), scaling);
 }
