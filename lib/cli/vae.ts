@@ -45,21 +45,23 @@ function withImageOptions(cmd: Command): Command {
 }
 
 export function registerVae(program: Command): void {
-  withImageOptions(withCommonOptions(
-    program
-      .command('vae')
-      .description('evaluate a VAE (ONNX encoder x -> mu, logvar; decoder z -> logits or mean[, logvar]; prior N(0, I)): IWAE NLL, ELBO, reconstruction, KL, bits/dim')
-      .requiredOption('--encoder <E.onnx>', 'encoder: x -> mu, logvar')
-      .requiredOption('--decoder <D.onnx>', 'decoder: z -> logits (Bernoulli) or mean[, logvar] (Gaussian)')
-      .requiredOption('--data <X.npy|DIR>', DATA_HELP)
-      .option('-k, --k <K>', 'importance samples per point for the IWAE bound', '5000')
-      .option('--seed <n>', "seed of the N(0, I) draws (NumPy's legacy RandomState)", '0')
-      .option('--likelihood <kind>', 'bernoulli or gaussian, when the decoder outputs do not say')
-      .option('--gaussian-logvar <v>', 'log-variance of a Gaussian decoder that outputs only a mean', '0')
-      .option('--batch-size <n>', 'decoder rows per network call', '8192')
-      .option('--device <device>', 'auto, cpu or cuda', 'auto')
-      .option('--per-point <file.csv>', 'write each point\'s log p(x), ELBO, reconstruction and KL'),
-  )).action(async (opts: VaeCliOptions) => {
+  withImageOptions(
+    withCommonOptions(
+      program
+        .command('vae')
+        .description('evaluate a VAE (ONNX encoder x -> mu, logvar; decoder z -> logits or mean[, logvar]; prior N(0, I)): IWAE NLL, ELBO, reconstruction, KL, bits/dim')
+        .requiredOption('--encoder <E.onnx>', 'encoder: x -> mu, logvar')
+        .requiredOption('--decoder <D.onnx>', 'decoder: z -> logits (Bernoulli) or mean[, logvar] (Gaussian)')
+        .requiredOption('--data <X.npy|DIR>', DATA_HELP)
+        .option('-k, --k <K>', 'importance samples per point for the IWAE bound', '5000')
+        .option('--seed <n>', "seed of the N(0, I) draws (NumPy's legacy RandomState)", '0')
+        .option('--likelihood <kind>', 'bernoulli or gaussian, when the decoder outputs do not say')
+        .option('--gaussian-logvar <v>', 'log-variance of a Gaussian decoder that outputs only a mean', '0')
+        .option('--batch-size <n>', 'decoder rows per network call', '8192')
+        .option('--device <device>', 'auto, cpu or cuda', 'auto')
+        .option('--per-point <file.csv>', 'write each point\'s log p(x), ELBO, reconstruction and KL'),
+    ),
+  ).action(async (opts: VaeCliOptions) => {
     const ctx = makeContext(opts);
     const likelihood = opts.likelihood as LikelihoodKind | undefined;
     if (likelihood !== undefined && likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
