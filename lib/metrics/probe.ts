@@ -54,10 +54,10 @@ export function adaptiveMaxPool(a: Float32Array, n: number, c: number, h: number
   return out;
 }
 
-/** The pooled, concatenated features of every input row (N x sum_l C_l p^2, float32). */
-export async function probeFeatures(data: ProbeData, o: ProbeOptions): Promise<{ features: Float32Array; dims: number }> {
-  const p = o.pool ?? 4;
-  if (!Number.isInteger(p) || p < 1) throw new GenmetricsError(`pool must be a positive integer, got ${p}`);
+type Session = Awaited<ReturnType<ReturnType<typeof ort>['InferenceSession']['create']>>;
+
+/** A session of the model with the named tensors added as outputs (after checking they exist). */
+async function openProbe(o: ProbeOptions): Promise<Session> {
   if (o.layers.length === 0) throw new GenmetricsError('name at least one layer (an ONNX tensor name)');
   const bytes = fs.readFileSync(o.model);
   let graph;
@@ -76,39 +76,59 @@ export async function probeFeatures(data: ProbeData, o: ProbeOptions): Promise<{
     executionProviders: [o.device === 'cuda' ? 'cuda' : 'cpu'],
     intraOpNumThreads: o.threads && o.threads > 0 ? o.threads : 0,
   });
-  try {
-    if (session.inputNames.length !== 1) throw new GenmetricsError(`${o.model}: the model must have one input, it has [${session.inputNames.join(', ')}]`);
-    const input = session.inputNames[0];
-    const per = data.itemShape.reduce((a, b) => a * b, 1);
-    const batch = o.batchSize ?? 256;
-    let features = new Float32Array(0);
-    let dims = 0;
-    for (let r0 = 0; r0 < data.rows; r0 += batch) {
-      const rows = Math.min(batch, data.rows - r0);
-      const t = new (ort().Tensor)('float32', data.x.subarray(r0 * per, (r0 + rows) * per), [rows, ...data.itemShape]);
-      const out = await session.run({ [input]: t }, o.layers);
-      const parts = o.layers.map((l) => {
-        const v = out[l];
-        if (v.dims.length !== 4) throw new GenmetricsError(`${o.model}: tensor ${l} has shape (${v.dims.join(', ')}); pooling needs N x C x H x W`);
-        const [, c, h, w] = v.dims as number[];
-        return { c, data: adaptiveMaxPool(v.data as Float32Array, rows, c, h, w, p) };
-      });
-      const width = parts.reduce((s, q) => s + q.c * p * p, 0);
-      if (r0 === 0) {
-        dims = width;
-        features = new Float32Array(data.rows * dims);
-      }
-      for (let i = 0; i < rows; i++) {
-        let off = (r0 + i) * dims;
-        for (const q of parts) {
-          const len = q.c * p * p;
-          features.set(q.data.subarray(i * len, (i + 1) * len), off);
-          off += len;
-        }
-      }
-      o.onProgress?.(r0 + rows, data.rows);
+  if (session.inputNames.length !== 1) {
+    await session.release();
+    throw new GenmetricsError(`${o.model}: the model must have one input, it has [${session.inputNames.join(', ')}]`);
+  }
+  return session;
+}
+
+async function pooledFeatures(session: Session, data: ProbeData, o: ProbeOptions): Promise<{ features: Float32Array; dims: number }> {
+  const p = o.pool ?? 4;
+  const input = session.inputNames[0];
+  const per = data.itemShape.reduce((a, b) => a * b, 1);
+  const batch = o.batchSize ?? 256;
+  let features = new Float32Array(0);
+  let dims = 0;
+  for (let r0 = 0; r0 < data.rows; r0 += batch) {
+    const rows = Math.min(batch, data.rows - r0);
+    const t = new (ort().Tensor)('float32', data.x.subarray(r0 * per, (r0 + rows) * per), [rows, ...data.itemShape]);
+    const out = await session.run({ [input]: t }, o.layers);
+    const parts = o.layers.map((l) => {
+      const v = out[l];
+      if (v.dims.length !== 4) throw new GenmetricsError(`${o.model}: tensor ${l} has shape (${v.dims.join(', ')}); pooling needs N x C x H x W`);
+      const [, c, h, w] = v.dims as number[];
+      return { c, data: adaptiveMaxPool(v.data as Float32Array, rows, c, h, w, p) };
+    });
+    const width = parts.reduce((s, q) => s + q.c * p * p, 0);
+    if (r0 === 0) {
+      dims = width;
+      features = new Float32Array(data.rows * dims);
     }
-    return { features, dims };
+    for (let i = 0; i < rows; i++) {
+      let off = (r0 + i) * dims;
+      for (const q of parts) {
+        const len = q.c * p * p;
+        features.set(q.data.subarray(i * len, (i + 1) * len), off);
+        off += len;
+      }
+    }
+    o.onProgress?.(r0 + rows, data.rows);
+  }
+  return { features, dims };
+}
+
+function checkPool(o: ProbeOptions): void {
+  const p = o.pool ?? 4;
+  if (!Number.isInteger(p) || p < 1) throw new GenmetricsError(`pool must be a positive integer, got ${p}`);
+}
+
+/** The pooled, concatenated features of every input row (N x sum_l C_l p^2, float32). */
+export async function probeFeatures(data: ProbeData, o: ProbeOptions): Promise<{ features: Float32Array; dims: number }> {
+  checkPool(o);
+  const session = await openProbe(o);
+  try {
+    return await pooledFeatures(session, data, o);
   } finally {
     await session.release();
   }
@@ -129,8 +149,16 @@ export async function linearProbe(train: ProbeData, test: ProbeData, o: ProbeOpt
   const classes = [...new Set(Array.from(train.labels))].sort((a, b) => a - b);
   if (classes.length < 2) throw new GenmetricsError(`${train.source}: the training labels hold ${classes.length} class; a classifier needs at least 2`);
   const index = new Map(classes.map((c, i) => [c, i]));
-  const f = await probeFeatures(train, o);
-  const g = await probeFeatures(test, o);
+  checkPool(o);
+  const session = await openProbe(o);
+  let f;
+  let g;
+  try {
+    f = await pooledFeatures(session, train, o);
+    g = await pooledFeatures(session, test, o);
+  } finally {
+    await session.release();
+  }
   const y = Int32Array.from(train.labels, (v) => index.get(v)!);
   const r = await native().linearSvm(f.features, train.rows, y, classes.length, { c: o.c ?? 1, tol: o.tol ?? 1e-4, maxIter: o.maxIter ?? 10000, seed: o.seed ?? 0, threads: o.threads ?? 0 }, g.features, test.rows);
   const acc = (pred: Int32Array, labels: ArrayLike<number>) => {
