@@ -10,6 +10,7 @@
 
 #include "bindings.h"
 #include "job_worker.h"
+#include "napi_arrays.h"
 #include "gemm.h"
 #include "kmeans.h"
 #include "knn.h"
@@ -18,26 +19,6 @@
 
 namespace gm {
 namespace {
-
-// A Float32Array or Float64Array of rows x d values.
-Rows RowsArg(Napi::Env env, const Napi::Value& v, int64_t rows, const char* name) {
-  if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(name) + " must be a Float32Array or Float64Array");
-  auto t = v.As<Napi::TypedArray>();
-  Rows r;
-  if (t.TypedArrayType() == napi_float32_array)
-    r.f32 = t.As<Napi::Float32Array>().Data();
-  else if (t.TypedArrayType() == napi_float64_array)
-    r.f64 = t.As<Napi::Float64Array>().Data();
-  else
-    throw Napi::TypeError::New(env, std::string(name) + " must be a Float32Array or Float64Array");
-  const int64_t len = static_cast<int64_t>(t.ElementLength());
-  if (rows <= 0 || len % rows != 0)
-    throw Napi::RangeError::New(env, std::string(name) + ": " + std::to_string(len) + " values are not " +
-                                         std::to_string(rows) + " rows");
-  r.n = rows;
-  r.d = len / rows;
-  return r;
-}
 
 int64_t IntArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (info.Length() <= i || !info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
@@ -53,18 +34,6 @@ PairwiseOptions OptionsArg(const Napi::Value& v) {
   if (obj.Get("threads").IsNumber()) o.threads = obj.Get("threads").As<Napi::Number>().Int32Value();
   if (o.tile < 1) throw Napi::RangeError::New(v.Env(), "tile must be a positive integer");
   return o;
-}
-
-Napi::Float64Array ToF64(Napi::Env env, const std::vector<double>& v) {
-  auto a = Napi::Float64Array::New(env, v.size());
-  std::copy(v.begin(), v.end(), a.Data());
-  return a;
-}
-
-Napi::Uint32Array ToU32(Napi::Env env, const std::vector<uint32_t>& v) {
-  auto a = Napi::Uint32Array::New(env, v.size());
-  std::copy(v.begin(), v.end(), a.Data());
-  return a;
 }
 
 // neighbourRadii(x, rows, ks: number[], options?, onProgress?): Promise<Float64Array[]>
@@ -257,9 +226,7 @@ Napi::Value KMeansFn(const Napi::CallbackInfo& info) {
       },
       [out](Napi::Env env) -> Napi::Value {
         auto r = Napi::Object::New(env);
-        auto labels = Napi::Int32Array::New(env, out->labels.size());
-        std::copy(out->labels.begin(), out->labels.end(), labels.Data());
-        r.Set("labels", labels);
+        r.Set("labels", ToI32(env, out->labels));
         r.Set("centres", ToF64(env, out->centres));
         r.Set("inertia", out->inertia);
         r.Set("iterations", out->iterations);

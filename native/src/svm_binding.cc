@@ -1,5 +1,6 @@
 // N-API for the linear classifiers (L2-SVM, logistic regression), trained and applied off the JS
 // thread: linearSvm(...) -> { w, b, iterations, trainPred, testPred? }, logistic(...) -> probabilities.
+// Both take (train, rows, labels, classes, options, test?, testRows?).
 #include <memory>
 #include <string>
 
@@ -7,141 +8,119 @@
 #include "job_worker.h"
 #include "linear_svm.h"
 #include "logistic.h"
+#include "napi_arrays.h"
 
 namespace gm {
 namespace {
 
-Rows FloatRows(Napi::Env env, const Napi::Value& v, int64_t rows, const char* name) {
-  if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(name) + " must be a Float32Array or Float64Array");
-  auto t = v.As<Napi::TypedArray>();
-  Rows r;
-  if (t.TypedArrayType() == napi_float32_array)
-    r.f32 = t.As<Napi::Float32Array>().Data();
-  else if (t.TypedArrayType() == napi_float64_array)
-    r.f64 = t.As<Napi::Float64Array>().Data();
-  else
-    throw Napi::TypeError::New(env, std::string(name) + " must be a Float32Array or Float64Array");
-  const int64_t len = static_cast<int64_t>(t.ElementLength());
-  if (rows <= 0 || len % rows != 0) throw Napi::RangeError::New(env, std::string(name) + ": " + std::to_string(len) + " values are not " + std::to_string(rows) + " rows");
-  r.n = rows;
-  r.d = len / rows;
-  return r;
+// The data the two classifiers share (read by the job off the JS thread).
+struct ClassifierData {
+  Rows train, test;
+  bool hasTest = false;
+  const int32_t* labels = nullptr;
+  int64_t classes = 0;
+};
+
+// The data, the options object, and the arrays to keep alive while the job runs.
+struct ClassifierArgs {
+  ClassifierData data;
+  Napi::Object options;
+  std::vector<Napi::Value> keep;
+};
+
+ClassifierArgs ParseClassifierArgs(const Napi::CallbackInfo& info, const char* fn) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[1].IsNumber() || !info[3].IsNumber() || !info[4].IsObject())
+    throw Napi::TypeError::New(env, std::string(fn) + "(train, rows, labels, classes, options, test?, testRows?)");
+  ClassifierArgs args;
+  ClassifierData& a = args.data;
+  a.train = RowsArg(env, info[0], info[1].As<Napi::Number>().Int64Value(), "train");
+  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      static_cast<int64_t>(info[2].As<Napi::Int32Array>().ElementLength()) != a.train.n)
+    throw Napi::TypeError::New(env, "labels must be an Int32Array with one label per row");
+  a.labels = info[2].As<Napi::Int32Array>().Data();
+  a.classes = info[3].As<Napi::Number>().Int64Value();
+  args.options = info[4].As<Napi::Object>();
+  args.keep = {info[0], info[2]};
+  a.hasTest = info.Length() >= 7 && info[5].IsTypedArray();
+  if (a.hasTest) {
+    a.test = RowsArg(env, info[5], info[6].As<Napi::Number>().Int64Value(), "test");
+    if (a.test.d != a.train.d) throw Napi::RangeError::New(env, "test features have a different width than the training features");
+    args.keep.push_back(info[5]);
+  }
+  return args;
+}
+
+template <typename T>
+void NumberOption(const Napi::Object& o, const char* key, T& dst) {
+  if (o.Get(key).IsNumber()) dst = static_cast<T>(o.Get(key).As<Napi::Number>().DoubleValue());
 }
 
 Napi::Value LinearSvm(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[1].IsNumber() || !info[3].IsNumber() || !info[4].IsObject())
-    throw Napi::TypeError::New(env, "linearSvm(train, rows, labels, classes, options, test?, testRows?)");
-  const Rows train = FloatRows(env, info[0], info[1].As<Napi::Number>().Int64Value(), "train");
-  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-      static_cast<int64_t>(info[2].As<Napi::Int32Array>().ElementLength()) != train.n)
-    throw Napi::TypeError::New(env, "labels must be an Int32Array with one label per row");
-  const int32_t* labels = info[2].As<Napi::Int32Array>().Data();
-  const int64_t classes = info[3].As<Napi::Number>().Int64Value();
-  auto o = info[4].As<Napi::Object>();
+  const ClassifierArgs args = ParseClassifierArgs(info, "linearSvm");
+  const ClassifierData a = args.data;
   LinearSvmOptions opts;
-  if (o.Get("c").IsNumber()) opts.c = o.Get("c").As<Napi::Number>().DoubleValue();
-  if (o.Get("tol").IsNumber()) opts.tol = o.Get("tol").As<Napi::Number>().DoubleValue();
-  if (o.Get("maxIter").IsNumber()) opts.maxIter = o.Get("maxIter").As<Napi::Number>().Int32Value();
-  if (o.Get("bias").IsNumber()) opts.bias = o.Get("bias").As<Napi::Number>().DoubleValue();
-  if (o.Get("seed").IsNumber()) opts.seed = static_cast<uint64_t>(o.Get("seed").As<Napi::Number>().Int64Value());
-  if (o.Get("threads").IsNumber()) opts.threads = o.Get("threads").As<Napi::Number>().Int32Value();
-  if (o.Get("classWeight").IsTypedArray()) {
-    auto cw = o.Get("classWeight").As<Napi::Float64Array>();
+  NumberOption(args.options, "c", opts.c);
+  NumberOption(args.options, "tol", opts.tol);
+  NumberOption(args.options, "maxIter", opts.maxIter);
+  NumberOption(args.options, "bias", opts.bias);
+  NumberOption(args.options, "seed", opts.seed);
+  NumberOption(args.options, "threads", opts.threads);
+  if (args.options.Get("classWeight").IsTypedArray()) {
+    auto cw = args.options.Get("classWeight").As<Napi::Float64Array>();
     opts.classWeight.assign(cw.Data(), cw.Data() + cw.ElementLength());
-  }
-  const bool hasTest = info.Length() >= 7 && info[5].IsTypedArray();
-  Rows test;
-  if (hasTest) {
-    test = FloatRows(env, info[5], info[6].As<Napi::Number>().Int64Value(), "test");
-    if (test.d != train.d) throw Napi::RangeError::New(env, "test features have a different width than the training features");
   }
   struct Out {
     LinearSvmModel m;
     std::vector<int32_t> trainPred, testPred;
   };
   auto out = std::make_shared<Out>();
-  std::vector<Napi::Value> keep = {info[0], info[2]};
-  if (hasTest) keep.push_back(info[5]);
   auto* w = new JobWorker(
-      env, Napi::Value(), keep,
-      [train, labels, classes, opts, hasTest, test, out](const ProgressFn&) {
-        out->m = trainLinearSvm(train, labels, classes, opts);
-        out->trainPred = predictLinearSvm(out->m, train);
-        if (hasTest) out->testPred = predictLinearSvm(out->m, test);
+      info.Env(), Napi::Value(), args.keep,
+      [a, opts, out](const ProgressFn&) {
+        out->m = trainLinearSvm(a.train, a.labels, a.classes, opts);
+        out->trainPred = predictLinearSvm(out->m, a.train);
+        if (a.hasTest) out->testPred = predictLinearSvm(out->m, a.test);
       },
-      [out, hasTest](Napi::Env env) -> Napi::Value {
+      [out, hasTest = a.hasTest](Napi::Env env) -> Napi::Value {
         auto r = Napi::Object::New(env);
-        auto f64 = [&](const std::vector<double>& v) {
-          auto a = Napi::Float64Array::New(env, v.size());
-          std::copy(v.begin(), v.end(), a.Data());
-          return a;
-        };
-        auto i32 = [&](const std::vector<int32_t>& v) {
-          auto a = Napi::Int32Array::New(env, v.size());
-          std::copy(v.begin(), v.end(), a.Data());
-          return a;
-        };
-        r.Set("w", f64(out->m.w));
-        r.Set("b", f64(out->m.b));
-        r.Set("iterations", i32(std::vector<int32_t>(out->m.iterations.begin(), out->m.iterations.end())));
-        r.Set("trainPred", i32(out->trainPred));
-        if (hasTest) r.Set("testPred", i32(out->testPred));
+        r.Set("w", ToF64(env, out->m.w));
+        r.Set("b", ToF64(env, out->m.b));
+        r.Set("iterations", ToI32(env, std::vector<int32_t>(out->m.iterations.begin(), out->m.iterations.end())));
+        r.Set("trainPred", ToI32(env, out->trainPred));
+        if (hasTest) r.Set("testPred", ToI32(env, out->testPred));
         return r;
       });
   w->Queue();
   return w->Promise();
 }
 
-// logistic(train, rows, labels, classes, { c, maxIter, tol }, test?, testRows?)
-// -> Promise<{ w, b, iterations, trainProba, testProba? }> (probabilities rows x classes)
 Napi::Value Logistic(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[1].IsNumber() || !info[3].IsNumber() || !info[4].IsObject())
-    throw Napi::TypeError::New(env, "logistic(train, rows, labels, classes, options, test?, testRows?)");
-  const Rows train = FloatRows(env, info[0], info[1].As<Napi::Number>().Int64Value(), "train");
-  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-      static_cast<int64_t>(info[2].As<Napi::Int32Array>().ElementLength()) != train.n)
-    throw Napi::TypeError::New(env, "labels must be an Int32Array with one label per row");
-  const int32_t* labels = info[2].As<Napi::Int32Array>().Data();
-  const int64_t classes = info[3].As<Napi::Number>().Int64Value();
-  auto o = info[4].As<Napi::Object>();
+  const ClassifierArgs args = ParseClassifierArgs(info, "logistic");
+  const ClassifierData a = args.data;
   LogisticOptions opts;
-  if (o.Get("c").IsNumber()) opts.c = o.Get("c").As<Napi::Number>().DoubleValue();
-  if (o.Get("maxIter").IsNumber()) opts.maxIter = o.Get("maxIter").As<Napi::Number>().Int32Value();
-  if (o.Get("tol").IsNumber()) opts.tol = o.Get("tol").As<Napi::Number>().DoubleValue();
-  const bool hasTest = info.Length() >= 7 && info[5].IsTypedArray();
-  Rows test;
-  if (hasTest) {
-    test = FloatRows(env, info[5], info[6].As<Napi::Number>().Int64Value(), "test");
-    if (test.d != train.d) throw Napi::RangeError::New(env, "test features have a different width than the training features");
-  }
+  NumberOption(args.options, "c", opts.c);
+  NumberOption(args.options, "maxIter", opts.maxIter);
+  NumberOption(args.options, "tol", opts.tol);
   struct Out {
     LogisticModel m;
     std::vector<double> trainProba, testProba;
   };
   auto out = std::make_shared<Out>();
-  std::vector<Napi::Value> keep = {info[0], info[2]};
-  if (hasTest) keep.push_back(info[5]);
   auto* w = new JobWorker(
-      env, Napi::Value(), keep,
-      [train, labels, classes, opts, hasTest, test, out](const ProgressFn&) {
-        out->m = fitLogistic(train, labels, classes, opts);
-        out->trainProba = predictProba(out->m, train);
-        if (hasTest) out->testProba = predictProba(out->m, test);
+      info.Env(), Napi::Value(), args.keep,
+      [a, opts, out](const ProgressFn&) {
+        out->m = fitLogistic(a.train, a.labels, a.classes, opts);
+        out->trainProba = predictProba(out->m, a.train);
+        if (a.hasTest) out->testProba = predictProba(out->m, a.test);
       },
-      [out, hasTest](Napi::Env env) -> Napi::Value {
+      [out, hasTest = a.hasTest](Napi::Env env) -> Napi::Value {
         auto r = Napi::Object::New(env);
-        auto f64 = [&](const std::vector<double>& v) {
-          auto a = Napi::Float64Array::New(env, v.size());
-          std::copy(v.begin(), v.end(), a.Data());
-          return a;
-        };
-        r.Set("w", f64(out->m.w));
-        r.Set("b", f64(out->m.b));
+        r.Set("w", ToF64(env, out->m.w));
+        r.Set("b", ToF64(env, out->m.b));
         r.Set("iterations", out->m.iterations);
-        r.Set("trainProba", f64(out->trainProba));
-        if (hasTest) r.Set("testProba", f64(out->testProba));
+        r.Set("trainProba", ToF64(env, out->trainProba));
+        if (hasTest) r.Set("testProba", ToF64(env, out->testProba));
         return r;
       });
   w->Queue();
