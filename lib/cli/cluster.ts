@@ -57,19 +57,9 @@ export function registerCluster(program: Command): void {
       }
       const k = opts.k === undefined ? new Set(truth).size : parseInteger(opts.k, '--k', 1);
       const restarts = parseInteger(opts.restarts, '--restarts', 1);
-      const bar = ctx.progress('k-means', 'restarts');
-      try {
-        km = await kmeans(codes, {
-          k,
-          restarts,
-          maxIter: parseInteger(opts.maxIter, '--max-iter', 1),
-          seed: parseInteger(opts.seed, '--seed', 0),
-          threads: ctx.threads,
-          onProgress: (d, t) => bar.update(d, t),
-        });
-      } finally {
-        bar.stop();
-      }
+      const maxIter = parseInteger(opts.maxIter, '--max-iter', 1);
+      const seed = parseInteger(opts.seed, '--seed', 0);
+      km = await ctx.withProgress('k-means', 'restarts', (onProgress) => kmeans(codes, { k, restarts, maxIter, seed, threads: ctx.threads, onProgress }));
       pred = km.labels;
       if (opts.out) writeNpy(opts.out, { dtype: 'int32', shape: [km.labels.length], data: km.labels });
     } else {

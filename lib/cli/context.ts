@@ -15,6 +15,8 @@ export interface CommandContext {
   warn(message: string): void;
   notice(message: string): void;
   progress(label: string, unit: string): Progress;
+  /** Runs `work` with a progress bar it reports to, stopping the bar however `work` ends. */
+  withProgress<T>(label: string, unit: string, work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T>;
   /** Prints a result: the JSON object with --json, otherwise the human lines. */
   print(result: Record<string, unknown>, human: string[]): void;
 }
@@ -50,6 +52,14 @@ export function makeContext(opts: CommonOptions): CommandContext {
       if (!quiet) process.stderr.write(`genmetrics: ${m}\n`);
     },
     progress: (label, unit) => progressBar(label, unit, !quiet),
+    async withProgress(label, unit, work) {
+      const bar = progressBar(label, unit, !quiet);
+      try {
+        return await work((d, t) => bar.update(d, t));
+      } finally {
+        bar.stop();
+      }
+    },
     print(result, human) {
       process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${human.join('\n')}\n`);
     },

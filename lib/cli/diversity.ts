@@ -44,12 +44,7 @@ export function registerDiversity(program: Command): void {
     }
     let r: DiversityResult;
     if (space === 'lpips') {
-      const bar = ctx.progress('LPIPS', 'pairs');
-      try {
-        r = await diversity(input, { ...lpipsOptions(opts, ctx, bar), pairs, seed });
-      } finally {
-        bar.stop();
-      }
+      r = await ctx.withProgress('LPIPS', 'pairs', (onProgress) => diversity(input, { ...lpipsOptions(opts, ctx, onProgress), pairs, seed }));
     } else {
       const model = opts.model === DEFAULT_LPIPS ? DEFAULT_INCEPTION : opts.model;
       const network = networkOptions({ ...(opts as unknown as NetworkCliOptions), model }, ctx, 'features');

@@ -27,7 +27,7 @@ export function withLpipsOptions(cmd: Command): Command {
     .option('--per-pair <file.csv>', 'write every pair and its distance to a CSV file');
 }
 
-export function lpipsOptions(opts: LpipsCliOptions, ctx: CommandContext, bar: { update(d: number, t: number): void }): LpipsOptions {
+export function lpipsOptions(opts: LpipsCliOptions, ctx: CommandContext, onProgress: (done: number, total: number) => void): LpipsOptions {
   return {
     model: opts.model,
     device: parseDevice(opts.device),
@@ -35,7 +35,7 @@ export function lpipsOptions(opts: LpipsCliOptions, ctx: CommandContext, bar: { 
     resize: opts.resize === undefined ? undefined : parseInteger(opts.resize, '--resize', 16),
     threads: ctx.threads,
     onNotice: ctx.notice,
-    onProgress: (d, t) => bar.update(d, t),
+    onProgress,
   };
 }
 
@@ -59,13 +59,7 @@ export function registerLpips(program: Command): void {
     ),
   ).action(async (a: string, b: string, opts: LpipsCliOptions) => {
     const ctx = makeContext(opts);
-    const bar = ctx.progress('LPIPS', 'pairs');
-    let r;
-    try {
-      r = await lpips(a, b, lpipsOptions(opts, ctx, bar));
-    } finally {
-      bar.stop();
-    }
+    const r = await ctx.withProgress('LPIPS', 'pairs', (onProgress) => lpips(a, b, lpipsOptions(opts, ctx, onProgress)));
     if (opts.perPair) {
       const res = r;
       writeCsv(opts.perPair, [['a', 'b', 'lpips'], ...res.pairs.map((p, i) => [p.a, p.b, res.distances[i]])]);

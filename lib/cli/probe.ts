@@ -56,24 +56,18 @@ export function registerProbe(program: Command): void {
     const test = loadSet(opts.test, '--test');
     const c = parseNumber(opts.c, '--c');
     if (!(c > 0)) throw new GenmetricsError(`--c: expected a positive number, got '${opts.c}'`);
-    const bar = ctx.progress('features', 'inputs');
-    let r;
-    try {
-      r = await linearProbe(train, test, {
-        model: opts.model,
-        layers,
-        pool: parseInteger(opts.pool, '--pool', 1),
-        c,
-        maxIter: parseInteger(opts.maxIter, '--max-iter', 1),
-        seed: parseInteger(opts.seed, '--seed', 0),
-        batchSize: parseInteger(opts.batchSize, '--batch-size', 1),
-        device: parseDevice(opts.device),
-        threads: ctx.threads,
-        onProgress: (d, t) => bar.update(d, t),
-      });
-    } finally {
-      bar.stop();
-    }
+    const options = {
+      model: opts.model,
+      layers,
+      pool: parseInteger(opts.pool, '--pool', 1),
+      c,
+      maxIter: parseInteger(opts.maxIter, '--max-iter', 1),
+      seed: parseInteger(opts.seed, '--seed', 0),
+      batchSize: parseInteger(opts.batchSize, '--batch-size', 1),
+      device: parseDevice(opts.device),
+      threads: ctx.threads,
+    };
+    const r = await ctx.withProgress('features', 'inputs', (onProgress) => linearProbe(train, test, { ...options, onProgress }));
     ctx.print(
       { train_accuracy: r.trainAccuracy, test_accuracy: r.testAccuracy, feature_dim: r.dims, classes: r.classes.length, layers, pool: Number(opts.pool), c, iterations: r.iterations },
       [`linear L2-SVM on ${r.dims} pooled features of ${layers.join(', ')}: train accuracy ${r.trainAccuracy}, test accuracy ${r.testAccuracy} (${r.classes.length} classes)`],

@@ -68,24 +68,18 @@ export function registerVae(program: Command): void {
       throw new GenmetricsError(`--likelihood: expected bernoulli or gaussian, got '${opts.likelihood}'`);
     }
     const data = await loadModelInput(opts.data, opts.encoder, imageScaling(opts));
-    const bar = ctx.progress('VAE', 'decodes');
-    let r;
-    try {
-      r = await evaluateVae(data, {
-        encoder: opts.encoder,
-        decoder: opts.decoder,
-        k: parseInteger(opts.k, '-k', 1),
-        seed: parseInteger(opts.seed, '--seed', 0),
-        likelihood,
-        gaussianLogvar: parseNumber(opts.gaussianLogvar, '--gaussian-logvar'),
-        batchSize: parseInteger(opts.batchSize, '--batch-size', 1),
-        device: parseDevice(opts.device),
-        threads: ctx.threads,
-        onProgress: (d, t) => bar.update(d, t),
-      });
-    } finally {
-      bar.stop();
-    }
+    const options = {
+      encoder: opts.encoder,
+      decoder: opts.decoder,
+      k: parseInteger(opts.k, '-k', 1),
+      seed: parseInteger(opts.seed, '--seed', 0),
+      likelihood,
+      gaussianLogvar: parseNumber(opts.gaussianLogvar, '--gaussian-logvar'),
+      batchSize: parseInteger(opts.batchSize, '--batch-size', 1),
+      device: parseDevice(opts.device),
+      threads: ctx.threads,
+    };
+    const r = await ctx.withProgress('VAE', 'decodes', (onProgress) => evaluateVae(data, { ...options, onProgress }));
     if (opts.perPoint) {
       const p = r.perPoint;
       writeCsv(opts.perPoint, [
@@ -149,18 +143,8 @@ export function registerEncode(program: Command): void {
   ).action(async (opts: EncodeOptions) => {
     const ctx = makeContext(opts);
     const data = await loadModelInput(opts.data, opts.encoder, imageScaling(opts));
-    const bar = ctx.progress('encode', 'items');
-    let r;
-    try {
-      r = await encodeMeans(data, opts.encoder, {
-        batchSize: parseInteger(opts.batchSize, '--batch-size', 1),
-        device: parseDevice(opts.device),
-        threads: ctx.threads,
-        onProgress: (d, t) => bar.update(d, t),
-      });
-    } finally {
-      bar.stop();
-    }
+    const options = { batchSize: parseInteger(opts.batchSize, '--batch-size', 1), device: parseDevice(opts.device), threads: ctx.threads };
+    const r = await ctx.withProgress('encode', 'items', (onProgress) => encodeMeans(data, opts.encoder, { ...options, onProgress }));
     writeNpy(opts.output, { dtype: 'float32', shape: [data.rows, r.dims], data: r.codes });
     ctx.print({ output: opts.output, rows: data.rows, dims: r.dims }, [`wrote ${opts.output}: ${data.rows} x ${r.dims} codes (the encoder's means)`]);
   });
