@@ -8,6 +8,7 @@ import { GenmetricsError } from '../errors';
 import type { Device } from '../models/session';
 import { native } from '../native';
 import { LegacyRandomState } from '../random/mt19937';
+import { meanInterval } from '../stats/interval';
 import { openDecoder, openEncoder, type LikelihoodKind } from '../vae/models';
 
 export interface VaeData {
@@ -69,17 +70,12 @@ export interface VaeResult {
 }
 
 function meanOf(v: Float64Array): number {
-  let s = 0;
-  for (const x of v) s += x;
-  return s / v.length;
+  return meanInterval(v).mean;
 }
 
+/** Standard error of the mean over points (NaN for a single point). */
 function semOf(v: Float64Array): number {
-  if (v.length < 2) return NaN;
-  const m = meanOf(v);
-  let ss = 0;
-  for (const x of v) ss += (x - m) ** 2;
-  return Math.sqrt(ss / (v.length - 1) / v.length);
+  return meanInterval(v).sem ?? NaN;
 }
 
 /**
