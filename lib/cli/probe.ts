@@ -48,7 +48,7 @@ export function registerProbe(program: Command): void {
       .option('--max-iter <n>', 'coordinate-descent passes per class', '10000')
       .option('--seed <n>', 'seed of the coordinate order', '0')
       .option('--batch-size <n>', 'inputs per network call', '256')
-      .option('--device <device>', 'cpu or cuda', 'cpu'),
+      .option('--device <device>', 'auto, cpu or cuda', 'cpu'),
   ).action(async (opts: ProbeCliOptions) => {
     const ctx = makeContext(opts);
     const layers = opts.layers.split(',').map((s) => s.trim()).filter(Boolean);

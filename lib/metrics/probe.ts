@@ -8,7 +8,8 @@
 import * as fs from 'fs';
 import { GenmetricsError } from '../errors';
 import { decodeOnnx, withOutputs } from '../models/onnx-proto';
-import { ort, type Device } from '../models/session';
+import { resolveModel } from '../models/registry';
+import { openSession, ort, type Device, type ModelSession } from '../models/session';
 import { native } from '../native';
 
 export interface ProbeData {
@@ -54,7 +55,7 @@ export function adaptiveMaxPool(a: Float32Array, n: number, c: number, h: number
   return out;
 }
 
-type Session = Awaited<ReturnType<ReturnType<typeof ort>['InferenceSession']['create']>>;
+type Session = ModelSession['session'];
 
 /** A session of the model with the named tensors added as outputs (after checking they exist). */
 async function openProbe(o: ProbeOptions): Promise<Session> {
@@ -72,10 +73,7 @@ async function openProbe(o: ProbeOptions): Promise<Session> {
     const shown = [...values].slice(0, 12).join(', ');
     throw new GenmetricsError(`${o.model}: no tensor named ${missing.join(', ')}; the graph's node outputs include ${shown}${values.size > 12 ? ', ...' : ''}`);
   }
-  const session = await ort().InferenceSession.create(withOutputs(bytes, o.layers), {
-    executionProviders: [o.device === 'cuda' ? 'cuda' : 'cpu'],
-    intraOpNumThreads: o.threads && o.threads > 0 ? o.threads : 0,
-  });
+  const { session } = await openSession(resolveModel(o.model), { device: o.device, threads: o.threads, bytes: withOutputs(bytes, o.layers) });
   if (session.inputNames.length !== 1) {
     await session.release();
     throw new GenmetricsError(`${o.model}: the model must have one input, it has [${session.inputNames.join(', ')}]`);

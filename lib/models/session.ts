@@ -12,6 +12,8 @@ export interface SessionOptions {
   /** Intra-op threads for the CPU provider (default: the number of cores). */
   threads?: number;
   onNotice?: (message: string) => void;
+  /** The model's bytes, when they differ from the file (e.g. with added outputs); default: read model.path. */
+  bytes?: Uint8Array;
 }
 
 export interface ModelSession {
@@ -50,14 +52,15 @@ function cudaProviderInstalled(): boolean {
   }
 }
 
-async function create(model: ResolvedModel, providers: string[], threads: number): Promise<InferenceSession> {
-  return ort().InferenceSession.create(model.path, {
+async function create(model: ResolvedModel, providers: string[], threads: number, bytes?: Uint8Array): Promise<InferenceSession> {
+  const options: InferenceSession.SessionOptions = {
     executionProviders: providers,
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-  });
+  };
+  return bytes ? ort().InferenceSession.create(bytes, options) : ort().InferenceSession.create(model.path, options);
 }
 
 /**
@@ -70,7 +73,7 @@ export async function openSession(model: ResolvedModel, options: SessionOptions 
   const threads = options.threads && options.threads > 0 ? options.threads : os.availableParallelism();
   if (device === 'cuda' || (device === 'auto' && cudaProviderInstalled())) {
     try {
-      return { session: await create(model, ['cuda'], threads), device: 'cuda', model };
+      return { session: await create(model, ['cuda'], threads, options.bytes), device: 'cuda', model };
     } catch (err) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
       if (device === 'cuda') {
@@ -82,7 +85,7 @@ export async function openSession(model: ResolvedModel, options: SessionOptions 
     }
   }
   try {
-    return { session: await create(model, ['cpu'], threads), device: 'cpu', model };
+    return { session: await create(model, ['cpu'], threads, options.bytes), device: 'cpu', model };
   } catch (err) {
     throw new GenmetricsError(`${model.path}: onnxruntime cannot load the model: ${err instanceof Error ? err.message : String(err)}`);
   }
