@@ -98,6 +98,22 @@ class Sampler {
   }
 }
 
+/** Per-column mean and variance (two-pass, divided by n - ddof) of n x L row-major codes. */
+function columnMoments(codes: Float64Array, n: number, L: number, ddof: number): { mean: Float64Array; variance: Float64Array } {
+  const mean = new Float64Array(L);
+  const variance = new Float64Array(L);
+  for (let c = 0; c < L; c++) {
+    let m = 0;
+    for (let t = 0; t < n; t++) m += codes[t * L + c];
+    m /= n;
+    let v = 0;
+    for (let t = 0; t < n; t++) v += (codes[t * L + c] - m) ** 2;
+    mean[c] = m;
+    variance[c] = v / (n - ddof);
+  }
+  return { mean, variance };
+}
+
 function mutualInfoOf(s: { codes: Float64Array; factors: Int32Array }, L: number, K: number, n: number) {
   return codeFactorMutualInfo({ codes: s.codes, factors: s.factors, n, codeDims: L, factorDims: K });
 }
@@ -134,17 +150,8 @@ export async function modularityExplicitness(g: FactorGrid, seed = 0, numTrain =
   const mod = modularity(mutualInfoOf(train, L, K, numTrain));
   // z-score with the training mean and (ddof 0) std, then one logistic regression per factor.
   const norm = (x: Float64Array, mean: Float64Array, std: Float64Array) => Float64Array.from(x, (v, i) => (v - mean[i % L]) / std[i % L]);
-  const mean = new Float64Array(L);
-  const std = new Float64Array(L);
-  for (let c = 0; c < L; c++) {
-    let m = 0;
-    for (let i = 0; i < numTrain; i++) m += train.codes[i * L + c];
-    m /= numTrain;
-    let v = 0;
-    for (let i = 0; i < numTrain; i++) v += (train.codes[i * L + c] - m) ** 2;
-    mean[c] = m;
-    std[c] = Math.sqrt(v / numTrain);
-  }
+  const { mean, variance } = columnMoments(train.codes, numTrain, L, 0);
+  const std = variance.map(Math.sqrt);
   const xTrain = norm(train.codes, mean, std);
   const xTest = norm(test.codes, mean, std);
   let sumTrain = 0;
@@ -249,15 +256,7 @@ export function factorVae(g: FactorGrid, seed = 0, batch = 64, numTrain = 10000,
   const s = new Sampler(g, seed);
   const L = g.codes.dims;
   const K = s.factors;
-  const variances = (codes: Float64Array, n: number) =>
-    Float64Array.from({ length: L }, (_, c) => {
-      let m = 0;
-      for (let t = 0; t < n; t++) m += codes[t * L + c];
-      m /= n;
-      let v = 0;
-      for (let t = 0; t < n; t++) v += (codes[t * L + c] - m) ** 2;
-      return v / (n - 1);
-    });
+  const variances = (codes: Float64Array, n: number) => columnMoments(codes, n, L, 1).variance;
   const global = variances(s.codes(s.sample(numVariance), numVariance), numVariance);
   const active = Array.from(global, (v, c) => (Math.sqrt(v) >= threshold ? c : -1)).filter((c) => c >= 0);
   if (active.length === 0) return { train: 0, eval: 0, activeDims: 0 };
