@@ -11,3 +11,18 @@ export function inputError(where: string, err: unknown): GenmetricsError {
   const msg = err instanceof Error ? err.message : String(err);
   return new GenmetricsError(`${where}: ${msg}`);
 }
+
+/**
+ * A bad option value. The message starts with the option's key (`resize: expected ...` or
+ * `resize must be ...`); elsewhere in a message an option is written `option <key>`. The CLI
+ * replaces both with the flag (`--resize`).
+ */
+export class OptionError extends GenmetricsError {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(message.startsWith(key) ? message : `${key}: ${message}`);
+    this.name = 'OptionError';
+  }
+}

@@ -1,60 +1,46 @@
-export { GenmetricsError } from './errors';
+/**
+ * genmetrics from Node. Three levels:
+ * - commands: `run(name, inputs, options)` and one function per command (`fid`, `kid`, `prdc`,
+ *   `is`, `lpips`, ...), each resolving to the object the CLI prints with --json;
+ * - `metrics`: the pure functions for callers who hold arrays (features, statistics, logits);
+ * - building blocks: .npy/.npz I/O, running moments, feature extraction, the model registry.
+ */
+export { run, fid, kid, prdc, all, is, lpips, diversity, features, stats, mergeStats, cluster, vae, encode, params, disentanglement, probe } from './api';
+export { commands, findCommand } from './commands/registry';
+export type { CommandDescriptor, OptionSpec, InputSpec, Reporter, Progress } from './commands/descriptor';
+export type { FidOptions, FidCommandResult } from './commands/fid';
+export type { KidOptions, KidCommandResult } from './commands/kid';
+export type { PrdcOptions, PrdcCommandResult } from './commands/prdc';
+export type { AllOptions, AllCommandResult } from './commands/all';
+export type { IsOptions, IsCommandResult } from './commands/is';
+export type { LpipsCommonOptions as LpipsOptions, LpipsCommandResult } from './commands/lpips';
+export type { DiversityOptions, DiversityCommandResult } from './commands/diversity';
+export type { FeaturesOptions, FeaturesCommandResult } from './commands/features';
+export type { StatsOptions, MergeOptions, StatsCommandResult } from './commands/stats';
+export type { ClusterOptions, ClusterCommandResult } from './commands/cluster';
+export type { VaeOptions, VaeCommandResult, EncodeOptions, EncodeCommandResult } from './commands/vae';
+export type { ParamsOptions, ParamsCommandResult } from './commands/params';
+export type { DisentanglementOptions, DisentanglementCommandResult } from './commands/disentanglement';
+export type { ProbeOptions, ProbeCommandResult } from './commands/probe';
+export * as defaults from './defaults';
+export { GenmetricsError, OptionError } from './errors';
+
+export * as metrics from './metrics';
+export { frechetDistance, inceptionScore, clusteringScores, featureDiversity } from './metrics';
+
 export { readNpy, writeNpy, decodeNpy, encodeNpy, NpyRowReader, type NdArray, type DType } from './io/npy';
 export { readNpz, writeNpz } from './io/npz';
 export { RunningMoments } from './stats/moments';
-export { momentsFromFeatureFile } from './stats/features';
-export { mergeInputs, momentsFromInput } from './stats/merge';
-export {
-  readStatisticsFile,
-  writeStatistics,
-  writePartial,
-  type Statistics,
-  type PartialStatistics,
-} from './stats/statistics';
-export { loadStatistics, type InputProvenance, type LoadOptions } from './inputs';
-export { fid, frechetDistance, type FidResult, type FrechetResult, type FrechetOptions } from './metrics/fid';
-export { native } from './native';
-export {
-  inceptionScore,
-  type InceptionScoreOptions,
-  type InceptionScoreResult,
-} from './metrics/inception-score';
-export { inceptionScoreFromFile, inceptionScoreOf, type InputInceptionScore } from './metrics/logits';
-export {
-  computeFeatures,
-  extractFeatureFiles,
-  type Features,
-  type FeatureFiles,
-  type FeatureMeta,
-  type FeatureOptions,
-} from './network/inception';
-export { preprocessImages, parseMode, RESIZE_MODES, type ResizeMode, type DecodedImage, type PreprocessOptions } from './images/preprocess';
-export { decodeImage } from './images/decode';
-export { openImageSource, type ImageSource } from './images/sources';
-export { MODELS, DEFAULT_INCEPTION, DEFAULT_LPIPS, resolveModel, cacheDir, modelDirs, type ModelSpec, type ResolvedModel, type WeightFile } from './models/registry';
-export { type Device } from './models/session';
-export { classifyInput, type InputKind } from './inputs';
-export { LegacyRandomState } from './random/mt19937';
+export { readStatisticsFile, writeStatistics, writePartial, type Statistics, type PartialStatistics } from './stats/statistics';
+export { loadStatistics, loadFeatures, loadFeaturePair, classifyInput, type InputProvenance, type InputKind, type LoadedFeatures } from './inputs';
 export { featureMatrix, readFeatureMatrix, type FeatureMatrix } from './features';
-export { loadFeatures, loadFeaturePair, type LoadedFeatures } from './inputs';
-export { kid, mmd2, mmd2FromSums, type KidOptions, type KidResult, type MmdResult, type MmdEstimator, type KernelOptions } from './metrics/kid';
-export { prdc, TORCH_FIDELITY_PR, PRDC_DC, type PrdcOptions, type PrdcResult, type BallConvention } from './metrics/prdc';
-export { allMetrics, type AllOptions, type AllResult } from './metrics/all';
-export { lpips, diversity, featureDiversity, type LpipsOptions, type LpipsResult, type DiversityOptions, type DiversityResult } from './metrics/lpips';
-export { LpipsNetwork, type LpipsNetworkOptions } from './network/lpips';
-export { pairInputs, type ImagePair } from './images/pairing';
-export { randomPairs, type Pairs } from './random/pairs';
+export { readLogits, loadLogits } from './inception-logits';
+export { computeFeatures, extractFeatureFiles, type Features, type FeatureFiles, type FeatureMeta, type FeatureOptions } from './network/inception';
+export { preprocessImages, RESIZE_MODES, type ResizeMode, type DecodedImage } from './images/preprocess';
+export { decodeImage } from './images/decode';
+export { MODELS, resolveModel, cacheDir, modelDirs, type ModelSpec, type ResolvedModel } from './models/registry';
+export type { Device } from './models/session';
+export { kmeans, type KMeansOptions, type KMeansResult } from './stats/kmeans';
 export { meanInterval, type MeanInterval } from './stats/interval';
-export { clusteringScores, contingency, mutualInfo, expectedMutualInfo, type ClusteringScores, type ClusteringScoreOptions, type AverageMethod } from './metrics/clustering';
-export { kmeans, type KMeansOptions, type KMeansResult } from './metrics/kmeans';
+export { LegacyRandomState } from './random/mt19937';
 export { readLabels, readIntegerTable } from './labels';
-export { evaluateVae, type VaeData, type VaeOptions, type VaeResult } from './metrics/vae';
-export { readVaeData } from './vae/data';
-export { modelParams, DEFAULT_BUFFER_PATTERN, type ParamReport, type TensorInfo } from './models/params';
-export { codeFactorMutualInfo, histogramBins, mig, modularity, type CodeSample, type MutualInfoResult } from './metrics/disentanglement';
-export { linearProbe, probeFeatures, adaptiveMaxPool, type ProbeData, type ProbeOptions, type ProbeResult } from './metrics/probe';
-export { withOutputs, decodeOnnx } from './models/onnx-proto';
-export { gridScores, gridSizes, sampledMig, modularityExplicitness, sap, betaVae, factorVae, rocAuc, type FactorGrid, type GridScores } from './metrics/grid';
-export { loadModelInput } from './vae/data';
-export { readImageData, modelItemShape, type ImageScaling } from './vae/images';
-export { encodeMeans } from './vae/encode';

@@ -1,6 +1,8 @@
 import * as path from 'path';
 import { readNpy, writeNpy } from '../lib/io/npy';
-import { fid, frechetDistance } from '../lib/metrics/fid';
+import { fid } from '../lib';
+import type { Reporter } from '../lib';
+import { frechetDistance } from '../lib/metrics/fid';
 import { RunningMoments } from '../lib/stats/moments';
 import { expectedMetrics, relErr, sharedFile, tmpDir } from './helpers';
 
@@ -33,9 +35,8 @@ describe('FID against ../shared/fixtures/metrics/expected.json', () => {
 
   test('fid_n500: singular covariances (N < D) follow the symmetric-root convention', async () => {
     const warnings: string[] = [];
-    const r = await fid(slice(metrics('real_3000x2048.npy'), 500, 2048), slice(metrics('fake_3000x2048.npy'), 500, 2048), {
-      onWarning: (m) => warnings.push(m),
-    });
+    const reporter: Reporter = { warn: (m) => warnings.push(m), notice: () => undefined, progress: () => ({ update: () => undefined, stop: () => undefined }) };
+    const r = await fid(slice(metrics('real_3000x2048.npy'), 500, 2048), slice(metrics('fake_3000x2048.npy'), 500, 2048), {}, reporter);
     expect(relErr(r.fid, E.fid_n500.eigh_float64)).toBeLessThan(1e-6);
     expect(relErr(r.fid, E.fid_n500.pytorch_fid)).toBeLessThan(1e-5);
     expect(r.route).toBe('eigh');
@@ -97,7 +98,7 @@ describe('frechetDistance', () => {
     const a = new RunningMoments(2);
     await a.update(Float32Array.of(0, 0, 2, 0, 0, 2, 2, 2));
     const st = a.finalize();
-    const r = await fid(st, st);
+    const r = await frechetDistance(st, st);
     expect(Math.abs(r.fid)).toBeLessThan(1e-12);
   });
 });

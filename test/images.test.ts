@@ -4,9 +4,9 @@ import sharp from 'sharp';
 import { decodeImage } from '../lib/images/decode';
 import { preprocessImages } from '../lib/images/preprocess';
 import { readNpy, writeNpy } from '../lib/io/npy';
-import { fid } from '../lib/metrics/fid';
+import { fid } from '../lib';
 import { inceptionScore } from '../lib/metrics/inception-score';
-import { inceptionScoreOf } from '../lib/metrics/logits';
+import { loadLogits } from '../lib/inception-logits';
 import { ort } from '../lib/models/session';
 import { computeFeatures } from '../lib/network/inception';
 import { imageFolder, networkEnv, referenceImages, relErr, rowRelErr, sharedFile, tmpDir } from './helpers';
@@ -116,7 +116,7 @@ describe('network', () => {
     writeNpy(fa, { dtype: 'float32', shape: [8, 2048], data: ref.data.slice(0, 8 * 2048) });
     writeNpy(fb, { dtype: 'float32', shape: [8, 2048], data: ref.data.slice(8 * 2048) });
     const expected = await fid(fa, fb);
-    const got = await fid(imageFolder(a), imageFolder(b), { network: { mode: 'legacy-pytorch', model: TWIN } });
+    const got = await fid(imageFolder(a), imageFolder(b), { mode: 'legacy-pytorch', model: TWIN });
     expect(relErr(got.fid, expected.fid)).toBeLessThan(1e-5);
     expect(got.inputs[0].preprocessing?.mode).toBe('legacy-pytorch');
   });
@@ -124,7 +124,8 @@ describe('network', () => {
   test('Inception Score of an image folder equals the score of the reference logits', async () => {
     const ref = reference('torch_fidelity_logits_unbiased');
     const expected = inceptionScore(ref.data, names.length, ref.cols, { splits: 4 });
-    const got = await inceptionScoreOf(imageFolder(names), { splits: 4, network: { model: TWIN } });
+    const logits = await loadLogits(imageFolder(names), { model: TWIN });
+    const got = { ...inceptionScore(logits.data, logits.rows, logits.classes, { splits: 4 }), images: logits.images };
     expect(got.images?.mode).toBe('legacy-tensorflow');
     expect(relErr(got.mean, expected.mean)).toBeLessThan(1e-6);
     expect(relErr(got.std, expected.std)).toBeLessThan(1e-4);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LegacyRandomState } from '../lib/random/mt19937';
 import { inceptionScore } from '../lib/metrics/inception-score';
-import { inceptionScoreFromFile } from '../lib/metrics/logits';
+import { inceptionScoreFromFile } from '../lib/inception-logits';
 import { writeNpy } from '../lib/io/npy';
 import { FIXTURES, cli, expectedMetrics, relErr, sharedFile, tmpDir } from './helpers';
 

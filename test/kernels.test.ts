@@ -45,7 +45,8 @@ describe('Fréchet distance through the two-stage band reduction', () => {
 describe('GEMM micro-kernels', () => {
   // One child process per forced kernel (the kernel is chosen once, when the addon loads).
   const script = `
-    const { RunningMoments, frechetDistance, native } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist'))});
+    const { RunningMoments, frechetDistance } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist'))});
+    const { native } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'native'))});
     const hashed = ${hashed.toString()};
     (async () => {
       const d = 161, n = 329;

@@ -4,7 +4,7 @@ import { featureMatrix, readFeatureMatrix } from '../lib/features';
 import { readNpy, writeNpy } from '../lib/io/npy';
 import { readLabels } from '../lib/labels';
 import { clusteringScores } from '../lib/metrics/clustering';
-import { kmeans } from '../lib/metrics/kmeans';
+import { kmeans } from '../lib/stats/kmeans';
 import { FIXTURES, cli, expectedMetrics, sharedFile, tmpDir } from './helpers';
 
 const REF = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'clustering_reference.json'), 'utf8')).cases.kmeans_blobs;

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { readNpy } from '../lib/io/npy';
-import { diversity, featureDiversity, lpips } from '../lib/metrics/lpips';
+import { featureDiversity } from '../lib/metrics/diversity';
+import { diversity, lpips } from '../lib/network/lpips-pairs';
 import { featureMatrix } from '../lib/features';
 import { LpipsNetwork } from '../lib/network/lpips';
 import { pairCount, randomPairs } from '../lib/random/pairs';
@@ -87,7 +88,7 @@ describe('LPIPS against the lpips package (v0.1 alex on the twin backbone)', () 
 
   test('--resize brings different sizes to one and is required for them', async () => {
     await expect(lpips(image('img00_32x32_RGB.png'), image('img06_64x64_RGB.png'), { model: MODEL })).rejects.toThrow(
-      /img00_32x32_RGB.png is 32x32 but .*img06_64x64_RGB.png is 64x64: .*--resize N/,
+      /img00_32x32_RGB.png is 32x32 but .*img06_64x64_RGB.png is 64x64: .*resize N/,
     );
     const r = await lpips(image('img00_32x32_RGB.png'), image('img06_64x64_RGB.png'), { model: MODEL, resize: 64 });
     expect(r.resize).toBe(64);

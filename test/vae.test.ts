@@ -3,7 +3,7 @@ import * as path from 'path';
 import { readNpy, writeNpy } from '../lib/io/npy';
 import sharp from 'sharp';
 import { loadModelInput, readVaeData } from '../lib/vae/data';
-import { evaluateVae, type VaeOptions } from '../lib/metrics/vae';
+import { evaluateVae, type VaeOptions } from '../lib/vae/evaluate';
 import { LegacyRandomState } from '../lib/random/mt19937';
 import { cli, sharedFile, tmpDir } from './helpers';
 
@@ -92,7 +92,7 @@ describe('VAE evaluation: bad input', () => {
     await expect(evaluateVae(LG.data(), { encoder: BM.encoder, decoder: BM.decoder, k: 2 })).rejects.toThrow(/items of shape \(16\) do not fit the encoder's input \(64\)/);
     await expect(evaluateVae(BM.data(), { encoder: BM.decoder, decoder: BM.decoder, k: 2 })).rejects.toThrow(/the encoder must output mu and logvar .*outputs \[logits\]/);
     await expect(evaluateVae(BM.data(), { encoder: BM.encoder, decoder: BM.encoder, k: 2, likelihood: 'bernoulli' })).rejects.toThrow(
-      /--likelihood bernoulli needs one output/,
+      /likelihood bernoulli needs one output/,
     );
     await expect(evaluateVae(LG.data(), { encoder: LG.encoder, decoder: LG.encoder, k: 2 })).rejects.toThrow(/encoder\.onnx: the decoder takes inputs of shape \(16\), the encoder's codes have 4 dims/);
     const ints = path.join(dir, 'ints.npy');

@@ -1,55 +1,105 @@
-import { Command, CommanderError } from 'commander';
-import { GenmetricsError } from '../errors';
-import { registerAll } from './all';
-import { registerCluster } from './cluster';
-import { registerDisentanglement } from './disentanglement';
-import { registerDiversity } from './diversity';
-import { registerFeatures } from './features';
-import { registerFid } from './fid';
-import { registerIs } from './is';
-import { registerKid } from './kid';
-import { registerLpips } from './lpips';
-import { registerParams } from './params';
-import { registerPrdc } from './prdc';
-import { registerProbe } from './probe';
-import { registerStats } from './stats';
-import { registerEncode, registerVae } from './vae';
+/**
+ * The command line: one commander command per descriptor (flags are the kebab-case of the option
+ * keys), a reporter on stderr, the result on stdout (human lines, or the result object with --json).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { kebab, type OptionSpec, type Reporter } from '../commands/descriptor';
+import { commands, runCommand, type AnyCommand } from '../commands/registry';
+import { GenmetricsError, OptionError } from '../errors';
+import { humanLines } from './format';
+import { progressBar } from './progress';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+function flagOf(spec: OptionSpec): string {
+  const long = spec.type === 'boolean' && spec.default === true ? `--no-${kebab(spec.key)}` : `--${kebab(spec.key)}`;
+  const value = spec.type === 'boolean' ? '' : ` ${spec.valueName ?? '<value>'}`;
+  return `${spec.short ? `-${spec.short}, ` : ''}${long}${value}`;
+}
+
+function helpOf(spec: OptionSpec): string {
+  const parts = [spec.help];
+  if (spec.choices) parts.push(`(${spec.choices.join(', ')})`);
+  if (spec.defaultNote) parts.push(`(default: ${spec.defaultNote})`);
+  else if (spec.default !== undefined && spec.type !== 'boolean') parts.push(`(default: ${spec.default})`);
+  return parts.join(' ');
+}
+
+/** The options commander parsed, under the descriptor's keys (flags never given stay absent). */
+function givenOptions(d: AnyCommand, parsed: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of d.options) if (parsed[spec.key] !== undefined) out[spec.key] = parsed[spec.key];
+  return out;
+}
+
+/** A library message with option keys replaced by this command's flags. */
+export function cliMessage(d: AnyCommand | undefined, err: unknown): string {
+  let msg = err instanceof Error ? err.message : String(err);
+  if (!d) return msg;
+  const flag = (key: string) => {
+    const spec = d.options.find((s) => s.key === key);
+    return spec ? `--${kebab(spec.key)}` : undefined;
+  };
+  if (err instanceof OptionError && flag(err.key) && msg.startsWith(err.key)) msg = flag(err.key) + msg.slice(err.key.length);
+  return msg.replace(/\boption ([A-Za-z][A-Za-z0-9]*)\b/g, (all, key: string) => flag(key) ?? all);
+}
+
+function reporterFor(quiet: boolean): Reporter {
+  return {
+    warn: (m) => process.stderr.write(`genmetrics: warning: ${m}\n`),
+    notice: (m) => {
+      if (!quiet) process.stderr.write(`genmetrics: ${m}\n`);
+    },
+    progress: (label, unit) => progressBar(label, unit, !quiet),
+  };
+}
+
+function addCommand(parent: Command, name: string, d: AnyCommand, failed: { command?: AnyCommand }): Command {
+  const cmd = parent.command(name).description(d.summary);
+  for (const input of d.inputs) {
+    const n = input.variadic ? `${input.name}...` : input.name;
+    cmd.argument(input.optional ? `[${n}]` : `<${n}>`, input.help);
+  }
+  for (const spec of d.options) cmd.addOption(new Option(flagOf(spec), helpOf(spec)));
+  cmd
+    .option('--json', 'print the result as one JSON object on stdout')
+    .option('-q, --quiet', 'no progress or notices on stderr (warnings still appear)')
+    .addHelpText('after', `\nExample:\n  genmetrics ${d.example}\n`)
+    .action(async (...args: unknown[]) => {
+      const parsed = args[args.length - 2] as Record<string, unknown>;
+      const inputs = args.slice(0, d.inputs.length).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a])) as string[];
+      failed.command = d;
+      const result = await runCommand(d, inputs, givenOptions(d, parsed), reporterFor(Boolean(parsed.quiet)));
+      process.stdout.write(parsed.json ? `${JSON.stringify(result)}\n` : `${humanLines(d.name, result).join('\n')}\n`);
+    });
+  return cmd;
+}
+
+export function buildProgram(failed: { command?: AnyCommand } = {}): Command {
   const program = new Command('genmetrics')
     .description('Evaluation metrics for generative models')
     .version(version)
     .showHelpAfterError()
-    .enablePositionalOptions()
-    .exitOverride();
-  registerFid(program);
-  registerStats(program);
-  registerIs(program);
-  registerKid(program);
-  registerPrdc(program);
-  registerAll(program);
-  registerLpips(program);
-  registerDiversity(program);
-  registerCluster(program);
-  registerVae(program);
-  registerEncode(program);
-  registerParams(program);
-  registerDisentanglement(program);
-  registerProbe(program);
-  registerFeatures(program);
-  for (const cmd of program.commands) {
-    cmd.exitOverride();
-    for (const sub of cmd.commands) sub.exitOverride();
+    .enablePositionalOptions();
+  const made = new Map<string, Command>();
+  for (const d of commands) {
+    const [head, sub] = d.name.split(' ');
+    if (sub) addCommand(made.get(head)!, sub, d, failed);
+    else made.set(head, addCommand(program, head, d, failed).enablePositionalOptions());
   }
+  const exitOverride = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
   return program;
 }
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 bad input or failure, 2 usage). */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const failed: { command?: AnyCommand } = {};
+  const program = buildProgram(failed);
   try {
     await program.parseAsync(argv);
     return 0;
@@ -57,11 +107,8 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
     }
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`genmetrics: error: ${msg}\n`);
-    if (!(err instanceof GenmetricsError) && process.env.GENMETRICS_DEBUG && err instanceof Error) {
-      process.stderr.write(`${err.stack}\n`);
-    }
+    process.stderr.write(`genmetrics: error: ${cliMessage(failed.command, err)}\n`);
+    if (!(err instanceof GenmetricsError) && process.env.GENMETRICS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
   }
 }

@@ -1,4 +1,3 @@
-import { GenmetricsError } from '../errors';
 import { native } from '../native';
 
 /**
@@ -9,15 +8,6 @@ import { native } from '../native';
  */
 export type ResizeMode = 'legacy-pytorch' | 'legacy-tensorflow' | 'clean';
 export const RESIZE_MODES: readonly ResizeMode[] = ['legacy-pytorch', 'legacy-tensorflow', 'clean'];
-export const DEFAULT_MODE: ResizeMode = 'legacy-tensorflow';
-
-export function parseMode(value: string | undefined): ResizeMode {
-  const m = value ?? DEFAULT_MODE;
-  if (!(RESIZE_MODES as readonly string[]).includes(m)) {
-    throw new GenmetricsError(`--mode: expected one of ${RESIZE_MODES.join(', ')}, got '${m}'`);
-  }
-  return m as ResizeMode;
-}
 
 /** A decoded image: interleaved uint8 samples, 1 (L), 2 (LA), 3 (RGB) or 4 (RGBA) channels. */
 export interface DecodedImage {

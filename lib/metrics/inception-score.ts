@@ -4,7 +4,8 @@
  * conventions: float64 softmax of the logits (`logits_unbiased`, 1008 classes, for the FID
  * Inception), 10 splits at i*N/splits, rows shuffled by NumPy's RandomState(2020).permutation.
  */
-import { GenmetricsError } from '../errors';
+import { IS_SEED, IS_SPLITS } from '../defaults';
+import { GenmetricsError, OptionError } from '../errors';
 import { LegacyRandomState } from '../random/mt19937';
 
 export interface InceptionScoreOptions {
@@ -34,10 +35,10 @@ export function inceptionScore(
   options: InceptionScoreOptions = {},
   where = 'logits',
 ): InceptionScoreResult {
-  const splits = options.splits ?? 10;
+  const splits = options.splits ?? IS_SPLITS;
   const shuffle = options.shuffle ?? true;
-  const seed = options.seed ?? 2020;
-  if (!Number.isInteger(splits) || splits < 1) throw new GenmetricsError(`splits must be a positive integer, got ${splits}`);
+  const seed = options.seed ?? IS_SEED;
+  if (!Number.isInteger(splits) || splits < 1) throw new OptionError('splits', `expected a positive integer, got ${splits}`);
   if (classes < 2) throw new GenmetricsError(`${where}: need at least 2 classes, got ${classes}`);
   if (rows < splits) throw new GenmetricsError(`${where}: ${rows} samples cannot make ${splits} splits`);
   if (logits.length !== rows * classes) throw new GenmetricsError(`${where}: expected ${rows} x ${classes} values, got ${logits.length}`);

@@ -5,7 +5,8 @@
  * RandomState(2020), one `choice(n, m, replace=False)` from the first set then one from the
  * second for each subset, mean and population std (ddof 0) of the subset values.
  */
-import { GenmetricsError } from '../errors';
+import * as D from '../defaults';
+import { GenmetricsError, OptionError } from '../errors';
 import { requireSameDims, type FeatureMatrix } from '../features';
 import { native, type NativeKernel, type NativeKernelSums } from '../native';
 import { LegacyRandomState } from '../random/mt19937';
@@ -65,20 +66,20 @@ export interface MmdResult {
 }
 
 function resolveKernel(o: KernelOptions, dims: number): { native: NativeKernel; description: KernelDescription } {
-  const kernel = o.kernel ?? 'poly';
+  const kernel = o.kernel ?? (D.KID_KERNEL as KernelName);
   const positive = (v: number, name: string) => {
     if (!Number.isFinite(v) || v <= 0) throw new GenmetricsError(`${name} must be a positive number, got ${v}`);
     return v;
   };
   if (kernel === 'poly') {
-    const degree = positive(o.degree ?? 3, 'degree');
+    const degree = positive(o.degree ?? D.KID_DEGREE, 'degree');
     const gamma = positive(o.gamma ?? 1 / dims, 'gamma');
-    const coef0 = o.coef0 ?? 1;
+    const coef0 = o.coef0 ?? D.KID_COEF0;
     if (!Number.isFinite(coef0)) throw new GenmetricsError(`coef0 must be a finite number, got ${coef0}`);
     return { native: { kind: 'poly', degree, gamma, coef0, sigma: 0 }, description: { kernel, degree, gamma, coef0 } };
   }
   if (kernel === 'rbf') {
-    const sigma = positive(o.sigma ?? 10, 'sigma');
+    const sigma = positive(o.sigma ?? D.KID_RBF_SIGMA, 'sigma');
     return { native: { kind: 'rbf', degree: 0, gamma: 0, coef0: 0, sigma }, description: { kernel, sigma } };
   }
   throw new GenmetricsError(`unknown kernel '${kernel as string}': expected poly or rbf`);
@@ -113,7 +114,7 @@ function checkEstimator(estimator: MmdEstimator, n: number, m: number): void {
 /** MMD² between the full sets (deterministic: no subsets), streamed over tiles. */
 export async function mmd2(x: FeatureMatrix, y: FeatureMatrix, options: KernelOptions & PairwiseRunOptions & { estimator?: MmdEstimator } = {}): Promise<MmdResult> {
   requireSameDims(x, y);
-  const estimator = options.estimator ?? 'unbiased';
+  const estimator = options.estimator ?? (D.MMD_ESTIMATOR as MmdEstimator);
   checkEstimator(estimator, x.rows, y.rows);
   const k = resolveKernel(options, x.dims);
   const sums = await native().kernelSums(x.data, x.rows, y.data, y.rows, k.native, { tile: options.tile, threads: options.threads }, options.onProgress);
@@ -123,17 +124,15 @@ export async function mmd2(x: FeatureMatrix, y: FeatureMatrix, options: KernelOp
 /** KID: MMD² over random subsets of both sets; x is drawn first (torch-fidelity's input1, the generated set). */
 export async function kid(x: FeatureMatrix, y: FeatureMatrix, options: KidOptions = {}): Promise<KidResult> {
   requireSameDims(x, y);
-  const subsets = options.subsets ?? 100;
-  const m = options.subsetSize ?? 1000;
-  const seed = options.seed ?? 2020;
-  const estimator = options.estimator ?? 'unbiased';
-  if (!Number.isInteger(subsets) || subsets < 1) throw new GenmetricsError(`subsets must be a positive integer, got ${subsets}`);
-  if (!Number.isInteger(m) || m < 2) throw new GenmetricsError(`subset size must be an integer >= 2, got ${m}`);
+  const subsets = options.subsets ?? D.KID_SUBSETS;
+  const m = options.subsetSize ?? D.KID_SUBSET_SIZE;
+  const seed = options.seed ?? D.KID_SEED;
+  const estimator = options.estimator ?? (D.MMD_ESTIMATOR as MmdEstimator);
+  if (!Number.isInteger(subsets) || subsets < 1) throw new OptionError('subsets', `subsets must be a positive integer, got ${subsets}`);
+  if (!Number.isInteger(m) || m < 2) throw new OptionError('subsetSize', `subsetSize must be an integer >= 2, got ${m}`);
   for (const s of [x, y]) {
     if (s.rows < m) {
-      throw new GenmetricsError(
-        `${s.source}: KID subset size ${m} is larger than its ${s.rows} samples; pass a smaller subset size (--subset-size) or more samples`,
-      );
+      throw new OptionError('subsetSize', `${s.source}: KID subset size ${m} is larger than its ${s.rows} samples; pass a smaller subset size or more samples`);
     }
   }
   checkEstimator(estimator, m, m);

@@ -10,6 +10,7 @@
  * the prdc package's (k = 5, d < r). Ties at the boundary are decided by the test, so both are
  * selectable. Distances are Euclidean, computed in float64.
  */
+import * as D from '../defaults';
 import { GenmetricsError } from '../errors';
 import { requireSameDims, type FeatureMatrix } from '../features';
 import { native } from '../native';
@@ -21,8 +22,8 @@ export interface BallConvention {
   test: '<=' | '<';
 }
 
-export const TORCH_FIDELITY_PR: BallConvention = { k: 3, test: '<=' };
-export const PRDC_DC: BallConvention = { k: 5, test: '<' };
+export const TORCH_FIDELITY_PR: BallConvention = { k: D.PR_K, test: D.PR_TEST };
+export const PRDC_DC: BallConvention = { k: D.DC_K, test: D.DC_TEST };
 
 export interface PrdcOptions extends Omit<PairwiseRunOptions, 'onProgress'> {
   /** Convention of precision and recall (default k = 3, `<=`). */

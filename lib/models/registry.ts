@@ -1,3 +1,4 @@
+import { INCEPTION_MODEL, LPIPS_MODEL } from '../defaults';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -83,8 +84,8 @@ export const MODELS: Record<string, ModelSpec> = {
   },
 };
 
-export const DEFAULT_INCEPTION = 'inception-v3-fid';
-export const DEFAULT_LPIPS = 'lpips-alex';
+export const DEFAULT_INCEPTION = INCEPTION_MODEL;
+export const DEFAULT_LPIPS = LPIPS_MODEL;
 
 /** The per-user cache directory (XDG on Linux), or GENMETRICS_CACHE_DIR. */
 export function cacheDir(): string {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { InferenceSession } from 'onnxruntime-node';
-import { GenmetricsError } from '../errors';
+import { GenmetricsError, OptionError } from '../errors';
 import type { ResolvedModel } from './registry';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
@@ -32,11 +32,6 @@ export function ort(): Ort {
   return ortModule;
 }
 
-export function parseDevice(value: string | undefined): Device {
-  const d = value ?? 'auto';
-  if (d !== 'auto' && d !== 'cpu' && d !== 'cuda') throw new GenmetricsError(`--device: expected auto, cpu or cuda, got '${d}'`);
-  return d;
-}
 
 /** Whether onnxruntime-node's CUDA provider library was installed (npm install --onnxruntime-node-install=cuda12). */
 function cudaProviderInstalled(): boolean {
@@ -77,8 +72,9 @@ export async function openSession(model: ResolvedModel, options: SessionOptions 
     } catch (err) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
       if (device === 'cuda') {
-        throw new GenmetricsError(
-          `--device cuda: cannot create a CUDA session (${why}). The CUDA provider is installed with 'npm install --onnxruntime-node-install=cuda12' (see README, GPU)`,
+        throw new OptionError(
+          'device',
+          `device cuda: cannot create a CUDA session (${why}). The CUDA provider is installed with 'npm install --onnxruntime-node-install=cuda12' (see README, GPU)`,
         );
       }
       options.onNotice?.(`CUDA unavailable (${why}); running on the CPU`);

@@ -5,7 +5,8 @@ import { createHash } from 'crypto';
 import { GenmetricsError } from '../errors';
 import { NpyRowWriter, readNpy } from '../io/npy';
 import { openImageSource, type ImageSource } from '../images/sources';
-import { preprocessImages, DEFAULT_MODE, type DecodedImage, type ResizeMode } from '../images/preprocess';
+import { RESIZE_MODE } from '../defaults';
+import { preprocessImages, type DecodedImage, type ResizeMode } from '../images/preprocess';
 import { DEFAULT_INCEPTION, cacheDir, resolveModel, type ResolvedModel } from '../models/registry';
 import { openSession, ort, type Device, type ModelSession } from '../models/session';
 
@@ -94,7 +95,7 @@ function cachedEntry(dir: string): FeatureFiles | undefined {
  * on an unchanged input with the same mode and model returns the stored files at once.
  */
 export async function extractFeatureFiles(input: string, options: FeatureOptions = {}): Promise<FeatureFiles> {
-  const mode = options.mode ?? DEFAULT_MODE;
+  const mode = options.mode ?? (RESIZE_MODE as ResizeMode);
   const source = openImageSource(input);
   try {
     const model = resolveModel(options.model ?? DEFAULT_INCEPTION);

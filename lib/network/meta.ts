@@ -39,7 +39,7 @@ export function requireSameOrigin(a: { path: string; preprocessing?: Preprocessi
   if (!pa || !pb) return;
   if (pa.mode !== pb.mode) {
     throw new GenmetricsError(
-      `mixed preprocessing modes: ${a.path} was made with '${pa.mode}', ${b.path} with '${pb.mode}'; their features are not comparable (use the same --mode for both)`,
+      `mixed preprocessing modes: ${a.path} was made with '${pa.mode}', ${b.path} with '${pb.mode}'; their features are not comparable (use the same option mode for both)`,
     );
   }
   if (pa.model.sha256 !== pb.model.sha256) {

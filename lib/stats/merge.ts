@@ -15,7 +15,7 @@ export async function momentsFromInput(file: string, options: StreamOptions = {}
     const f = readStatisticsFile(file);
     if (f.kind !== 'partial') {
       throw new GenmetricsError(
-        `${file}: holds finished statistics (mu, sigma), which cannot be merged; write shards with 'genmetrics stats --partial'`,
+        `${file}: holds finished statistics (mu, sigma), which cannot be merged; write shards as partial statistics (the stats command's partial option)`,
       );
     }
     return RunningMoments.fromPartial(f.partial);

@@ -1,6 +1,6 @@
 import { GenmetricsError } from '../errors';
 import { NpyRowReader, readNpy } from '../io/npy';
-import type { VaeData } from '../metrics/vae';
+import type { VaeData } from './evaluate';
 import { modelItemShape, readImageData, type ImageScaling } from './images';
 
 /** N x ... float data from a .npy (float32 or float64), each item flattened in C order. */

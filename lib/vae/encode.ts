@@ -1,4 +1,5 @@
-import type { VaeData } from '../metrics/vae';
+import { ENCODE_BATCH } from '../defaults';
+import type { VaeData } from './evaluate';
 import type { Device } from '../models/session';
 import { openEncoder } from './models';
 
@@ -7,7 +8,7 @@ export async function encodeMeans(x: VaeData, encoder: string, o: { batchSize?: 
   const enc = await openEncoder(encoder, o.device, o.threads);
   try {
     const per = x.itemShape.reduce((a, b) => a * b, 1);
-    const batch = o.batchSize ?? 1024;
+    const batch = o.batchSize ?? ENCODE_BATCH;
     let codes = new Float32Array(0);
     let L = 0;
     for (let r0 = 0; r0 < x.rows; r0 += batch) {

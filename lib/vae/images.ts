@@ -1,7 +1,7 @@
 import { GenmetricsError } from '../errors';
 import type { DecodedImage } from '../images/preprocess';
 import { openImageSource } from '../images/sources';
-import type { VaeData } from '../metrics/vae';
+import type { VaeData } from './evaluate';
 import { resolveModel } from '../models/registry';
 import { openSession } from '../models/session';
 

@@ -86,7 +86,7 @@ export async function openDecoder(path: string, likelihood: LikelihoodKind | und
   };
   const input = s.session.inputNames[0];
   if (outs.length === 2) {
-    if (likelihood === 'bernoulli') return fail('--likelihood bernoulli needs one output (logits), not a mean and a log-variance');
+    if (likelihood === 'bernoulli') return fail('option likelihood bernoulli needs one output (logits), not a mean and a log-variance');
     const mean = pick(outs, MU) ?? outs[0];
     const logvar = pick(outs, LOGVAR) ?? outs.find((o) => o !== mean)!;
     return { fn: new OnnxFunction(s, input, [mean, logvar]), kind: 'gaussian', hasLogvar: true };
@@ -94,6 +94,6 @@ export async function openDecoder(path: string, likelihood: LikelihoodKind | und
   if (outs.length !== 1) return fail('expected one output (logits, or a Gaussian mean) or two (mean, logvar)');
   const named: LikelihoodKind | undefined = pick(outs, LOGITS) ? 'bernoulli' : pick(outs, MU) ? 'gaussian' : undefined;
   const kind = likelihood ?? named;
-  if (!kind) return fail(`cannot tell the likelihood from the output name '${outs[0]}': pass --likelihood bernoulli or gaussian`);
+  if (!kind) return fail(`cannot tell the likelihood from the output name '${outs[0]}': set option likelihood to bernoulli or gaussian`);
   return { fn: new OnnxFunction(s, input, [outs[0]]), kind, hasLogvar: false };
 }

@@ -1,3 +1,4 @@
+import * as D from '../defaults';
 import { GenmetricsError } from '../errors';
 import type { FeatureMatrix } from '../features';
 import { native } from '../native';
@@ -37,10 +38,10 @@ export async function kmeans(x: FeatureMatrix, options: KMeansOptions): Promise<
   const { k } = options;
   if (!Number.isInteger(k) || k < 1) throw new GenmetricsError(`k must be a positive integer, got ${k}`);
   if (x.rows < k) throw new GenmetricsError(`${x.source}: k = ${k} clusters need at least ${k} samples, got ${x.rows}`);
-  const restarts = options.restarts ?? 10;
-  const maxIter = options.maxIter ?? 300;
-  const tol = options.tol ?? 1e-4;
-  const seed = options.seed ?? 0;
+  const restarts = options.restarts ?? D.KMEANS_RESTARTS;
+  const maxIter = options.maxIter ?? D.KMEANS_MAX_ITER;
+  const tol = options.tol ?? D.KMEANS_TOL;
+  const seed = options.seed ?? D.KMEANS_SEED;
   for (const [name, v] of [
     ['restarts', restarts],
     ['max iterations', maxIter],

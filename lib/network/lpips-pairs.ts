@@ -1,12 +1,11 @@
-import { GenmetricsError } from '../errors';
-import type { FeatureMatrix } from '../features';
+import { GenmetricsError, OptionError } from '../errors';
 import { decodeImage } from '../images/decode';
 import { pairInputs, type ImagePair } from '../images/pairing';
 import type { DecodedImage } from '../images/preprocess';
 import { openImageSource } from '../images/sources';
 import { signedRgb, signedRgbResized } from '../images/tensor';
-import { LpipsNetwork, type LpipsNetworkOptions } from '../network/lpips';
-import { randomPairs, type Pairs } from '../random/pairs';
+import { LpipsNetwork, type LpipsNetworkOptions } from './lpips';
+import { drawPairs, type DiversityOptions, type DiversityResult } from '../metrics/diversity';
 import { meanInterval, type MeanInterval } from '../stats/interval';
 
 export interface LpipsOptions extends LpipsNetworkOptions {
@@ -47,10 +46,10 @@ interface Run {
 
 function checkOptions(o: LpipsOptions): void {
   if (o.resize !== undefined && (!Number.isInteger(o.resize) || o.resize < 16)) {
-    throw new GenmetricsError(`resize must be an integer >= 16 (the networks' smallest input), got ${o.resize}`);
+    throw new OptionError('resize', `resize must be an integer >= 16 (the networks' smallest input), got ${o.resize}`);
   }
   if (o.batchSize !== undefined && (!Number.isInteger(o.batchSize) || o.batchSize < 1)) {
-    throw new GenmetricsError(`batch size must be a positive integer, got ${o.batchSize}`);
+    throw new OptionError('batchSize', `batchSize must be a positive integer, got ${o.batchSize}`);
   }
 }
 
@@ -72,7 +71,7 @@ async function runPairs(net: LpipsNetwork, src: PairSource, o: LpipsOptions): Pr
       const [na, nb] = src.names(ids[k]);
       if (o.resize === undefined && (a.width !== b.width || a.height !== b.height)) {
         throw new GenmetricsError(
-          `${na} is ${a.width}x${a.height} but ${nb} is ${b.width}x${b.height}: LPIPS compares images of one size; pass --resize N to resize both to N x N`,
+          `${na} is ${a.width}x${a.height} but ${nb} is ${b.width}x${b.height}: LPIPS compares images of one size; use option resize N to resize both to N x N`,
         );
       }
       const h = o.resize ?? a.height;
@@ -144,43 +143,12 @@ export async function lpips(a: string, b: string, options: LpipsOptions = {}): P
   }
 }
 
-export interface DiversityOptions extends LpipsOptions {
-  /** Random distinct pairs to average over (default 1000; all pairs when fewer exist). */
-  pairs?: number;
-  /** Seed of the pair draws (NumPy legacy MT19937; default 2020, torch-fidelity's). */
-  seed?: number;
-}
-
-export interface DiversityResult {
-  /** `lpips`: LPIPS between images; `features`: Euclidean distance between feature rows. */
-  space: 'lpips' | 'features';
-  value: MeanInterval;
-  /** Item indices of each pair (i < j) and whether all pairs were used. */
-  pairs: Pairs;
-  distances: Float32Array | Float64Array;
-  /** For image inputs: the names of the two images of each pair. */
-  names?: [string, string][];
-  seed: number;
-  model?: { name: string; sha256: string };
-  device?: 'cpu' | 'cuda';
-  resize?: number | null;
-}
-
-export const DEFAULT_DIVERSITY_PAIRS = 1000;
-export const DEFAULT_DIVERSITY_SEED = 2020;
-
-function drawPairs(n: number, where: string, o: DiversityOptions): { pairs: Pairs; seed: number } {
-  if (n < 2) throw new GenmetricsError(`${where}: diversity needs at least 2 samples, got ${n}`);
-  const seed = o.seed ?? DEFAULT_DIVERSITY_SEED;
-  return { pairs: randomPairs(n, o.pairs ?? DEFAULT_DIVERSITY_PAIRS, seed), seed };
-}
-
 /**
  * Sample diversity: mean LPIPS over random distinct pairs of images of one input (a folder, an
  * image stack .npy/.npz), with a 95% confidence interval. The pairs depend only on the number of
  * images, the number of pairs and the seed.
  */
-export async function diversity(input: string, options: DiversityOptions = {}): Promise<DiversityResult> {
+export async function diversity(input: string, options: LpipsOptions & DiversityOptions = {}): Promise<DiversityResult> {
   checkOptions(options);
   const source = openImageSource(input);
   try {
@@ -206,21 +174,3 @@ export async function diversity(input: string, options: DiversityOptions = {}): 
   }
 }
 
-/** Diversity in a feature space: mean Euclidean distance between random distinct pairs of rows. */
-export function featureDiversity(features: FeatureMatrix, options: Pick<DiversityOptions, 'pairs' | 'seed'> = {}): DiversityResult {
-  const { pairs, seed } = drawPairs(features.rows, features.source, options);
-  const d = features.dims;
-  const x = features.data;
-  const distances = new Float64Array(pairs.first.length);
-  for (let p = 0; p < distances.length; p++) {
-    const i = pairs.first[p] * d;
-    const j = pairs.second[p] * d;
-    let s = 0;
-    for (let c = 0; c < d; c++) {
-      const t = x[i + c] - x[j + c];
-      s += t * t;
-    }
-    distances[p] = Math.sqrt(s);
-  }
-  return { space: 'features', value: meanInterval(distances), pairs, distances, seed };
-}

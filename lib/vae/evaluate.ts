@@ -4,12 +4,13 @@
  * Welling 2014), and reconstruction losses at the posterior mean. Prior N(0, I); posterior
  * N(mu, diag(exp(logvar))). All sums in float64, per data point, then averaged.
  */
-import { GenmetricsError } from '../errors';
+import { VAE_BATCH, VAE_GAUSSIAN_LOGVAR, VAE_K, VAE_SEED } from '../defaults';
+import { GenmetricsError, OptionError } from '../errors';
 import type { Device } from '../models/session';
 import { native } from '../native';
 import { LegacyRandomState } from '../random/mt19937';
 import { meanInterval } from '../stats/interval';
-import { openDecoder, openEncoder, type LikelihoodKind } from '../vae/models';
+import { openDecoder, openEncoder, type LikelihoodKind } from './models';
 
 export interface VaeData {
   /** N x D float32, row-major (any item shape, flattened). */
@@ -87,11 +88,11 @@ function semOf(v: Float64Array): number {
  * variance), only a second-order approximation otherwise. Memory: one decoder batch at a time.
  */
 export async function evaluateVae(x: VaeData, o: VaeOptions): Promise<VaeResult> {
-  const K = o.k ?? 5000;
-  const seed = o.seed ?? 0;
-  const batch = o.batchSize ?? 8192;
+  const K = o.k ?? VAE_K;
+  const seed = o.seed ?? VAE_SEED;
+  const batch = o.batchSize ?? VAE_BATCH;
   if (!Number.isInteger(K) || K < 1) throw new GenmetricsError(`k must be a positive integer, got ${K}`);
-  if (!Number.isInteger(batch) || batch < 1) throw new GenmetricsError(`batch size must be a positive integer, got ${batch}`);
+  if (!Number.isInteger(batch) || batch < 1) throw new OptionError('batchSize', `batchSize must be a positive integer, got ${batch}`);
   if (x.rows < 1) throw new GenmetricsError(`${x.source}: no data points`);
   const D = x.itemShape.reduce((a, b) => a * b, 1);
   const enc = await openEncoder(o.encoder, o.device, o.threads);
@@ -147,7 +148,7 @@ export async function evaluateVae(x: VaeData, o: VaeOptions): Promise<VaeResult>
       return nat.vaeLogLikelihoods(x.data, n, D, {
         out: outs[0],
         logvar: dec.hasLogvar ? outs[1] : undefined,
-        fixedLogvar: o.gaussianLogvar ?? 0,
+        fixedLogvar: o.gaussianLogvar ?? VAE_GAUSSIAN_LOGVAR,
         samples: rows,
         perPoint,
         firstPoint,

@@ -1,0 +1,101 @@
+/** The human-readable lines of each command's result (the --json output is the result itself). */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Result = any;
+
+function interval(m: { mean: number; std: number | null; ci95: [number, number] | null; n: number }): string {
+  if (!m.ci95 || m.std === null) return `${m.mean} (one pair: no interval)`;
+  return `${m.mean} ± ${(m.ci95[1] - m.mean).toPrecision(3)} (95% CI ${m.ci95[0]} .. ${m.ci95[1]}; std ${m.std}, ${m.n} pairs)`;
+}
+
+const kidLine = (r: Result) => `KID: ${r.kid.mean} ± ${r.kid.std} (${r.subsets} subsets of ${r.subset_size}, ${r.kernel.kernel} kernel, seed ${r.seed})`;
+
+function prdcLines(r: Result): string[] {
+  const pr = r.conventions.precision_recall;
+  const dc = r.conventions.density_coverage;
+  return [
+    `Precision: ${r.precision}  (k=${pr.k}, d ${pr.test} r)`,
+    `Recall:    ${r.recall}  (k=${pr.k}, d ${pr.test} r)`,
+    `F-score:   ${r.f_score}`,
+    `Density:   ${r.density}  (k=${dc.k}, d ${dc.test} r)`,
+    `Coverage:  ${r.coverage}  (k=${dc.k}, d ${dc.test} r)`,
+  ];
+}
+
+/** "10 splits of 400 samples", or "10 splits of 399-400 samples" when N is not a multiple. */
+function splitSizes(count: number, splits: number): string {
+  const lo = Math.floor(count / splits);
+  const hi = Math.ceil(count / splits);
+  return `${splits} split${splits === 1 ? '' : 's'} of ${lo === hi ? lo : `${lo}-${hi}`} samples`;
+}
+
+const fmtInt = (n: number) => n.toLocaleString('en-US');
+const f6 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(6));
+
+const FORMATS: Record<string, (r: Result) => string[]> = {
+  fid: (r) => [`FID: ${r.fid}`],
+  is: (r) => [
+    `Inception Score: ${r.inception_score.mean} ± ${r.inception_score.std} (${splitSizes(r.count, r.splits)}, ${r.count} in all${r.shuffle ? `, shuffled with seed ${r.seed}` : ''})`,
+  ],
+  kid: (r) =>
+    r.mmd2 !== undefined
+      ? [`MMD² (${r.estimator}, full sets of ${r.sizes[0]} and ${r.sizes[1]}, ${r.kernel.kernel} kernel): ${r.mmd2}`]
+      : [kidLine(r)],
+  prdc: prdcLines,
+  all: (r) => [
+    `FID: ${r.fid}`,
+    kidLine(r),
+    ...prdcLines(r),
+    ...(r.inception_score ? [`Inception Score (A): ${r.inception_score.mean} ± ${r.inception_score.std} (${r.inception_score.splits} splits)`] : []),
+  ],
+  stats: (r) => {
+    const p = r.inputs[0];
+    if (typeof p === 'object' && p.kind === 'images') return [`wrote statistics of ${r.count} images x ${r.dims} dims (${p.preprocessing.mode}) to ${r.output}`];
+    return [`wrote ${r.kind === 'partial-statistics' ? 'partial statistics' : 'statistics'} of ${r.count} samples x ${r.dims} dims to ${r.output}`];
+  },
+  features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
+  lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
+  diversity: (r) => {
+    const what = r.space === 'lpips' ? `LPIPS (${r.model?.name})` : 'Euclidean distance of Inception features';
+    return [`diversity: mean ${what} over ${r.pairs} random pairs (seed ${r.seed}): ${interval(r.diversity)}`];
+  },
+  cluster: (r) => [
+    ...(r.kmeans ? [`k-means: k = ${r.kmeans.k}, inertia ${r.kmeans.inertia}, best of ${r.kmeans.restarts} restarts (seed ${r.kmeans.seed})`] : []),
+    `homogeneity ${f6(r.homogeneity)}  completeness ${f6(r.completeness)}  V-measure ${f6(r.v_measure)}${r.beta === 1 ? '' : ` (beta ${r.beta})`}`,
+    `ARI ${f6(r.adjusted_rand)}  NMI ${f6(r.normalized_mutual_info)}  AMI ${f6(r.adjusted_mutual_info)}  (${r.average}; ${r.n} samples, ${r.classes} classes, ${r.clusters} clusters)`,
+  ],
+  vae: (r) => [
+    `NLL (IWAE, K = ${r.k}): ${r.nll} nats (± ${r.sem.log_px.toPrecision(3)} s.e. over ${r.points} points), ${r.bits_per_dim} bits/dim`,
+    `ELBO ${r.elbo} (± ${r.sem.elbo.toPrecision(3)}) = reconstruction E_q[log p(x|z)] ${r.reconstruction} (K samples) - KL ${r.kl} (closed form)`,
+    `cubature (2L+1 points; exact for linear-Gaussian decoders): ELBO ${r.elbo_cubature}, reconstruction ${r.reconstruction_cubature}`,
+    `reconstruction loss at the posterior mean (${r.likelihood === 'bernoulli' ? 'binary cross-entropy' : 'Gaussian negative log-likelihood'}): sum over ${r.dims} dims ${r.reconstruction_loss_at_mean.sum_over_dims}, mean over dims ${r.reconstruction_loss_at_mean.mean_over_dims}`,
+  ],
+  encode: (r) => [`wrote ${r.output}: ${r.rows} x ${r.dims} codes (the encoder's means)`],
+  params: (r) => [
+    `${r.file} (${r.format}): ${fmtInt(r.total)} elements in ${Object.keys(r.buffers).length + Object.keys(r.per_tensor_learnable).length} tensors: ${fmtInt(r.learnable)} learnable, ${fmtInt(r.buffer_elements)} in buffers`,
+    `bytes by dtype: ${Object.entries(r.bytes_by_dtype).map(([k, v]) => `${k} ${fmtInt(v as number)}`).join(', ')}`,
+    ...Object.entries(r.layers).map(([k, v]) => `  ${k.padEnd(40)} ${fmtInt(v as number).padStart(14)}`),
+    ...(r.tensors ?? []).map(
+      (t: Result) => `  ${t.name.padEnd(40)} ${t.dtype.padEnd(8)} (${t.shape.join(', ')}) ${fmtInt(t.elements)}${t.kind === 'buffer' ? ' [buffer]' : ''}`,
+    ),
+  ],
+  disentanglement: (r) =>
+    r.factor_sizes
+      ? [
+          `grid ${r.factor_sizes.join(' x ')}, ${r.code_dims} code dims, seed ${r.seed}:`,
+          `  MIG ${r.mig}  modularity ${r.modularity}  explicitness ${r.explicitness_test} (train ${r.explicitness_train})  SAP ${r.sap}`,
+          `  Beta-VAE ${r.beta_vae_eval} (train ${r.beta_vae_train})  FactorVAE ${r.factor_vae_eval} (train ${r.factor_vae_train}, ${r.factor_vae_active_dims} active dims)`,
+        ]
+      : [
+          `MIG ${r.mig}  modularity ${r.modularity}  (${r.samples} samples, ${r.code_dims} code dims, ${r.factors} factors, ${r.bins} bins)`,
+          'mutual information (nats), codes x factors:',
+          ...r.mutual_info.map((row: number[], i: number) => `  z${i}: ${row.map((v) => v.toFixed(4)).join('  ')}`),
+        ],
+  probe: (r) => [
+    `linear L2-SVM on ${r.feature_dim} pooled features of ${r.layers.join(', ')}: train accuracy ${r.train_accuracy}, test accuracy ${r.test_accuracy} (${r.classes} classes)`,
+  ],
+};
+FORMATS['stats merge'] = FORMATS.stats;
+
+export function humanLines(command: string, result: Result): string[] {
+  return FORMATS[command](result);
+}

@@ -1,0 +1,74 @@
+/**
+ * Every distribution metric of a generated set against a reference set from one feature pass:
+ * FID, KID, precision/recall, density/coverage, and the Inception Score of the generated set when
+ * it is given as images (the network's logits come with its features).
+ */
+import * as D from '../defaults';
+import type { FeatureMatrix } from '../features';
+import type { InputProvenance } from '../inputs';
+import { frechetDistance } from '../metrics/fid';
+import { inceptionScore } from '../metrics/inception-score';
+import { kid } from '../metrics/kid';
+import { prdc } from '../metrics/prdc';
+import { RunningMoments } from '../stats/moments';
+import type { Statistics } from '../stats/statistics';
+import { defineCommand } from './descriptor';
+import { networkOptions, ORDER_NOTE, phaseProgress, threadsOf, threadsOption, type NetworkOptions } from './common';
+import { kidJson, kidOptions, kidOptionSpecs, loadPair, prdcJson, prdcOptions, prdcOptionSpecs, reportInputs, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
+
+export interface AllOptions extends NetworkOptions, KidCommandOptions, PrdcCommandOptions {
+  splits: number;
+  eps: number;
+}
+
+export type AllCommandResult = { fid: number } & ReturnType<typeof kidJson> &
+  ReturnType<typeof prdcJson> & { inception_score?: { mean: number; std: number; splits: number }; inputs: InputProvenance[] };
+
+async function statisticsOf(m: FeatureMatrix, threads: number): Promise<Statistics> {
+  const moments = new RunningMoments(m.dims);
+  await moments.update(m.data, { threads });
+  return moments.finalize();
+}
+
+export const allCommand = defineCommand<AllOptions, AllCommandResult>({
+  name: 'all',
+  summary: `FID, KID, precision, recall, density, coverage (and the Inception Score of A when it is images) from one feature pass; ${ORDER_NOTE}`,
+  example: 'all generated/ real/ --json',
+  inputs: [
+    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D)' },
+    { name: 'b', help: 'reference set: same kinds' },
+  ],
+  options: [
+    ...kidOptionSpecs,
+    ...prdcOptionSpecs,
+    { key: 'splits', type: 'integer', min: 1, max: 1_000_000, default: D.IS_SPLITS, help: 'Inception Score (image inputs): number of splits', valueName: '<k>' },
+    { key: 'eps', type: 'number', min: 0, default: D.FID_EPS, help: "FID: pytorch-fid's eps, added to both covariance diagonals only if the result is not finite", valueName: '<x>' },
+    ...networkOptions,
+    threadsOption,
+  ],
+  async run(inputs, o, reporter) {
+    const threads = threadsOf(o, reporter);
+    const [A, B] = await loadPair(inputs, o, reporter, threads, 'KID, precision/recall and density/coverage need', true);
+    const bars = phaseProgress(reporter, 'steps');
+    let f, k, p;
+    try {
+      f = await frechetDistance(await statisticsOf(A.features, threads), await statisticsOf(B.features, threads), { eps: o.eps, threads });
+      k = await kid(A.features, B.features, { ...kidOptions(o), threads, onProgress: (d, t) => bars.update('KID subsets', d, t) });
+      p = await prdc(A.features, B.features, { ...prdcOptions(o), threads, onProgress: bars.update });
+    } finally {
+      bars.stop();
+    }
+    // The Inception Score's shuffle uses the KID seed, as torch-fidelity's single rng_seed.
+    const is = A.logits ? inceptionScore(A.logits.data, A.logits.rows, A.logits.dims, { seed: o.seed, splits: o.splits }, inputs[0]) : undefined;
+    const provenance = [A.provenance, B.provenance];
+    reportInputs(reporter, provenance, k);
+    if (f.epsApplied) reporter.warn(`the covariance product was not finite; added eps=${o.eps} to both diagonals (pytorch-fid behaviour)`);
+    return {
+      fid: f.fid,
+      ...kidJson(k),
+      ...prdcJson(p),
+      ...(is ? { inception_score: { mean: is.mean, std: is.std, splits: is.splits } } : {}),
+      inputs: provenance,
+    };
+  },
+});

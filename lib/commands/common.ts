@@ -1,0 +1,122 @@
+/** Option groups shared by several commands, and the helpers that turn them into library options. */
+import * as os from 'os';
+import * as D from '../defaults';
+import { RESIZE_MODES, type ResizeMode } from '../images/preprocess';
+import type { Device } from '../models/session';
+import type { FeatureOptions } from '../network/inception';
+import type { OptionSpec, Progress, Reporter } from './descriptor';
+
+const DEVICES = ['auto', 'cpu', 'cuda'] as const;
+
+/** Larger values only exhaust memory: the pipelines hold a batch (or subset, pair list) at a time. */
+export const MAX_BATCH = 4096;
+export const MAX_RESIZE = 4096;
+
+export const threadsOption: OptionSpec = {
+  key: 'threads',
+  type: 'integer',
+  min: 1,
+  expect: 'a positive integer',
+  help: 'worker threads for the native core and onnxruntime (more than the cores are clamped, with a notice)',
+  defaultNote: 'all cores',
+  valueName: '<n>',
+};
+
+export interface ThreadsOption {
+  threads?: number;
+}
+
+/** The thread count to use: the option, clamped to the cores (with a notice), or 0 for "all cores". */
+export function threadsOf(o: ThreadsOption, reporter: Reporter): number {
+  if (o.threads === undefined) return 0;
+  const cores = os.availableParallelism();
+  if (o.threads > cores) {
+    reporter.notice(`threads: ${o.threads} is more than the ${cores} cores; using ${cores}`);
+    return cores;
+  }
+  return o.threads;
+}
+
+export const deviceOption = (def: string = D.DEVICE): OptionSpec => ({
+  key: 'device',
+  type: 'string',
+  choices: DEVICES,
+  expect: 'auto, cpu or cuda',
+  default: def,
+  help: 'where the network runs: auto (CUDA when installed, else CPU), cpu or cuda',
+  valueName: '<device>',
+});
+
+/** Options of commands that may run the Inception network on images. */
+export const networkOptions: OptionSpec[] = [
+  { key: 'mode', type: 'string', choices: RESIZE_MODES, default: D.RESIZE_MODE, help: 'image preprocessing', valueName: '<mode>' },
+  { key: 'model', type: 'string', default: D.INCEPTION_MODEL, help: 'Inception network: a registry name or an .onnx file', valueName: '<name|path>' },
+  deviceOption(),
+  {
+    key: 'batchSize',
+    type: 'integer',
+    min: 1,
+    max: MAX_BATCH,
+    defaultNote: `${D.INCEPTION_BATCH_CPU} on the CPU, ${D.INCEPTION_BATCH_CUDA} on CUDA`,
+    help: 'images per network call',
+    valueName: '<n>',
+  },
+  { key: 'cache', type: 'boolean', default: true, help: 'read and write the feature cache (--no-cache: neither)' },
+  { key: 'skipBad', type: 'boolean', default: false, help: 'skip images that cannot be decoded (listed in the output) instead of stopping' },
+];
+
+export interface NetworkOptions extends ThreadsOption {
+  mode: ResizeMode;
+  model: string;
+  device: Device;
+  batchSize?: number;
+  cache: boolean;
+  skipBad: boolean;
+}
+
+/** Library feature options from the command's options, with a progress bar for the network pass. */
+export function featureOptions(o: NetworkOptions, reporter: Reporter, threads: number, bar: Progress): FeatureOptions {
+  return {
+    mode: o.mode,
+    model: o.model,
+    device: o.device,
+    batchSize: o.batchSize,
+    threads,
+    cache: o.cache,
+    skipBad: o.skipBad,
+    onProgress: (d, t) => bar.update(d, t),
+    onNotice: (m) => reporter.notice(m),
+  };
+}
+
+/** Runs `work` with a progress bar, stopping the bar however `work` ends. */
+export async function withProgress<T>(reporter: Reporter, label: string, unit: string, work: (bar: Progress) => Promise<T>): Promise<T> {
+  const bar = reporter.progress(label, unit);
+  try {
+    return await work(bar);
+  } finally {
+    bar.stop();
+  }
+}
+
+/** One progress bar per phase of a multi-phase computation. */
+export function phaseProgress(reporter: Reporter, unit: string): { update(phase: string, done: number, total: number): void; stop(): void } {
+  let current: { phase: string; bar: Progress } | undefined;
+  return {
+    update(phase, done, total) {
+      if (current?.phase !== phase) {
+        current?.bar.stop();
+        current = { phase, bar: reporter.progress(phase, unit) };
+      }
+      current.bar.update(done, total);
+    },
+    stop: () => current?.bar.stop(),
+  };
+}
+
+/** Warns about images skipped with skipBad (they are also listed in the result). */
+export function warnSkipped(reporter: Reporter, input: string, skipped: readonly { name: string }[]): void {
+  if (skipped.length) reporter.warn(`${input}: skipped ${skipped.length} undecodable image(s): ${skipped.map((s) => s.name).join(', ')}`);
+}
+
+export const ORDER_NOTE = "A is the generated set, B the reference (real) set, as torch-fidelity's input1/input2";

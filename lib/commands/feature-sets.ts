@@ -1,0 +1,96 @@
+/** Options, loading and results shared by the commands on two sample sets: kid, prdc, all. */
+import * as D from '../defaults';
+import { loadFeaturePair, type InputProvenance, type LoadedFeatures } from '../inputs';
+import type { KernelName, KidOptions, KidResult, MmdEstimator } from '../metrics/kid';
+import type { BallConvention, PrdcOptions, PrdcResult } from '../metrics/prdc';
+import type { OptionSpec, Reporter } from './descriptor';
+import { featureOptions, warnSkipped, withProgress, type NetworkOptions } from './common';
+
+export const kidOptionSpecs: OptionSpec[] = [
+  { key: 'subsets', type: 'integer', min: 1, max: 1_000_000, default: D.KID_SUBSETS, help: 'KID: number of subsets', valueName: '<n>' },
+  { key: 'subsetSize', type: 'integer', min: 2, max: 1_000_000, default: D.KID_SUBSET_SIZE, help: 'KID: samples per subset (each set needs at least m)', valueName: '<m>' },
+  { key: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, default: D.KID_SEED, help: "KID: seed of NumPy's legacy RandomState drawing the subsets", valueName: '<n>' },
+  { key: 'kernel', type: 'string', choices: ['poly', 'rbf'], default: D.KID_KERNEL, help: 'KID kernel', valueName: '<name>' },
+  { key: 'degree', type: 'number', min: 0, exclusiveMin: true, default: D.KID_DEGREE, help: 'poly kernel degree', valueName: '<d>' },
+  { key: 'gamma', type: 'number', min: 0, exclusiveMin: true, defaultNote: '1/D', help: 'poly kernel gamma', valueName: '<g>' },
+  { key: 'coef0', type: 'number', default: D.KID_COEF0, help: 'poly kernel coef0', valueName: '<c>' },
+  { key: 'sigma', type: 'number', min: 0, exclusiveMin: true, default: D.KID_RBF_SIGMA, help: 'rbf kernel sigma', valueName: '<s>' },
+  { key: 'estimator', type: 'string', choices: ['unbiased', 'biased', 'u-statistic'], default: D.MMD_ESTIMATOR, help: 'MMD² estimator', valueName: '<name>' },
+];
+
+export interface KidCommandOptions {
+  subsets: number;
+  subsetSize: number;
+  seed: number;
+  kernel: KernelName;
+  degree: number;
+  gamma?: number;
+  coef0: number;
+  sigma: number;
+  estimator: MmdEstimator;
+}
+
+export function kidOptions(o: KidCommandOptions): Omit<KidOptions, 'threads' | 'onProgress'> {
+  const { subsets, subsetSize, seed, kernel, degree, gamma, coef0, sigma, estimator } = o;
+  return { subsets, subsetSize, seed, kernel, degree, gamma, coef0, sigma, estimator };
+}
+
+const TESTS = ['<=', '<'] as const;
+const TEST_ALIASES = { le: '<=', lt: '<' };
+
+export const prdcOptionSpecs: OptionSpec[] = [
+  { key: 'prK', type: 'integer', min: 1, default: D.PR_K, help: 'precision/recall: neighbourhood size', valueName: '<k>' },
+  { key: 'prTest', type: 'string', choices: TESTS, aliases: TEST_ALIASES, default: D.PR_TEST, expect: "'<=' (le) or '<' (lt)", help: "precision/recall ball test: '<=' (le) or '<' (lt)", valueName: '<t>' },
+  { key: 'dcK', type: 'integer', min: 1, default: D.DC_K, help: 'density/coverage: neighbourhood size', valueName: '<k>' },
+  { key: 'dcTest', type: 'string', choices: TESTS, aliases: TEST_ALIASES, default: D.DC_TEST, expect: "'<' (lt) or '<=' (le)", help: "density/coverage ball test: '<' (lt) or '<=' (le)", valueName: '<t>' },
+  { key: 'k', type: 'integer', min: 1, help: 'one neighbourhood size for all four (sets prK and dcK)', valueName: '<k>' },
+];
+
+export interface PrdcCommandOptions {
+  prK: number;
+  prTest: BallConvention['test'];
+  dcK: number;
+  dcTest: BallConvention['test'];
+  k?: number;
+}
+
+export function prdcOptions(o: PrdcCommandOptions): Omit<PrdcOptions, 'threads' | 'onProgress'> {
+  return {
+    precisionRecall: { k: o.k ?? o.prK, test: o.prTest },
+    densityCoverage: { k: o.k ?? o.dcK, test: o.dcTest },
+  };
+}
+
+/** The features of A and B, through the network for image inputs (with its progress bar). */
+export function loadPair(
+  [a, b]: string[],
+  o: NetworkOptions,
+  reporter: Reporter,
+  threads: number,
+  needs: string,
+  logitsOfFirst = false,
+): Promise<[LoadedFeatures, LoadedFeatures]> {
+  return withProgress(reporter, 'features', 'img', (bar) => loadFeaturePair(a, b, { network: featureOptions(o, reporter, threads, bar), needs, logitsOfFirst }));
+}
+
+export function kidJson(r: KidResult) {
+  return { kid: { mean: r.mean, std: r.std }, subsets: r.subsets, subset_size: r.subsetSize, seed: r.seed, estimator: r.estimator, kernel: r.kernel };
+}
+
+export function prdcJson(r: PrdcResult) {
+  const c = r.conventions;
+  return {
+    precision: r.precision,
+    recall: r.recall,
+    f_score: r.fScore,
+    density: r.density,
+    coverage: r.coverage,
+    conventions: { precision_recall: c.precisionRecall, density_coverage: c.densityCoverage },
+  };
+}
+
+/** Warnings about the inputs: skipped images; a notice when KID < 0 (valid: very similar sets). */
+export function reportInputs(reporter: Reporter, inputs: InputProvenance[], kid?: { mean: number }): void {
+  for (const p of inputs) warnSkipped(reporter, p.path, p.images?.skipped ?? []);
+  if (kid && kid.mean < 0) reporter.notice('KID values slightly below 0 are valid and mean the two distributions are very similar');
+}

@@ -1,0 +1,34 @@
+import type { InputProvenance } from '../inputs';
+import { prdc } from '../metrics/prdc';
+import { defineCommand } from './descriptor';
+import { networkOptions, ORDER_NOTE, phaseProgress, threadsOf, threadsOption, type NetworkOptions } from './common';
+import { loadPair, prdcJson, prdcOptions, prdcOptionSpecs, reportInputs, type PrdcCommandOptions } from './feature-sets';
+
+export interface PrdcOptions extends NetworkOptions, PrdcCommandOptions {}
+
+export type PrdcCommandResult = ReturnType<typeof prdcJson> & { inputs: InputProvenance[] };
+
+export const prdcCommand = defineCommand<PrdcOptions, PrdcCommandResult>({
+  name: 'prdc',
+  summary: `Precision, recall (k=3, d <= r: torch-fidelity/Kynkäänniemi), density and coverage (k=5, d < r: prdc) between two image inputs or features .npy; ${ORDER_NOTE}`,
+  example: 'prdc generated/ real/ --json',
+  inputs: [
+    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D)' },
+    { name: 'b', help: 'reference set: same kinds' },
+  ],
+  options: [...prdcOptionSpecs, ...networkOptions, threadsOption],
+  async run(inputs, o, reporter) {
+    const threads = threadsOf(o, reporter);
+    const [A, B] = await loadPair(inputs, o, reporter, threads, 'precision/recall and density/coverage need');
+    const bars = phaseProgress(reporter, 'tiles');
+    let r;
+    try {
+      r = await prdc(A.features, B.features, { ...prdcOptions(o), threads, onProgress: bars.update });
+    } finally {
+      bars.stop();
+    }
+    const provenance = [A.provenance, B.provenance];
+    reportInputs(reporter, provenance);
+    return { ...prdcJson(r), inputs: provenance };
+  },
+});

@@ -1,0 +1,64 @@
+/** Every command, in the order of the CLI's help, and the one way to run one. */
+import { GenmetricsError } from '../errors';
+import { allCommand } from './all';
+import { clusterCommand } from './cluster';
+import { checkInputs, resolveOptions, type CommandDescriptor, type Options, type Reporter } from './descriptor';
+import { disentanglementCommand } from './disentanglement';
+import { diversityCommand } from './diversity';
+import { featuresCommand } from './features';
+import { fidCommand } from './fid';
+import { isCommand } from './is';
+import { kidCommand } from './kid';
+import { lpipsCommand } from './lpips';
+import { paramsCommand } from './params';
+import { prdcCommand } from './prdc';
+import { probeCommand } from './probe';
+import { mergeCommand, statsCommand } from './stats';
+import { encodeCommand, vaeCommand } from './vae';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCommand = CommandDescriptor<any, any>;
+
+export const commands: readonly AnyCommand[] = [
+  fidCommand,
+  statsCommand,
+  mergeCommand,
+  isCommand,
+  kidCommand,
+  prdcCommand,
+  allCommand,
+  lpipsCommand,
+  diversityCommand,
+  clusterCommand,
+  vaeCommand,
+  encodeCommand,
+  paramsCommand,
+  disentanglementCommand,
+  probeCommand,
+  featuresCommand,
+];
+
+export function findCommand(name: string): AnyCommand {
+  const d = commands.find((c) => c.name === name);
+  if (!d) throw new GenmetricsError(`unknown command '${name}'; the commands are ${commands.map((c) => c.name).join(', ')}`);
+  return d;
+}
+
+/** A reporter that drops progress and notices and passes warnings to process.emitWarning. */
+export const quietReporter: Reporter = {
+  warn: (m) => process.emitWarning(m, 'GenmetricsWarning'),
+  notice: () => undefined,
+  progress: () => ({ update: () => undefined, stop: () => undefined }),
+};
+
+/**
+ * Runs a command: checks the inputs and every option (given ones converted, the rest at their
+ * defaults) before any work, then the command itself. Resolves to the command's result object,
+ * which the CLI prints with --json.
+ */
+export async function runCommand<R>(d: CommandDescriptor<unknown, R>, inputs: string[], given: Options = {}, reporter: Reporter = quietReporter): Promise<R> {
+  checkInputs(d as CommandDescriptor<never, unknown>, inputs);
+  const options = resolveOptions(d, given);
+  d.check?.(inputs, options);
+  return d.run(inputs, options, reporter);
+}

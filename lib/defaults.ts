@@ -1,0 +1,74 @@
+/**
+ * Every default of genmetrics, written once (as torch-fidelity's defaults.py): the command
+ * descriptors show and apply them, and the library functions fall back to the same constants.
+ * Each follows the reference named beside it.
+ */
+
+/** pytorch-fid: eps added to both covariance diagonals only when sqrtm(S1 S2) is not finite. */
+export const FID_EPS = 1e-6;
+
+/** Inception Score, torch-fidelity: 10 splits, rows shuffled by RandomState(2020). */
+export const IS_SPLITS = 10;
+export const IS_SEED = 2020;
+
+/** KID, torch-fidelity: 100 subsets of 1000, polynomial kernel (x.y/D + 1)^3, seed 2020. */
+export const KID_SUBSETS = 100;
+export const KID_SUBSET_SIZE = 1000;
+export const KID_SEED = 2020;
+export const KID_KERNEL = 'poly';
+export const KID_DEGREE = 3;
+export const KID_COEF0 = 1;
+export const KID_RBF_SIGMA = 10;
+export const MMD_ESTIMATOR = 'unbiased';
+
+/** Precision/recall: torch-fidelity (k = 3, d <= r); density/coverage: prdc (k = 5, d < r). */
+export const PR_K = 3;
+export const PR_TEST = '<=' as const;
+export const DC_K = 5;
+export const DC_TEST = '<' as const;
+
+/** Image preprocessing and networks. */
+export const RESIZE_MODE = 'legacy-tensorflow';
+export const INCEPTION_MODEL = 'inception-v3-fid';
+export const LPIPS_MODEL = 'lpips-alex';
+export const DEVICE = 'auto';
+/** Images per Inception call: small batches keep the activations in cache on the CPU. */
+export const INCEPTION_BATCH_CPU = 8;
+export const INCEPTION_BATCH_CUDA = 64;
+export const LPIPS_BATCH_CPU = 16;
+export const LPIPS_BATCH_CUDA = 64;
+
+/** Diversity: 1000 random distinct pairs, seed 2020 (torch-fidelity's seed). */
+export const DIVERSITY_PAIRS = 1000;
+export const DIVERSITY_SEED = 2020;
+export const DIVERSITY_SPACE_IMAGES = 'lpips';
+
+/** k-means, scikit-learn's KMeans: 10 restarts (n_init), 300 iterations, tol 1e-4, seed 0. */
+export const KMEANS_RESTARTS = 10;
+export const KMEANS_MAX_ITER = 300;
+export const KMEANS_TOL = 1e-4;
+export const KMEANS_SEED = 0;
+/** Clustering scores, scikit-learn: V-measure beta 1, arithmetic NMI/AMI normaliser. */
+export const V_MEASURE_BETA = 1;
+export const MI_AVERAGE = 'arithmetic';
+
+/** VAE: 5000 importance samples (Burda et al. use 5000), seed 0, decoder rows per call. */
+export const VAE_K = 5000;
+export const VAE_SEED = 0;
+export const VAE_BATCH = 8192;
+export const VAE_GAUSSIAN_LOGVAR = 0;
+export const ENCODE_BATCH = 1024;
+export const IMAGE_SCALE = 'unit';
+
+/** Disentanglement: disentanglement_lib's 20 histogram bins and RandomState(0). */
+export const DISENTANGLEMENT_BINS = 20;
+export const DISENTANGLEMENT_SEED = 0;
+
+/** Linear probe: 4x4 pooling (DCGAN), LinearSVC's C = 1, tol 1e-4, iteration cap, CPU. */
+export const PROBE_POOL = 4;
+export const PROBE_C = 1;
+export const PROBE_TOL = 1e-4;
+export const PROBE_MAX_ITER = 10000;
+export const PROBE_SEED = 0;
+export const PROBE_BATCH = 256;
+export const PROBE_DEVICE = 'cpu';
