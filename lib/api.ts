@@ -26,7 +26,7 @@ import type { EncodeCommandResult, EncodeOptions, VaeCommandResult, VaeOptions }
  * defaults). `reporter` receives warnings, notices and progress; by default warnings go to
  * process.emitWarning and the rest is dropped.
  */
-export function run(name: string, inputs: string[], options: Record<string, unknown> = {}, reporter?: Reporter): Promise<Record<string, unknown>> {
+export async function run(name: string, inputs: string[], options: Record<string, unknown> = {}, reporter?: Reporter): Promise<Record<string, unknown>> {
   return runCommand(findCommand(name), inputs, options, reporter);
 }
 

@@ -20,7 +20,7 @@ function flagOf(spec: OptionSpec): string {
 
 function helpOf(spec: OptionSpec): string {
   const parts = [spec.help];
-  if (spec.choices) parts.push(`(${spec.choices.join(', ')})`);
+  if (spec.choices && !spec.choices.every((c) => spec.help.includes(c))) parts.push(`(${spec.choices.join(', ')})`);
   if (spec.defaultNote) parts.push(`(default: ${spec.defaultNote})`);
   else if (spec.default !== undefined && spec.type !== 'boolean') parts.push(`(default: ${spec.default})`);
   return parts.join(' ');

@@ -61,7 +61,7 @@ export const networkOptions: OptionSpec[] = [
     help: 'images per network call',
     valueName: '<n>',
   },
-  { key: 'cache', type: 'boolean', default: true, help: 'read and write the feature cache (--no-cache: neither)' },
+  { key: 'cache', type: 'boolean', default: true, help: 'use the feature cache (off: neither read nor write it)' },
   { key: 'skipBad', type: 'boolean', default: false, help: 'skip images that cannot be decoded (listed in the output) instead of stopping' },
 ];
 

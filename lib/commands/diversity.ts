@@ -52,7 +52,7 @@ export const diversityCommand = defineCommand<DiversityOptions, DiversityCommand
       valueName: '<space>',
     },
     { key: 'mode', type: 'string', choices: RESIZE_MODES, default: D.RESIZE_MODE, help: 'Inception preprocessing with space inception (see the features command)', valueName: '<mode>' },
-    { key: 'cache', type: 'boolean', default: true, help: 'with space inception: read and write the feature cache (--no-cache: neither)' },
+    { key: 'cache', type: 'boolean', default: true, help: 'with space inception: use the feature cache (off: neither read nor write it)' },
     ...lpipsOptionSpecs,
     threadsOption,
   ],
