@@ -42,5 +42,6 @@ export { MODELS, resolveModel, cacheDir, modelDirs, type ModelSpec, type Resolve
 export type { Device } from './models/session';
 export { kmeans, type KMeansOptions, type KMeansResult } from './stats/kmeans';
 export { meanInterval, type MeanInterval } from './stats/interval';
+export { adaptiveMaxPool } from './stats/adaptive-pool';
 export { LegacyRandomState } from './random/mt19937';
 export { readLabels, readIntegerTable } from './labels';

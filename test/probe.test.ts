@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readNpy, writeNpy } from '../lib/io/npy';
-import { adaptiveMaxPool, linearProbe, type ProbeData } from '../lib/metrics/probe';
+import { linearProbe, type ProbeData } from '../lib/network/probe';
+import { adaptiveMaxPool } from '../lib/stats/adaptive-pool';
 import { native } from '../lib/native';
 import { cli, sharedFile, tmpDir } from './helpers';
 

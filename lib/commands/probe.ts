@@ -3,7 +3,7 @@ import { GenmetricsError } from '../errors';
 import { readNpy } from '../io/npy';
 import { readLabels } from '../labels';
 import type { Device } from '../models/session';
-import { linearProbe, type ProbeData } from '../metrics/probe';
+import { linearProbe, type ProbeData } from '../network/probe';
 import { defineCommand } from './descriptor';
 import { deviceOption, MAX_BATCH, threadsOf, threadsOption, withProgress, type ThreadsOption } from './common';
 

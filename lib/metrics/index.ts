@@ -7,4 +7,3 @@ export { featureDiversity, type DiversityOptions, type DiversityResult } from '.
 export { clusteringScores, contingency, mutualInfo, expectedMutualInfo, type ClusteringScores, type ClusteringScoreOptions, type AverageMethod } from './clustering';
 export { codeFactorMutualInfo, histogramBins, mig, modularity, type CodeSample, type MutualInfoResult } from './disentanglement';
 export { gridScores, gridSizes, sampledMig, modularityExplicitness, sap, betaVae, factorVae, rocAuc, type FactorGrid, type GridScores } from './grid';
-export { adaptiveMaxPool } from './probe';

@@ -2,13 +2,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createHash } from 'crypto';
-import { GenmetricsError } from '../errors';
+import { GenmetricsError, OptionError } from '../errors';
 import { NpyRowWriter, readNpy } from '../io/npy';
 import { openImageSource, type ImageSource } from '../images/sources';
-import { RESIZE_MODE } from '../defaults';
+import { INCEPTION_BATCH_CPU, INCEPTION_BATCH_CUDA, RESIZE_MODE } from '../defaults';
 import { preprocessImages, type DecodedImage, type ResizeMode } from '../images/preprocess';
 import { DEFAULT_INCEPTION, cacheDir, resolveModel, type ResolvedModel } from '../models/registry';
-import { openSession, ort, type Device, type ModelSession } from '../models/session';
+import { OnnxModel, pipelined } from '../models/onnx-model';
+import type { Device } from '../models/session';
 
 export const POOL3_DIMS = 2048;
 export const LOGITS_DIMS = 1008;
@@ -55,16 +56,6 @@ export interface FeatureFiles {
 }
 
 const OUTPUTS = ['pool3', 'logits_unbiased'];
-
-function checkInterface(s: ModelSession): void {
-  const { inputNames, outputNames } = s.session;
-  const missing = OUTPUTS.filter((o) => !outputNames.includes(o));
-  if (!inputNames.includes('input') || missing.length > 0) {
-    throw new GenmetricsError(
-      `${s.model.path}: not an FID Inception model: expected input 'input' and outputs pool3, logits_unbiased; it has inputs [${inputNames.join(', ')}], outputs [${outputNames.join(', ')}]`,
-    );
-  }
-}
 
 function cacheKey(source: ImageSource, mode: ResizeMode, model: ResolvedModel, skipBad: boolean): string {
   return createHash('sha256')
@@ -140,11 +131,11 @@ async function runNetwork(
   options: FeatureOptions,
 ): Promise<{ meta: FeatureMeta; device: 'cpu' | 'cuda' }> {
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
-    throw new GenmetricsError(`batch size must be a positive integer, got ${options.batchSize}`);
+    throw new OptionError('batchSize', `batchSize must be a positive integer, got ${options.batchSize}`);
   }
-  const s = await openSession(model, { device: options.device, threads: options.threads, onNotice: options.onNotice });
-  const batch = options.batchSize ?? (s.device === 'cuda' ? 64 : 8);
-  checkInterface(s);
+  const net = await OnnxModel.open(model, { device: options.device, threads: options.threads, onNotice: options.onNotice });
+  await net.expect('an FID Inception model', { inputs: ['input'], outputs: OUTPUTS });
+  const batch = options.batchSize ?? (net.device === 'cuda' ? INCEPTION_BATCH_CUDA : INCEPTION_BATCH_CPU);
   const n = source.count;
   const skipped: FeatureMeta['skipped'] = [];
   const buffers = [new Float32Array(batch * 3 * SIZE * SIZE), new Float32Array(batch * 3 * SIZE * SIZE)];
@@ -167,21 +158,18 @@ async function runNetwork(
   };
 
   try {
-    let next = prepare(0, 0);
-    for (let start = 0, slot = 0; start < n; start += batch, slot ^= 1) {
-      const cur = await next;
-      if (start + batch < n) {
-        next = prepare(start + batch, slot ^ 1);
-        next.catch(() => undefined); // awaited on the next turn; keeps an early rejection handled
-      }
-      if (cur.rows > 0 && cur.data) {
-        const tensor = new (ort().Tensor)('float32', cur.data, [cur.rows, 3, SIZE, SIZE]);
-        const out = await s.session.run({ input: tensor }, OUTPUTS);
-        pool3.append(out.pool3.data as Float32Array, cur.rows);
-        logits.append(out.logits_unbiased.data as Float32Array, cur.rows);
-      }
-      options.onProgress?.(Math.min(start + batch, n), n);
-    }
+    await pipelined(
+      n,
+      batch,
+      prepare,
+      async (cur) => {
+        if (cur.rows === 0 || !cur.data) return;
+        const out = await net.run({ input: { data: cur.data, dims: [cur.rows, 3, SIZE, SIZE] } }, OUTPUTS);
+        pool3.append(out.pool3.data, cur.rows);
+        logits.append(out.logits_unbiased.data, cur.rows);
+      },
+      options.onProgress,
+    );
     if (pool3.rows === 0) throw new GenmetricsError(`${source.path}: none of the ${n} images could be decoded`);
     pool3.commit();
     logits.commit();
@@ -190,7 +178,7 @@ async function runNetwork(
     logits.abort();
     throw err;
   } finally {
-    await s.session.release();
+    await net.release();
   }
   return {
     meta: {
@@ -200,7 +188,7 @@ async function runNetwork(
       model: { name: model.name, sha256: model.sha256 },
       skipped,
     },
-    device: s.device,
+    device: net.device,
   };
 }
 

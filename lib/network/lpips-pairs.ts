@@ -1,4 +1,6 @@
+import { LPIPS_BATCH_CPU, LPIPS_BATCH_CUDA } from '../defaults';
 import { GenmetricsError, OptionError } from '../errors';
+import { pipelined } from '../models/onnx-model';
 import { decodeImage } from '../images/decode';
 import { pairInputs, type ImagePair } from '../images/pairing';
 import type { DecodedImage } from '../images/preprocess';
@@ -58,7 +60,7 @@ function checkOptions(o: LpipsOptions): void {
  * conversion of the next batch overlap the network call on the current one (two buffer slots).
  */
 async function runPairs(net: LpipsNetwork, src: PairSource, o: LpipsOptions): Promise<Float32Array> {
-  const batch = o.batchSize ?? (net.device === 'cuda' ? 64 : 16);
+  const batch = o.batchSize ?? (net.device === 'cuda' ? LPIPS_BATCH_CUDA : LPIPS_BATCH_CPU);
   const out = new Float32Array(src.count);
   const slots: Float32Array[][] = [[new Float32Array(0), new Float32Array(0)], [new Float32Array(0), new Float32Array(0)]];
 
@@ -105,16 +107,15 @@ async function runPairs(net: LpipsNetwork, src: PairSource, o: LpipsOptions): Pr
     return prepared;
   };
 
-  let next = prepare(0, 0);
-  for (let start = 0, slot = 0; start < src.count; start += batch, slot ^= 1) {
-    const runs = await next;
-    if (start + batch < src.count) {
-      next = prepare(start + batch, slot ^ 1);
-      next.catch(() => undefined); // awaited on the next turn; keeps an early rejection handled
-    }
-    for (const r of runs) out.set(await net.distances(r.in0, r.in1, r.count, r.h, r.w), r.first);
-    o.onProgress?.(Math.min(start + batch, src.count), src.count);
-  }
+  await pipelined(
+    src.count,
+    batch,
+    prepare,
+    async (runs) => {
+      for (const r of runs) out.set(await net.distances(r.in0, r.in1, r.count, r.h, r.w), r.first);
+    },
+    o.onProgress,
+  );
   return out;
 }
 

@@ -2,8 +2,7 @@ import { GenmetricsError } from '../errors';
 import type { DecodedImage } from '../images/preprocess';
 import { openImageSource } from '../images/sources';
 import type { VaeData } from './evaluate';
-import { resolveModel } from '../models/registry';
-import { openSession } from '../models/session';
+import { OnnxModel } from '../models/onnx-model';
 
 export interface ImageScaling {
   /** unit: x / 255 (default); signed: x / 127.5 - 1. */
@@ -14,16 +13,15 @@ export interface ImageScaling {
 
 /** The static item shape of a one-input ONNX model (its input's dimensions after the batch axis). */
 export async function modelItemShape(modelPath: string): Promise<number[]> {
-  const s = await openSession(resolveModel(modelPath), { device: 'cpu', threads: 1 });
+  const net = await OnnxModel.open(modelPath, { device: 'cpu', threads: 1 });
   try {
-    const meta = (s.session as unknown as { inputMetadata?: { shape?: (number | string)[] }[] }).inputMetadata;
-    const shape = meta?.[0]?.shape?.slice(1);
+    const shape = net.inputShape()?.slice(1);
     if (!shape || shape.length === 0 || !shape.every((v) => typeof v === 'number' && v > 0)) {
       throw new GenmetricsError(`${modelPath}: its input has no fixed item shape (${shape?.join(', ') ?? 'unknown'}); pass the data as a .npy instead of images`);
     }
     return shape as number[];
   } finally {
-    await s.session.release();
+    await net.release();
   }
 }
 
