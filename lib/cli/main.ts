@@ -45,11 +45,11 @@ export function cliMessage(d: AnyCommand | undefined, err: unknown): string {
   return msg.replace(/\boption ([A-Za-z][A-Za-z0-9]*)\b/g, (all, key: string) => flag(key) ?? all);
 }
 
-function reporterFor(quiet: boolean): Reporter {
+function reporterFor(d: AnyCommand, quiet: boolean): Reporter {
   return {
-    warn: (m) => process.stderr.write(`genmetrics: warning: ${m}\n`),
+    warn: (m) => process.stderr.write(`genmetrics: warning: ${cliMessage(d, m)}\n`),
     notice: (m) => {
-      if (!quiet) process.stderr.write(`genmetrics: ${m}\n`);
+      if (!quiet) process.stderr.write(`genmetrics: ${cliMessage(d, m)}\n`);
     },
     progress: (label, unit) => progressBar(label, unit, !quiet),
   };
@@ -70,7 +70,7 @@ function addCommand(parent: Command, name: string, d: AnyCommand, failed: { comm
       const parsed = args[args.length - 2] as Record<string, unknown>;
       const inputs = args.slice(0, d.inputs.length).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a])) as string[];
       failed.command = d;
-      const result = await runCommand(d, inputs, givenOptions(d, parsed), reporterFor(Boolean(parsed.quiet)));
+      const result = await runCommand(d, inputs, givenOptions(d, parsed), reporterFor(d, Boolean(parsed.quiet)));
       process.stdout.write(parsed.json ? `${JSON.stringify(result)}\n` : `${humanLines(d.name, result).join('\n')}\n`);
     });
   return cmd;

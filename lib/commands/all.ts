@@ -14,7 +14,7 @@ import { RunningMoments } from '../stats/moments';
 import type { Statistics } from '../stats/statistics';
 import { defineCommand } from './descriptor';
 import { networkOptions, ORDER_NOTE, phaseProgress, threadsOf, threadsOption, type NetworkOptions } from './common';
-import { kidJson, kidOptions, kidOptionSpecs, loadPair, prdcJson, prdcOptions, prdcOptionSpecs, reportInputs, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
+import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, prdcJson, prdcOptions, prdcOptionSpecs, reportInputs, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
 
 export interface AllOptions extends NetworkOptions, KidCommandOptions, PrdcCommandOptions {
   splits: number;
@@ -46,6 +46,7 @@ export const allCommand = defineCommand<AllOptions, AllCommandResult>({
     ...networkOptions,
     threadsOption,
   ],
+  check: (_inputs, o) => checkDraws(o),
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
     const [A, B] = await loadPair(inputs, o, reporter, threads, 'KID, precision/recall and density/coverage need', true);

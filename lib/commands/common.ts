@@ -31,7 +31,7 @@ export function threadsOf(o: ThreadsOption, reporter: Reporter): number {
   if (o.threads === undefined) return 0;
   const cores = os.availableParallelism();
   if (o.threads > cores) {
-    reporter.notice(`threads: ${o.threads} is more than the ${cores} cores; using ${cores}`);
+    reporter.notice(`option threads ${o.threads} is more than the ${cores} cores; using ${cores}`);
     return cores;
   }
   return o.threads;

@@ -32,7 +32,7 @@ export interface DiversityCommandResult {
 }
 
 /** Random pairs beyond this are refused: their indices and distances are held in memory. */
-const MAX_PAIRS = 100_000_000;
+const MAX_PAIRS = 10_000_000;
 
 export const diversityCommand = defineCommand<DiversityOptions, DiversityCommandResult>({
   name: 'diversity',

@@ -1,5 +1,6 @@
 /** Options, loading and results shared by the commands on two sample sets: kid, prdc, all. */
 import * as D from '../defaults';
+import { OptionError } from '../errors';
 import { loadFeaturePair, type InputProvenance, type LoadedFeatures } from '../inputs';
 import type { KernelName, KidOptions, KidResult, MmdEstimator } from '../metrics/kid';
 import type { BallConvention, PrdcOptions, PrdcResult } from '../metrics/prdc';
@@ -28,6 +29,19 @@ export interface KidCommandOptions {
   coef0: number;
   sigma: number;
   estimator: MmdEstimator;
+}
+
+/** Subset draws beyond this are refused: their row indices (8 bytes per draw) are held in memory. */
+export const MAX_KID_DRAWS = 1 << 27;
+
+export function checkDraws(o: KidCommandOptions & { full?: boolean }): void {
+  const draws = o.subsets * o.subsetSize;
+  if (!o.full && draws > MAX_KID_DRAWS) {
+    throw new OptionError(
+      'subsets',
+      `${o.subsets} subsets of ${o.subsetSize} are ${draws} draws, which need ${((8 * draws) / 2 ** 30).toFixed(1)} GiB of row indices; at most ${MAX_KID_DRAWS} draws are allowed (lower option subsets or option subsetSize)`,
+    );
+  }
 }
 
 export function kidOptions(o: KidCommandOptions): Omit<KidOptions, 'threads' | 'onProgress'> {

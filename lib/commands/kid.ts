@@ -2,7 +2,7 @@ import type { InputProvenance } from '../inputs';
 import { kid, mmd2, type KernelDescription, type MmdEstimator } from '../metrics/kid';
 import { defineCommand } from './descriptor';
 import { networkOptions, ORDER_NOTE, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
-import { kidJson, kidOptions, kidOptionSpecs, loadPair, reportInputs, type KidCommandOptions } from './feature-sets';
+import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, reportInputs, type KidCommandOptions } from './feature-sets';
 
 export interface KidOptions extends NetworkOptions, KidCommandOptions {
   full: boolean;
@@ -26,6 +26,7 @@ export const kidCommand = defineCommand<KidOptions, KidCommandResult>({
     ...networkOptions,
     threadsOption,
   ],
+  check: (_inputs, o) => checkDraws(o),
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
     const [A, B] = await loadPair(inputs, o, reporter, threads, 'KID needs');

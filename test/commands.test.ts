@@ -1,0 +1,67 @@
+// The command layer's own behaviour through the CLI: option ranges checked before any work with
+// the flag named, thread counts clamped, progress on a non-terminal stderr, help examples, texts.
+import * as os from 'os';
+import * as path from 'path';
+import { commands } from '../lib';
+import { FIXTURES, cli, sharedFile } from './helpers';
+
+const fx = (f: string) => path.join(FIXTURES, f);
+const F = fx('features_40x6.npy');
+const metrics = (f: string) => sharedFile('fixtures', 'metrics', f);
+
+describe('absurd or invalid option values are refused up front, naming the flag', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['kid', F, F, '--subsets', '1e12'], /--subsets: expected at most 1000000, got '1e12'/],
+    [['kid', F, F, '--subsets', '100000', '--subset-size', '100000'], /--subsets: 100000 subsets of 100000 are 10000000000 draws, which need 74\.5 GiB of row indices; .*\(lower --subsets or --subset-size\)/],
+    [['fid', F, F, '--batch-size', '1e8'], /--batch-size: expected at most 4096, got '1e8'/],
+    [['lpips', F, F, '--resize', '100000'], /--resize: expected at most 4096, got '100000'/],
+    [['diversity', F, '--pairs', '1e12'], /--pairs: expected at most 10000000, got '1e12'/],
+    [['fid', F, F, '--eps', '-1'], /--eps: expected a number >= 0, got '-1'/],
+    [['fid', F, F, '--eps', 'abc'], /--eps: expected a number >= 0, got 'abc'/],
+    [['kid', F, F, '--subset-size', '2.5'], /--subset-size: expected an integer >= 2, got '2.5'/],
+    [['prdc', F, F, '--dc-test', '=<'], /--dc-test: expected '<' \(lt\) or '<=' \(le\), got '=<'/],
+    [['kid', F, F, '--estimator', 'fast'], /--estimator: expected one of unbiased, biased, u-statistic, got 'fast'/],
+    [['features', F], /--output: required/],
+    [['vae', '--encoder', F, '--decoder', F, '--data', F, '--binarize', '1'], /--binarize: expected less than 1, got '1'/],
+    [['cluster', '--labels', fx('blobs_300x4_labels.npy')], /pass --codes \(to cluster\) or --pred/],
+  ];
+  test.each(cases)('%j', (args, message) => {
+    const r = cli(args);
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+  });
+});
+
+test('more threads than cores are clamped with a notice; the result is the same', () => {
+  const n = os.availableParallelism();
+  const many = cli(['fid', F, fx('stats_6d_savez.npz'), '--threads', String(n + 3), '--json']);
+  expect(many.code).toBe(0);
+  expect(many.stderr).toContain(`genmetrics: --threads ${n + 3} is more than the ${n} cores; using ${n}`);
+  const one = cli(['fid', F, fx('stats_6d_savez.npz'), '--threads', '1', '--json']);
+  expect(JSON.parse(many.stdout).fid).toBeCloseTo(JSON.parse(one.stdout).fid, 12);
+});
+
+test('progress goes to a non-terminal stderr as plain lines; --quiet silences it', () => {
+  const r = cli(['fid', metrics('real_3000x2048.npy'), metrics('fake_3000x2048.npy')]);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/^genmetrics: moments: 3000\/3000 rows \(100%, \d+ rows\/s\)$/m);
+  expect(r.stdout).toMatch(/^FID: /);
+  const q = cli(['fid', metrics('real_3000x2048.npy'), metrics('fake_3000x2048.npy'), '-q']);
+  expect(q.stderr).toBe('');
+});
+
+test('the IS summary says how many samples each split holds', () => {
+  const r = cli(['is', metrics('logits_4000x1008.npy'), '--splits', '10', '-q']);
+  expect(r.stdout).toMatch(/\(10 splits of 400 samples, 4000 in all, shuffled with seed 2020\)/);
+  const odd = cli(['is', metrics('logits_4000x1008.npy'), '--splits', '7', '-q']);
+  expect(odd.stdout).toMatch(/\(7 splits of 571-572 samples, 4000 in all/);
+});
+
+test('every command has --help with one example', () => {
+  for (const c of commands) {
+    const r = cli([...c.name.split(' '), '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Example:\n  genmetrics ${c.name.split(' ')[0]}`);
+  }
+});
