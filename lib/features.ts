@@ -53,7 +53,7 @@ export function readFeatureMatrix(file: string): FeatureMatrix {
 }
 
 /** Refuses two sets of different dimension. */
-export function requireSameDims(a: FeatureMatrix, b: FeatureMatrix): void {
+export function requireSameDims(a: Pick<FeatureMatrix, 'dims' | 'source'>, b: Pick<FeatureMatrix, 'dims' | 'source'>): void {
   if (a.dims !== b.dims) {
     throw new GenmetricsError(`dimension mismatch: ${a.source} is ${a.dims}-d, ${b.source} is ${b.dims}-d`);
   }

@@ -65,3 +65,36 @@ test('every command has --help with one example', () => {
     expect(r.stdout).toContain(`Example:\n  genmetrics ${c.name.split(' ')[0]}`);
   }
 });
+
+describe('kid on features files reads only the rows its subsets draw', () => {
+  test('the result equals KID on the whole matrices, bit for bit', async () => {
+    const { kid: kidOfFiles, readFeatureMatrix, metrics: m } = await import('../lib');
+    const a = metrics('fake_3000x2048.npy');
+    const b = metrics('real_3000x2048.npy');
+    const r = await kidOfFiles(a, b, { subsets: 7, subsetSize: 300, seed: 11 });
+    const whole = await m.kid(readFeatureMatrix(a), readFeatureMatrix(b), { subsets: 7, subsetSize: 300, seed: 11 });
+    expect(r.kid).toEqual({ mean: whole.mean, std: whole.std });
+    expect(r.inputs.map((p) => [p.kind, p.count, p.dims])).toEqual([['features', 3000, 2048], ['features', 3000, 2048]]);
+  });
+
+  test('a row no subset draws is never read (a NaN there does not stop the run); a drawn one is named by its row in the file', () => {
+    const { LegacyRandomState, writeNpy } = require('../lib');
+    const dir = require('./helpers').tmpDir();
+    const n = 50;
+    // The rows the first set's one subset of 10 draws with seed 3, as torch-fidelity draws them.
+    const drawn = new Set(Array.from(new LegacyRandomState(3).choice(n, 10)));
+    const undrawn = [...Array(n).keys()].find((i) => !drawn.has(i))!;
+    const data = Float32Array.from({ length: n * 4 }, (_, i) => Math.sin(i));
+    data[undrawn * 4 + 1] = NaN;
+    const file = path.join(dir, 'x.npy');
+    writeNpy(file, { dtype: 'float32', shape: [n, 4], data });
+    const ok = cli(['kid', file, file, '--subsets', '1', '--subset-size', '10', '--seed', '3', '--json']);
+    expect(ok.code).toBe(0);
+    const first = Math.min(...drawn);
+    data[first * 4 + 2] = Infinity;
+    writeNpy(file, { dtype: 'float32', shape: [n, 4], data });
+    const bad = cli(['kid', file, file, '--subsets', '1', '--subset-size', '10', '--seed', '3']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`x.npy: non-finite value (NaN or Inf) at row ${first}, column 2`);
+  });
+});

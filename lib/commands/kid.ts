@@ -1,6 +1,9 @@
-import type { InputProvenance } from '../inputs';
-import { kid, mmd2, type KernelDescription, type MmdEstimator } from '../metrics/kid';
-import { defineCommand } from './descriptor';
+import { compactRows, featureFileShape, readFeatureRows } from '../feature-rows';
+import { requireSameDims } from '../features';
+import { classifyInput, type InputProvenance } from '../inputs';
+import { drawSubsets, kid, kidOfDraws, kidPlan, mmd2, type KernelDescription, type MmdEstimator } from '../metrics/kid';
+import { readSidecar, requireSameOrigin } from '../network/meta';
+import { defineCommand, type Progress } from './descriptor';
 import { networkOptions, ORDER_NOTE, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
 import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, reportInputs, type KidCommandOptions } from './feature-sets';
 
@@ -29,15 +32,30 @@ export const kidCommand = defineCommand<KidOptions, KidCommandResult>({
   check: (_inputs, o) => checkDraws(o),
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
+    const k = kidOptions(o);
+    const progress = (bar: Progress) => ({ ...k, threads, onProgress: (d: number, t: number) => bar.update(d, t) });
+    if (!o.full && inputs.every((f) => classifyInput(f) === 'features')) {
+      // Features files: only the rows the subsets draw are read (bounded memory at any file size).
+      const [a, b] = inputs.map((f) => ({ path: f, header: featureFileShape(f), preprocessing: readSidecar(f) }));
+      requireSameOrigin(a, b);
+      requireSameDims({ dims: a.header.dims, source: a.path }, { dims: b.header.dims, source: b.path });
+      const plan = kidPlan({ rows: a.header.rows, source: a.path }, { rows: b.header.rows, source: b.path }, k);
+      const draws = drawSubsets(a.header.rows, b.header.rows, plan);
+      const [ca, cb] = [compactRows(draws.x), compactRows(draws.y)];
+      const [X, Y] = [readFeatureRows(a.path, ca.rows), readFeatureRows(b.path, cb.rows)];
+      const r = await withProgress(reporter, 'KID subsets', 'subsets', (bar) => kidOfDraws(X, Y, { x: ca.remapped, y: cb.remapped }, plan, progress(bar)));
+      const provenance: InputProvenance[] = [a, b].map((p) => ({ path: p.path, kind: 'features', dims: p.header.dims, count: p.header.rows, preprocessing: p.preprocessing }));
+      reportInputs(reporter, provenance, r);
+      return { ...kidJson(r), inputs: provenance };
+    }
     const [A, B] = await loadPair(inputs, o, reporter, threads, 'KID needs');
     const provenance = [A.provenance, B.provenance];
-    const k = kidOptions(o);
     if (o.full) {
-      const r = await withProgress(reporter, 'MMD² tiles', 'tiles', (bar) => mmd2(A.features, B.features, { ...k, threads, onProgress: (d, t) => bar.update(d, t) }));
+      const r = await withProgress(reporter, 'MMD² tiles', 'tiles', (bar) => mmd2(A.features, B.features, progress(bar)));
       reportInputs(reporter, provenance);
       return { mmd2: r.mmd2, estimator: r.estimator, kernel: r.kernel, sizes: r.sizes, inputs: provenance };
     }
-    const r = await withProgress(reporter, 'KID subsets', 'subsets', (bar) => kid(A.features, B.features, { ...k, threads, onProgress: (d, t) => bar.update(d, t) }));
+    const r = await withProgress(reporter, 'KID subsets', 'subsets', (bar) => kid(A.features, B.features, progress(bar)));
     reportInputs(reporter, provenance, r);
     return { ...kidJson(r), inputs: provenance };
   },

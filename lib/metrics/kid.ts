@@ -121,9 +121,16 @@ export async function mmd2(x: FeatureMatrix, y: FeatureMatrix, options: KernelOp
   return { mmd2: mmd2FromSums(sums, x.rows, y.rows, estimator), estimator, kernel: k.description, sizes: [x.rows, y.rows] };
 }
 
-/** KID: MMD² over random subsets of both sets; x is drawn first (torch-fidelity's input1, the generated set). */
-export async function kid(x: FeatureMatrix, y: FeatureMatrix, options: KidOptions = {}): Promise<KidResult> {
-  requireSameDims(x, y);
+/** Validated subset settings of a KID run. */
+export interface KidPlan {
+  subsets: number;
+  subsetSize: number;
+  seed: number;
+  estimator: MmdEstimator;
+}
+
+/** KID's settings with their defaults, checked against the sizes of the two sets. */
+export function kidPlan(x: { rows: number; source: string }, y: { rows: number; source: string }, options: KidOptions = {}): KidPlan {
   const subsets = options.subsets ?? D.KID_SUBSETS;
   const m = options.subsetSize ?? D.KID_SUBSET_SIZE;
   const seed = options.seed ?? D.KID_SEED;
@@ -136,20 +143,43 @@ export async function kid(x: FeatureMatrix, y: FeatureMatrix, options: KidOption
     }
   }
   checkEstimator(estimator, m, m);
-  const k = resolveKernel(options, x.dims);
-  const rng = new LegacyRandomState(seed);
-  const idxX = new Uint32Array(subsets * m);
-  const idxY = new Uint32Array(subsets * m);
+  return { subsets, subsetSize: m, seed, estimator };
+}
+
+/**
+ * torch-fidelity's subset draws: for each subset one `choice(nx, m, replace=False)` from the first
+ * set, then one from the second, all from one NumPy legacy RandomState(seed).
+ */
+export function drawSubsets(nx: number, ny: number, plan: KidPlan): { x: Uint32Array; y: Uint32Array } {
+  const { subsets, subsetSize: m } = plan;
+  const rng = new LegacyRandomState(plan.seed);
+  const x = new Uint32Array(subsets * m);
+  const y = new Uint32Array(subsets * m);
   for (let s = 0; s < subsets; s++) {
-    idxX.set(rng.choice(x.rows, m), s * m);
-    idxY.set(rng.choice(y.rows, m), s * m);
+    x.set(rng.choice(nx, m), s * m);
+    y.set(rng.choice(ny, m), s * m);
   }
+  return { x, y };
+}
+
+/** KID of drawn subsets: `draws` index rows of x and y (which may hold only the drawn rows). */
+export async function kidOfDraws(x: FeatureMatrix, y: FeatureMatrix, draws: { x: Uint32Array; y: Uint32Array }, plan: KidPlan, options: KidOptions = {}): Promise<KidResult> {
+  requireSameDims(x, y);
+  const { subsets, subsetSize: m, seed, estimator } = plan;
+  const k = resolveKernel(options, x.dims);
   const sums = await native().kernelSumsSubsets(
-    x.data, x.rows, y.data, y.rows, idxX, idxY, subsets, m, k.native,
+    x.data, x.rows, y.data, y.rows, draws.x, draws.y, subsets, m, k.native,
     { tile: options.tile, threads: options.threads }, options.onProgress,
   );
   const values = Float64Array.from(sums, (s) => mmd2FromSums(s, m, m, estimator));
   const mean = values.reduce((a, v) => a + v, 0) / subsets;
   const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / subsets);
   return { mean, std, subsets, subsetSize: m, seed, estimator, kernel: k.description, values };
+}
+
+/** KID: MMD² over random subsets of both sets; x is drawn first (torch-fidelity's input1, the generated set). */
+export async function kid(x: FeatureMatrix, y: FeatureMatrix, options: KidOptions = {}): Promise<KidResult> {
+  requireSameDims(x, y);
+  const plan = kidPlan(x, y, options);
+  return kidOfDraws(x, y, drawSubsets(x.rows, y.rows, plan), plan, options);
 }
