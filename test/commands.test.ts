@@ -81,8 +81,9 @@ describe('kid on features files reads only the rows its subsets draw', () => {
     const { LegacyRandomState, writeNpy } = require('../lib');
     const dir = require('./helpers').tmpDir();
     const n = 50;
-    // The rows the first set's one subset of 10 draws with seed 3, as torch-fidelity draws them.
-    const drawn = new Set(Array.from(new LegacyRandomState(3).choice(n, 10)));
+    // The rows one subset of 10 draws from each set (the same file) with seed 3, as torch-fidelity draws them.
+    const rng = new LegacyRandomState(3);
+    const drawn = new Set([...Array.from(rng.choice(n, 10)), ...Array.from(rng.choice(n, 10))] as number[]);
     const undrawn = [...Array(n).keys()].find((i) => !drawn.has(i))!;
     const data = Float32Array.from({ length: n * 4 }, (_, i) => Math.sin(i));
     data[undrawn * 4 + 1] = NaN;
