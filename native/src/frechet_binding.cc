@@ -39,6 +39,8 @@ class FrechetWorker : public Napi::AsyncWorker {
     o.Set("trace2", res_.trace2);
     o.Set("traceSqrt", res_.traceSqrt);
     o.Set("epsApplied", res_.epsApplied);
+    o.Set("rawDistance", res_.rawDistance);
+    o.Set("clamped", res_.clamped);
     o.Set("route", res_.route);
     deferred_.Resolve(o);
   }
