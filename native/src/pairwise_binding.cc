@@ -124,6 +124,11 @@ KernelSpec KernelArg(Napi::Env env, const Napi::Value& v) {
   num("gamma", k.gamma);
   num("coef0", k.coef0);
   num("sigma", k.sigma);
+  // An RBF with sigma 0 divides by zero (every sum NaN); a non-finite parameter poisons the sums.
+  if (k.kind == KernelSpec::Rbf && !(k.sigma > 0 && std::isfinite(k.sigma)))
+    throw Napi::RangeError::New(env, "kernel.sigma must be a positive finite number, got " + std::to_string(k.sigma));
+  if (!std::isfinite(k.degree) || !std::isfinite(k.gamma) || !std::isfinite(k.coef0))
+    throw Napi::RangeError::New(env, "kernel.degree, gamma and coef0 must be finite");
   return k;
 }
 

@@ -1,0 +1,102 @@
+// Inputs too small for a network, and degenerate sizes at the native entry points, end in an
+// error message (exit 1 from the CLI), never in a signal (SIGFPE used to kill LPIPS, exit 136).
+import * as fs from 'fs';
+import * as path from 'path';
+import sharp from 'sharp';
+import { lpips } from '../lib/metrics/lpips';
+import { native } from '../lib/native';
+import { minimumInputSize } from '../lib/network/lpips-size';
+import { SHARED, cli, sharedFile, tmpDir } from './helpers';
+
+const TWIN = ['--model', 'lpips-alex-twin'];
+
+function env(): Record<string, string> {
+  sharedFile('models', 'lpips-alex-twin.onnx');
+  return { GENMETRICS_MODEL_DIR: path.join(SHARED, 'models'), GENMETRICS_CACHE_DIR: tmpDir() };
+}
+
+/** A size x size RGB PNG of a deterministic pattern. */
+async function png(dir: string, name: string, size: number, seed: number): Promise<string> {
+  const buf = Buffer.alloc(size * size * 3);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 37 + seed * 91) % 256;
+  const file = path.join(dir, name);
+  await sharp(buf, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+  return file;
+}
+
+describe('LPIPS below the network\'s smallest input', () => {
+  const dir = tmpDir();
+
+  test('the alex trunk needs 31 px (PyTorch\'s output-size rule on every conv and pool layer)', () => {
+    expect(minimumInputSize(sharedFile('models', 'lpips-alex-twin.onnx'))).toEqual({ height: 31, width: 31 });
+  });
+
+  test.each([2, 8, 16, 22, 30])('%i px images: exit 1 with the minimum named, no signal', async (size) => {
+    const a = await png(dir, `a${size}.png`, size, 0);
+    const b = await png(dir, `b${size}.png`, size, 1);
+    const r = cli(['lpips', a, b, ...TWIN], env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`a${size}\\.png and .*b${size}\\.png are ${size}x${size}: lpips-alex-twin needs images of at least 31 px on each side`));
+    expect(r.stderr).not.toMatch(/--resize/); // the library names its option, not the CLI flag
+  });
+
+  test('--resize 16 is refused with the minimum; 31 px and --resize 31 work', async () => {
+    const a = await png(dir, 'a40.png', 40, 0);
+    const b = await png(dir, 'b40.png', 40, 1);
+    const r = cli(['lpips', a, b, ...TWIN, '--resize', '16'], env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/resize must be an integer >= 31 \(the smallest input of lpips-alex-twin: 31 px\), got 16/);
+
+    const resized = cli(['lpips', a, b, ...TWIN, '--resize', '31', '--json'], env());
+    expect(resized.code).toBe(0);
+    expect(JSON.parse(resized.stdout).lpips.mean).toBeGreaterThan(0);
+
+    const a31 = await png(dir, 'a31.png', 31, 0);
+    const b31 = await png(dir, 'b31.png', 31, 1);
+    const smallest = cli(['lpips', a31, b31, ...TWIN, '--json'], env());
+    expect(smallest.code).toBe(0);
+    expect(JSON.parse(smallest.stdout).lpips.mean).toBeGreaterThan(0);
+
+    // Through the library: the option key and the value given.
+    await expect(lpips(a, b, { model: 'lpips-alex-twin', resize: 30 })).rejects.toThrow(/resize must be an integer >= 31 .*got 30/);
+  });
+
+  test('diversity over a folder of tiny images: exit 1, not SIGFPE', async () => {
+    const folder = tmpDir();
+    for (let i = 0; i < 3; i++) await png(folder, `${i}.png`, 12, i);
+    const r = cli(['diversity', folder, ...TWIN], env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/are 12x12: lpips-alex-twin needs images of at least 31 px/);
+    const resized = cli(['diversity', folder, ...TWIN, '--resize', '16'], env());
+    expect(resized.code).toBe(1);
+    expect(resized.stderr).toMatch(/resize must be an integer >= 31/);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+});
+
+describe('native entry points validate sizes', () => {
+  const n = native();
+  // Argument errors are thrown synchronously by the bindings; as rejections here either way.
+  const settle = <T>(f: () => Promise<T>) => Promise.resolve().then(f);
+  const poly = { kind: 'poly' as const, degree: 3, gamma: 1, coef0: 1, sigma: 1 };
+
+  test('an RBF kernel with sigma 0 is refused (it divided by zero into NaN sums)', async () => {
+    const x = Float32Array.of(0, 1, 2, 3);
+    await expect(settle(() => n.kernelSums(x, 2, x, 2, { ...poly, kind: 'rbf', sigma: 0 }))).rejects.toThrow(/kernel\.sigma must be a positive finite number/);
+    await expect(settle(() => n.kernelSums(x, 2, x, 2, { ...poly, gamma: NaN }))).rejects.toThrow(/must be finite/);
+  });
+
+  test('vaeLogLikelihoods: zero or overflowing sizes', () => {
+    const batch = { out: new Float32Array(4), samples: 2, perPoint: 1, firstPoint: 0, kind: 'gaussian' as const };
+    expect(() => n.vaeLogLikelihoods(new Float32Array(4), 2, 0, batch)).toThrow(/points and d must be integers in 1\.\.2\^31, got 2 and 0/);
+    expect(() => n.vaeLogLikelihoods(new Float32Array(4), 2 ** 40, 2 ** 40, batch)).toThrow(/points and d must be integers/);
+    expect(() => n.vaeLogLikelihoods(new Float32Array(4), 2, 2, { ...batch, samples: 2 ** 62, perPoint: 2 ** 62 })).toThrow(/do not fit the data/);
+  });
+
+  test('preprocess: an output size whose buffer would overflow is refused', async () => {
+    await expect(settle(() => n.preprocess([], 'clean', 2 ** 30, true, new Float32Array(0)))).rejects.toThrow(/size must be in 1\.\.65536, got 1073741824/);
+    await expect(
+      settle(() => n.preprocess([{ data: new Uint8Array(3), width: 1, height: 1, channels: 3 }], 'clean', 0, true, new Float32Array(0))),
+    ).rejects.toThrow(/size must be in 1\.\.65536/);
+  });
+});
