@@ -2,7 +2,9 @@
 // error message (exit 1 from the CLI), never in a signal (SIGFPE used to kill LPIPS, exit 136).
 import * as fs from 'fs';
 import * as path from 'path';
+import * as protobuf from 'protobufjs';
 import sharp from 'sharp';
+import { signedRgb } from '../lib/images/tensor';
 import { lpips } from '../lib/metrics/lpips';
 import { native } from '../lib/native';
 import { minimumInputSize } from '../lib/network/lpips-size';
@@ -74,7 +76,72 @@ describe('LPIPS below the network\'s smallest input', () => {
   });
 });
 
+// Minimal ONNX graphs (onnx.proto field numbers) of the vgg16 and squeezenet1.1 trunks of
+// scripts/lpips_net.py: only the layers that change the spatial size matter.
+const onnx = new protobuf.Root();
+onnx
+  .define('t')
+  .add(new protobuf.Type('A').add(new protobuf.Field('name', 1, 'string')).add(new protobuf.Field('i', 3, 'int64')).add(new protobuf.Field('type', 20, 'int32')).add(new protobuf.Field('ints', 8, 'int64', 'repeated')))
+  .add(new protobuf.Type('N').add(new protobuf.Field('input', 1, 'string', 'repeated')).add(new protobuf.Field('output', 2, 'string', 'repeated')).add(new protobuf.Field('op_type', 4, 'string')).add(new protobuf.Field('attribute', 5, 'A', 'repeated')))
+  .add(new protobuf.Type('G').add(new protobuf.Field('node', 1, 'N', 'repeated')))
+  .add(new protobuf.Type('M').add(new protobuf.Field('graph', 7, 'G')));
+
+type Layer = ['conv', number, number, number] | ['pool', number, number, boolean] | ['fire'];
+
+function trunkModel(layers: Layer[]): string {
+  const nodes: object[] = [];
+  let x = 'in0';
+  let id = 0;
+  const ints = (name: string, v: number[]) => ({ name, ints: v, type: 7 });
+  const conv = (input: string, k: number, s: number, p: number) => {
+    const out = `t${id++}`;
+    nodes.push({ input: [input, 'w'], output: [out], op_type: 'Conv', attribute: [ints('kernel_shape', [k, k]), ints('strides', [s, s]), ints('pads', [p, p, p, p])] });
+    return out;
+  };
+  for (const l of layers) {
+    if (l[0] === 'conv') x = conv(x, l[1], l[2], l[3]);
+    else if (l[0] === 'pool') {
+      const out = `t${id++}`;
+      nodes.push({ input: [x], output: [out], op_type: 'MaxPool', attribute: [ints('kernel_shape', [l[1], l[1]]), ints('strides', [l[2], l[2]]), { name: 'ceil_mode', i: l[3] ? 1 : 0, type: 2 }] });
+      x = out;
+    } else {
+      const sq = conv(x, 1, 1, 0);
+      const a = conv(sq, 1, 1, 0);
+      const b = conv(sq, 3, 1, 1);
+      const out = `t${id++}`;
+      nodes.push({ input: [a, b], output: [out], op_type: 'Concat', attribute: [] });
+      x = out;
+    }
+  }
+  const M = onnx.lookupType('t.M');
+  const file = path.join(tmpDir(), 'trunk.onnx');
+  fs.writeFileSync(file, M.encode(M.fromObject({ graph: { node: nodes } })).finish());
+  return file;
+}
+
+describe('smallest LPIPS inputs from the graph', () => {
+  test('vgg16: 16 px (four 2 x 2 pools); squeezenet1.1: 17 px (stride-2 conv, three ceil-mode pools)', () => {
+    const vgg: Layer[] = [];
+    [2, 2, 3, 3, 3].forEach((convs, block) => {
+      if (block > 0) vgg.push(['pool', 2, 2, false]);
+      for (let i = 0; i < convs; i++) vgg.push(['conv', 3, 1, 1]);
+    });
+    expect(minimumInputSize(trunkModel(vgg))).toEqual({ height: 16, width: 16 });
+    const squeeze: Layer[] = [['conv', 3, 2, 0], ['pool', 3, 2, true], ['fire'], ['fire'], ['pool', 3, 2, true], ['fire'], ['fire'], ['pool', 3, 2, true], ['fire'], ['fire'], ['fire'], ['fire']];
+    expect(minimumInputSize(trunkModel(squeeze))).toEqual({ height: 17, width: 17 });
+    // The alex trunk rebuilt the same way agrees with the exported twin.
+    const alex: Layer[] = [['conv', 11, 4, 2], ['pool', 3, 2, false], ['conv', 5, 1, 2], ['pool', 3, 2, false], ['conv', 3, 1, 1], ['conv', 3, 1, 1], ['conv', 3, 1, 1]];
+    expect(minimumInputSize(trunkModel(alex))).toEqual({ height: 31, width: 31 });
+  });
+});
+
 describe('native entry points validate sizes', () => {
+  test('signedRgb: pixel data or output shorter than the image', () => {
+    const img = { data: new Uint8Array(10), width: 2, height: 2, channels: 3 };
+    expect(() => signedRgb(img, new Float32Array(12))).toThrow(/image of 2x2 pixels with 3 channels: expected 12 samples, got 10/);
+    expect(() => signedRgb({ ...img, data: new Uint8Array(12) }, new Float32Array(11))).toThrow(/output holds 11 values, needs 12/);
+  });
+
   const n = native();
   // Argument errors are thrown synchronously by the bindings; as rejections here either way.
   const settle = <T>(f: () => Promise<T>) => Promise.resolve().then(f);
