@@ -160,6 +160,19 @@ describe('native entry points validate sizes', () => {
     expect(() => n.vaeLogLikelihoods(new Float32Array(4), 2, 2, { ...batch, samples: 2 ** 62, perPoint: 2 ** 62 })).toThrow(/do not fit the data/);
   });
 
+  test('sizes that overflow or exhaust memory: a JS error, not an abort (SIGABRT)', () => {
+    expect(() => new n.Moments(2 ** 30)).toThrow(/dims must be an integer in 1\.\.65536, got 1073741824/);
+    expect(() => n.gemmSeconds(2 ** 20, 1)).toThrow(/n must be in 1\.\.32768/);
+  });
+
+  test('kernel, k-means and Fréchet parameters that would only give NaN are refused', async () => {
+    const x = Float32Array.of(0, 1, 2, 3);
+    await expect(settle(() => n.kernelSums(x, 2, x, 2, { ...poly, degree: -1, gamma: 0 }))).rejects.toThrow(/kernel\.degree must be positive/);
+    await expect(settle(() => n.kmeans(Float32Array.of(0, 1, 2, 3), 4, { k: 2, tol: NaN }))).rejects.toThrow(/options\.tol must be a finite number >= 0/);
+    const eye = Float64Array.of(1, 0, 0, 1);
+    await expect(settle(() => n.frechetDistance(2, new Float64Array(2), eye, new Float64Array(2), eye, NaN))).rejects.toThrow(/eps must be a finite number >= 0/);
+  });
+
   test('preprocess: an output size whose buffer would overflow is refused', async () => {
     await expect(settle(() => n.preprocess([], 'clean', 2 ** 30, true, new Float32Array(0)))).rejects.toThrow(/size must be in 1\.\.65536, got 1073741824/);
     await expect(
