@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "bindings.h"
+#include "napi_arrays.h"
 
 namespace gm {
 
@@ -101,7 +102,7 @@ MomentsBinding::MomentsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWra
   }
   // dims^2 float64 sums (x2 with scratch): 65536 dimensions are already 32 GiB each.
   if (requested > 65536 || requested != static_cast<double>(static_cast<int>(requested))) {
-    Napi::RangeError::New(env, "Moments(dims): dims must be an integer in 1..65536, got " + std::to_string(requested))
+    Napi::RangeError::New(env, "Moments(dims): dims must be an integer in 1..65536, got " + NumStr(requested))
         .ThrowAsJavaScriptException();
     return;
   }

@@ -126,12 +126,12 @@ KernelSpec KernelArg(Napi::Env env, const Napi::Value& v) {
   num("sigma", k.sigma);
   // An RBF with sigma 0 divides by zero (every sum NaN); a non-finite parameter poisons the sums.
   if (k.kind == KernelSpec::Rbf && !(k.sigma > 0 && std::isfinite(k.sigma)))
-    throw Napi::RangeError::New(env, "kernel.sigma must be a positive finite number, got " + std::to_string(k.sigma));
+    throw Napi::RangeError::New(env, "kernel.sigma must be a positive finite number, got " + NumStr(k.sigma));
   if (!std::isfinite(k.degree) || !std::isfinite(k.gamma) || !std::isfinite(k.coef0))
     throw Napi::RangeError::New(env, "kernel.degree, gamma and coef0 must be finite");
   // (gamma x.y + coef0)^degree: a degree <= 0 makes 0^degree infinite (NaN sums).
   if (k.kind == KernelSpec::Poly && !(k.degree > 0))
-    throw Napi::RangeError::New(env, "kernel.degree must be positive, got " + std::to_string(k.degree));
+    throw Napi::RangeError::New(env, "kernel.degree must be positive, got " + NumStr(k.degree));
   return k;
 }
 
