@@ -1,7 +1,8 @@
 /**
  * Temporary files and folders that must not outlive the process: removed at a normal exit, and on
  * SIGINT / SIGTERM / SIGHUP, after which the process exits 128 + the signal number (130, 143,
- * 129), as a shell reports a process killed by it. Paths are removed synchronously and best-effort.
+ * 129), as a shell reports a process killed by it (unless the application listens to that signal
+ * itself: then it decides). Paths are removed synchronously and best-effort.
  */
 import * as fs from 'fs';
 
@@ -33,7 +34,9 @@ export function installCleanupHandlers(): void {
   for (const [signal, code] of Object.entries(SIGNAL_EXIT) as [NodeJS.Signals, number][]) {
     process.on(signal, () => {
       removeAll();
-      process.exit(code);
+      // With another listener (an embedding application's), that listener owns the exit: Node
+      // does not end the process by itself once any listener exists. Otherwise exit as the signal would.
+      if (process.listenerCount(signal) <= 1) process.exit(code);
     });
   }
 }

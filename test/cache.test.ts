@@ -102,6 +102,26 @@ describe('interrupted runs leave nothing behind', () => {
   });
 });
 
+describe('process-cleanup with an application\'s own signal handler', () => {
+  test('temporary paths are removed and the application decides the exit', async () => {
+    const dir = tmpDir();
+    const script = `
+      const fs = require('fs');
+      const { registerTempPath } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'process-cleanup'))});
+      fs.mkdirSync(${JSON.stringify(path.join(dir, 'work'))});
+      registerTempPath(${JSON.stringify(path.join(dir, 'work'))});
+      process.on('SIGTERM', () => setTimeout(() => process.exit(7), 10));
+      console.log('ready');
+      setInterval(() => undefined, 1000);`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(7);
+    expect(fs.existsSync(path.join(dir, 'work'))).toBe(false);
+  });
+});
+
 describe('cache entries are verified', () => {
   test('a truncated or altered entry is detected, reported and recomputed', async () => {
     const box = sandbox();

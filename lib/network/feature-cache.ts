@@ -122,13 +122,16 @@ function tempEntry<Meta>(): FeatureEntry<Meta> {
  * and recomputed; a cache folder that cannot be written turns the cache off for this run with a
  * warning (onWarning, else onNotice) and the run goes on in a temporary folder.
  */
+/** Removes what killed runs (owner pid gone) left: cache staging folders and temporary feature
+ *  folders. Run once per process by the first openFeatureEntry; a command may call it at start-up. */
+export function sweepStaleFeatureFiles(): void {
+  swept = true;
+  sweepStale(os.tmpdir(), TEMP);
+  sweepStale(featureCacheRoot(), STAGING);
+}
+
 export function openFeatureEntry<Meta>(key: string, files: string[], useCache: boolean, cb: CacheCallbacks = {}): FeatureEntry<Meta> {
-  if (!swept) {
-    // Once per process: what killed runs left in the temporary folder and the cache.
-    swept = true;
-    sweepStale(os.tmpdir(), TEMP);
-    if (useCache) sweepStale(featureCacheRoot(), STAGING);
-  }
+  if (!swept) sweepStaleFeatureFiles();
   if (!useCache) return tempEntry();
   const root = featureCacheRoot();
   const dir = path.join(root, key);

@@ -39,9 +39,12 @@ void checkSymmetric(const ConstMap& s, const char* name) {
       }
     }
   }
-  if (asym > 1e-6 * scale + 1e-300)
-    throw std::invalid_argument(std::string(name) + " is not symmetric (max |S - S^T| = " + std::to_string(asym) +
-                                ")");
+  if (asym > 1e-6 * scale + 1e-300) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, " is not symmetric: max |S - S^T| = %.3g, more than 1e-6 x max |S| = %.3g", asym,
+                  1e-6 * scale);
+    throw std::invalid_argument(std::string(name) + msg);
+  }
 }
 
 // Positive semi-definite up to tol = 1e-6 ||S||_F (the Frobenius norm bounds max |eigenvalue|;
