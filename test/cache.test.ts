@@ -156,8 +156,10 @@ describe('cache entries are verified', () => {
 
     // An entry without a manifest (older versions, or a half-written one) is not trusted either.
     fs.rmSync(path.join(path.dirname(first.pool3), 'manifest.json'));
-    const fourth = await run([]);
+    const notices4: string[] = [];
+    const fourth = await run(notices4);
     expect(fourth.cached).toBe(false);
+    expect(notices4.join('\n')).toMatch(/\(no manifest\.json: written by an older genmetrics, or never finished\); recomputing it/);
     expect((await run([])).cached).toBe(true);
   });
 

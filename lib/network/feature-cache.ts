@@ -58,7 +58,8 @@ function verify(dir: string, names: string[]): string | undefined {
   try {
     manifest = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest;
   } catch (err) {
-    return `${MANIFEST} is missing or unreadable (${(err as Error).message})`;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `no ${MANIFEST}: written by an older genmetrics, or never finished`;
+    return `${MANIFEST} is unreadable (${(err as Error).message})`;
   }
   if (manifest.version !== MANIFEST_VERSION || typeof manifest.files !== 'object' || manifest.files === null) return `${MANIFEST} has an unknown format`;
   for (const name of names) {
