@@ -33,7 +33,7 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!(node -e \"process.stdout.write(process.env.EIGEN3_INCLUDE_DIR || '/usr/include/eigen3')\")"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "EIGEN_DONT_PARALLELIZE", "EIGEN_MPL2_ONLY"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "EIGEN_DONT_PARALLELIZE", "EIGEN_MPL2_ONLY"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
       "cflags_cc": ["-std=c++17", "-O3", "-march=<(genmetrics_arch)", "-fexceptions", "-ffp-contract=off"],

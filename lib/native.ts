@@ -8,6 +8,10 @@ export interface NativeFrechetResult {
   traceSqrt: number;
   epsApplied: boolean;
   route: 'cholesky' | 'eigh';
+  /** The distance as computed, before a round-off negative value was reported as 0. */
+  rawDistance: number;
+  /** `distance` is 0 because rawDistance was negative within round-off (1e-5 of tr S1 + tr S2). */
+  clamped: boolean;
 }
 
 export interface NativeMoments {

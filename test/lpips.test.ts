@@ -71,11 +71,20 @@ describe('LPIPS against the lpips package (v0.1 alex on the twin backbone)', () 
 
   test('gray images are replicated to RGB and alpha is dropped (PIL convert("RGB"))', async () => {
     const dir = tmpDir();
+    // The 28x28 gray fixtures are below alex's smallest input (31 px, which the lpips package
+    // enforces too): nearest-upscaled to 56x56, still 1-channel, for the unresized path.
+    const gray = async (name: string) => {
+      const out = path.join(dir, name);
+      await sharp(image(name.replace('56x56', '28x28'))).resize(56, 56, { kernel: 'nearest' }).toColourspace('b-w').png().toFile(out);
+      expect((await sharp(out).metadata()).channels).toBe(1);
+      return out;
+    };
+    const gray09 = await gray('img09_56x56_L.png');
     const grayAsRgb = path.join(dir, 'gray_rgb.png');
-    await sharp(image('img09_28x28_L.png')).toColourspace('srgb').png().toFile(grayAsRgb);
+    await sharp(gray09).toColourspace('srgb').png().toFile(grayAsRgb);
     expect((await sharp(grayAsRgb).metadata()).channels).toBe(3);
-    const other = image('img10_28x28_L.png');
-    const g = await lpips(image('img09_28x28_L.png'), other, { model: MODEL });
+    const other = await gray('img10_56x56_L.png');
+    const g = await lpips(gray09, other, { model: MODEL });
     const c = await lpips(grayAsRgb, other, { model: MODEL });
     expect(g.distances[0]).toBe(c.distances[0]);
     expect(g.distances[0]).toBeGreaterThan(0);
@@ -97,7 +106,7 @@ describe('LPIPS against the lpips package (v0.1 alex on the twin backbone)', () 
     const id = await lpips(image('lpips_ex_ref.png'), image('lpips_ex_p0.png'), { model: MODEL, resize: 64 });
     const plain = await lpips(image('lpips_ex_ref.png'), image('lpips_ex_p0.png'), { model: MODEL });
     expect(Math.abs(id.distances[0] - plain.distances[0])).toBeLessThan(1e-7);
-    await expect(lpips(image('img00_32x32_RGB.png'), image('img01_32x32_RGB.png'), { model: MODEL, resize: 8 })).rejects.toThrow(/resize must be an integer >= 16/);
+    await expect(lpips(image('img00_32x32_RGB.png'), image('img01_32x32_RGB.png'), { model: MODEL, resize: 8 })).rejects.toThrow(/resize must be an integer >= 31 \(the smallest input of lpips-alex-twin: 31 px\), got 8/);
   });
 
   test('unpaired files are listed; a folder is not paired with a file', async () => {

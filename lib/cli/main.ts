@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { kebab, type OptionSpec, type Reporter } from '../commands/descriptor';
 import { commands, runCommand, type AnyCommand } from '../commands/registry';
 import { GenmetricsError, OptionError } from '../errors';
+import { installCleanupHandlers } from '../process-cleanup';
 import { humanLines } from './format';
 import { progressBar } from './progress';
 
@@ -98,6 +99,8 @@ export function buildProgram(failed: { command?: AnyCommand } = {}): Command {
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 bad input or failure, 2 usage). */
 export async function main(argv: string[]): Promise<number> {
+  // An interrupt removes this run's temporary files and exits 130 (SIGINT) or 143 (SIGTERM).
+  installCleanupHandlers();
   const failed: { command?: AnyCommand } = {};
   const program = buildProgram(failed);
   try {

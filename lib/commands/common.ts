@@ -86,6 +86,7 @@ export function featureOptions(o: NetworkOptions, reporter: Reporter, threads: n
     skipBad: o.skipBad,
     onProgress: (d, t) => bar.update(d, t),
     onNotice: (m) => reporter.notice(m),
+    onWarning: (m) => reporter.warn(m),
   };
 }
 

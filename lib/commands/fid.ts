@@ -16,6 +16,8 @@ export interface FidCommandResult {
   covariance_term: number;
   route: string;
   eps_applied: boolean;
+  /** A round-off negative value (within 1e-5 of the traces) reported as 0. */
+  clamped: boolean;
   inputs: InputProvenance[];
 }
 
@@ -58,6 +60,6 @@ export const fidCommand = defineCommand<FidOptions, FidCommandResult>({
     }
     if (r.epsApplied) reporter.warn(`the covariance product was not finite; added eps=${o.eps} to both diagonals (pytorch-fid behaviour)`);
     for (const p of [A.provenance, B.provenance]) warnSkipped(reporter, p.path, p.images?.skipped ?? []);
-    return { fid: r.fid, mean_term: r.meanTerm, covariance_term: r.covarianceTerm, route: r.route, eps_applied: r.epsApplied, inputs: [A.provenance, B.provenance] };
+    return { fid: r.fid, mean_term: r.meanTerm, covariance_term: r.covarianceTerm, route: r.route, eps_applied: r.epsApplied, clamped: r.clamped, inputs: [A.provenance, B.provenance] };
   },
 });

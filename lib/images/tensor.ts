@@ -8,7 +8,13 @@ import { preprocessImages, type DecodedImage } from './preprocess';
 export function signedRgb(img: DecodedImage, out: Float32Array, offset = 0): void {
   const { width: w, height: h, channels: c, data } = img;
   if (![1, 2, 3, 4].includes(c)) throw new GenmetricsError(`unsupported image with ${c} channels`);
+  if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1 || data.length !== w * h * c) {
+    throw new GenmetricsError(`image of ${w}x${h} pixels with ${c} channels: expected ${w * h * c} samples, got ${data.length}`);
+  }
   const hw = w * h;
+  if (!Number.isInteger(offset) || offset < 0 || out.length < offset + 3 * hw) {
+    throw new GenmetricsError(`signedRgb: the output holds ${out.length} values, needs ${offset + 3 * hw} (offset ${offset} + 3 x ${w} x ${h})`);
+  }
   const gray = c < 3;
   for (let p = 0; p < hw; p++) {
     const base = p * c;

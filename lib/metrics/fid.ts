@@ -20,15 +20,27 @@ export interface FrechetResult {
   epsApplied: boolean;
   /** "cholesky" (S1 positive definite) or "eigh" (symmetric square root, as the references do when S1 is singular). */
   route: string;
+  /** True when the computed value was a tiny negative number (round-off within 1e-5 of
+   *  tr S1 + tr S2, e.g. identical singular statistics) and `fid` reports 0 instead; see rawFid. */
+  clamped: boolean;
+  /** The value before clamping (equal to fid unless clamped). */
+  rawFid: number;
 }
 
-/** Fréchet distance between two Gaussians (pure: statistics in, number out). */
+/**
+ * Fréchet distance between two Gaussians (pure: statistics in, number out). Each sigma must be
+ * symmetric (to 1e-6 relative) and positive semi-definite (no eigenvalue below -1e-6 x its
+ * Frobenius norm); otherwise the native core refuses it, naming sigma1 / sigma2. The result is
+ * never negative: see `clamped`.
+ */
 export async function frechetDistance(a: Statistics, b: Statistics, options: FrechetOptions = {}): Promise<FrechetResult> {
   if (a.dims !== b.dims) {
     throw new GenmetricsError(`dimension mismatch: first statistics are ${a.dims}-d, second ${b.dims}-d`);
   }
   const r = await native().frechetDistance(a.dims, a.mu, a.sigma, b.mu, b.sigma, options.eps ?? 1e-6, options.threads ?? 0);
   return {
+    clamped: r.clamped,
+    rawFid: r.rawDistance,
     fid: r.distance,
     meanTerm: r.meanTerm,
     covarianceTerm: r.trace1 + r.trace2 - 2 * r.traceSqrt,

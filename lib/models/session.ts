@@ -25,10 +25,33 @@ export interface ModelSession {
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | undefined;
 
+export type OrtLogSeverity = 0 | 1 | 2 | 3 | 4;
+
+/**
+ * onnxruntime's log severity (0 verbose ... 3 error, 4 fatal). Default 4: every error onnxruntime
+ * logs also reaches us as an exception, which is reported as a message, so its own colored
+ * `[E:onnxruntime:...]` lines would only duplicate it on the terminal. GENMETRICS_ORT_LOG_LEVEL=0..4
+ * turns its log back on for debugging.
+ */
+export function ortLogSeverity(): OrtLogSeverity {
+  const v = Number(process.env.GENMETRICS_ORT_LOG_LEVEL);
+  return process.env.GENMETRICS_ORT_LOG_LEVEL !== undefined && Number.isInteger(v) && v >= 0 && v <= 4 ? (v as OrtLogSeverity) : 4;
+}
+
+const LOG_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
+
 /** onnxruntime-node, loaded on first use (commands that run no network never pay for it). */
 export function ort(): Ort {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (!ortModule) ortModule = require('onnxruntime-node') as Ort;
+  if (!ortModule) {
+    // onnxruntime's Linux builds start a telemetry client (1DS) with the first session, which
+    // creates $TMPDIR/mat-debug-<pid>.log and leaves it behind; this switch (read by the native
+    // library at that point) keeps it off, unless the user set it.
+    process.env.ORT_DISABLE_TELEMETRY ??= '1';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ortModule = require('onnxruntime-node') as Ort;
+    // The process-wide logger, set up with the first session (before its own severity applies).
+    ortModule.env.logLevel = LOG_LEVELS[ortLogSeverity()];
+  }
   return ortModule;
 }
 
@@ -54,6 +77,7 @@ async function create(model: ResolvedModel, providers: string[], threads: number
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    logSeverityLevel: ortLogSeverity(),
   };
   return bytes ? ort().InferenceSession.create(bytes, options) : ort().InferenceSession.create(model.path, options);
 }

@@ -1,15 +1,13 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { createHash } from 'crypto';
+import { INCEPTION_BATCH_CPU, INCEPTION_BATCH_CUDA, RESIZE_MODE } from '../defaults';
 import { GenmetricsError, OptionError } from '../errors';
 import { NpyRowWriter, readNpy } from '../io/npy';
 import { openImageSource, type ImageSource } from '../images/sources';
-import { INCEPTION_BATCH_CPU, INCEPTION_BATCH_CUDA, RESIZE_MODE } from '../defaults';
 import { preprocessImages, type DecodedImage, type ResizeMode } from '../images/preprocess';
-import { DEFAULT_INCEPTION, cacheDir, resolveModel, type ResolvedModel } from '../models/registry';
+import { DEFAULT_INCEPTION, resolveModel, type ResolvedModel } from '../models/registry';
 import { OnnxModel, pipelined } from '../models/onnx-model';
 import type { Device } from '../models/session';
+import { featureCacheKey, openFeatureEntry } from './feature-cache';
 
 export const POOL3_DIMS = 2048;
 export const LOGITS_DIMS = 1008;
@@ -32,6 +30,9 @@ export interface FeatureOptions {
   cache?: boolean;
   onProgress?: (done: number, total: number) => void;
   onNotice?: (message: string) => void;
+  /** Problems that change how the run works, e.g. an unwritable cache folder turning the cache
+   *  off for the run (default: onNotice). */
+  onWarning?: (message: string) => void;
 }
 
 /** What a feature file was made from; written beside every features file and cache entry. */
@@ -58,25 +59,12 @@ export interface FeatureFiles {
 const OUTPUTS = ['pool3', 'logits_unbiased'];
 
 function cacheKey(source: ImageSource, mode: ResizeMode, model: ResolvedModel, skipBad: boolean): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ v: 1, source: source.fingerprint(), mode, model: model.sha256, size: SIZE, skipBad }))
-    .digest('hex')
-    .slice(0, 32);
+  return featureCacheKey({ v: 1, source: source.fingerprint(), mode, model: model.sha256, size: SIZE, skipBad });
 }
 
 /** The files of an output directory: <dir>/{pool3.npy, logits.npy} (cache entries add meta.json). */
 function filesIn(dir: string, meta: FeatureMeta, device: FeatureFiles['device'], dispose: () => void = () => undefined): FeatureFiles {
   return { pool3: path.join(dir, 'pool3.npy'), logits: path.join(dir, 'logits.npy'), meta, device, cached: device === 'cache', dispose };
-}
-
-/** A complete cache entry, or undefined. */
-function cachedEntry(dir: string): FeatureFiles | undefined {
-  try {
-    const files = filesIn(dir, JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as FeatureMeta, 'cache');
-    return fs.existsSync(files.pool3) && fs.existsSync(files.logits) ? files : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -95,27 +83,18 @@ export async function extractFeatureFiles(input: string, options: FeatureOptions
     }
     const useCache = options.cache ?? true;
     const skipBad = options.skipBad ?? false;
-    const dir = path.join(cacheDir(), 'features', cacheKey(source, mode, model, skipBad));
-    if (useCache) {
-      const hit = cachedEntry(dir);
-      if (hit) {
-        options.onProgress?.(hit.meta.source.images, hit.meta.source.images);
-        return hit;
-      }
+    // A verified cache entry, or the folder this run writes into (a cache staging folder, or a
+    // private temporary one without the cache); both are removed if the run fails or is interrupted.
+    const entry = openFeatureEntry<FeatureMeta>(cacheKey(source, mode, model, skipBad), ['pool3.npy', 'logits.npy'], useCache, options);
+    if (entry.hit) {
+      options.onProgress?.(entry.hit.meta.source.images, entry.hit.meta.source.images);
+      return filesIn(entry.hit.dir, entry.hit.meta, 'cache');
     }
-    // Without the cache the files live in a private temporary directory the caller may delete.
-    // A cache entry is written complete (meta.json last) in a staging directory, then renamed.
-    const staging = useCache ? `${dir}.${process.pid}.tmp` : fs.mkdtempSync(path.join(os.tmpdir(), 'genmetrics-features-'));
-    fs.mkdirSync(staging, { recursive: true });
     try {
-      const { meta, device } = await runNetwork(source, model, mode, staging, options);
-      if (!useCache) return filesIn(staging, meta, device, () => fs.rmSync(staging, { recursive: true, force: true }));
-      fs.writeFileSync(path.join(staging, 'meta.json'), JSON.stringify(meta));
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.renameSync(staging, dir);
-      return filesIn(dir, meta, device);
+      const { meta, device } = await runNetwork(source, model, mode, entry.staging, options);
+      return filesIn(entry.commit(meta), meta, device, entry.dispose);
     } catch (err) {
-      fs.rmSync(staging, { recursive: true, force: true });
+      entry.abort();
       throw err;
     }
   } finally {

@@ -47,8 +47,8 @@ interface Run {
 }
 
 function checkOptions(o: LpipsOptions): void {
-  if (o.resize !== undefined && (!Number.isInteger(o.resize) || o.resize < 16)) {
-    throw new OptionError('resize', `resize must be an integer >= 16 (the networks' smallest input), got ${o.resize}`);
+  if (o.resize !== undefined && (!Number.isInteger(o.resize) || o.resize < 1)) {
+    throw new OptionError('resize', `resize must be a positive integer, got ${o.resize}`);
   }
   if (o.batchSize !== undefined && (!Number.isInteger(o.batchSize) || o.batchSize < 1)) {
     throw new OptionError('batchSize', `batchSize must be a positive integer, got ${o.batchSize}`);
@@ -61,6 +61,14 @@ function checkOptions(o: LpipsOptions): void {
  */
 async function runPairs(net: LpipsNetwork, src: PairSource, o: LpipsOptions): Promise<Float32Array> {
   const batch = o.batchSize ?? (net.device === 'cuda' ? LPIPS_BATCH_CUDA : LPIPS_BATCH_CPU);
+  // The trunk's smallest input (alex 31 px, vgg 16, squeeze 17): smaller ones are refused here,
+  // as the lpips package refuses them; onnxruntime would trap (SIGFPE) on the empty activations.
+  const min = net.minimum;
+  const tooSmall = (h: number, w: number) => h < min.height || w < min.width;
+  const smallest = min.height === min.width ? `${min.width} px` : `${min.width} x ${min.height} px (width x height)`;
+  if (o.resize !== undefined && tooSmall(o.resize, o.resize)) {
+    throw new OptionError('resize', `resize must be an integer >= ${smallest.replace(/ px.*/, '')} (the smallest input of ${net.model.name}: ${smallest}), got ${o.resize}`);
+  }
   const out = new Float32Array(src.count);
   const slots: Float32Array[][] = [[new Float32Array(0), new Float32Array(0)], [new Float32Array(0), new Float32Array(0)]];
 
@@ -78,6 +86,11 @@ async function runPairs(net: LpipsNetwork, src: PairSource, o: LpipsOptions): Pr
       }
       const h = o.resize ?? a.height;
       const w = o.resize ?? a.width;
+      if (tooSmall(h, w)) {
+        throw new GenmetricsError(
+          `${na} and ${nb} are ${w}x${h}: ${net.model.name} needs images of at least ${smallest} on each side; resize them (option resize) to ${Math.max(min.width, min.height)} or more`,
+        );
+      }
       const last = runs[runs.length - 1];
       if (last && last.h === h && last.w === w) last.count++;
       else runs.push({ first: k, count: 1, h, w });

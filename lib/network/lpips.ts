@@ -1,6 +1,7 @@
 import { LPIPS_MODEL } from '../defaults';
 import { GenmetricsError } from '../errors';
 import { OnnxModel } from '../models/onnx-model';
+import { minimumInputSize } from './lpips-size';
 import type { Device } from '../models/session';
 
 /** Where and how an LPIPS network runs. */
@@ -20,12 +21,16 @@ export interface LpipsNetworkOptions {
  * mean and the sum over layers are all inside the graph).
  */
 export class LpipsNetwork {
-  private constructor(private readonly net: OnnxModel) {}
+  private constructor(
+    private readonly net: OnnxModel,
+    /** The trunk's smallest input, from its conv and pool layers: smaller images empty an activation. */
+    readonly minimum: { height: number; width: number },
+  ) {}
 
   static async open(options: LpipsNetworkOptions = {}): Promise<LpipsNetwork> {
     const net = await OnnxModel.open(options.model ?? LPIPS_MODEL, { device: options.device, threads: options.threads, onNotice: options.onNotice });
     await net.expect('an LPIPS model', { inputs: ['in0', 'in1'], outputs: ['distance'] });
-    return new LpipsNetwork(net);
+    return new LpipsNetwork(net, minimumInputSize(net.model.path));
   }
 
   get device(): 'cpu' | 'cuda' {
@@ -40,6 +45,9 @@ export class LpipsNetwork {
   async distances(in0: Float32Array, in1: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
     const size = n * 3 * h * w;
     if (in0.length < size || in1.length < size) throw new GenmetricsError(`LPIPS input holds fewer than ${n} x 3 x ${h} x ${w} values`);
+    if (h < this.minimum.height || w < this.minimum.width) {
+      throw new GenmetricsError(`${this.model.name} needs inputs of at least ${this.minimum.width} x ${this.minimum.height} px, got ${w} x ${h}`);
+    }
     const dims = [n, 3, h, w];
     const out = await this.net.run({ in0: { data: in0, dims }, in1: { data: in1, dims } }, ['distance']);
     return Float32Array.from(out.distance.data);

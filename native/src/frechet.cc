@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <limits>
 #include <stdexcept>
 
@@ -37,9 +39,36 @@ void checkSymmetric(const ConstMap& s, const char* name) {
       }
     }
   }
-  if (asym > 1e-6 * scale + 1e-300)
-    throw std::invalid_argument(std::string(name) + " is not symmetric (max |S - S^T| = " + std::to_string(asym) +
-                                ")");
+  if (asym > 1e-6 * scale + 1e-300) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, " is not symmetric: max |S - S^T| = %.3g, more than 1e-6 x max |S| = %.3g", asym,
+                  1e-6 * scale);
+    throw std::invalid_argument(std::string(name) + msg);
+  }
+}
+
+// Positive semi-definite up to tol = 1e-6 ||S||_F (the Frobenius norm bounds max |eigenvalue|;
+// round-off eigenvalues of a genuine covariance are ~1e-16 of it). Cholesky of S + tol I succeeds
+// exactly when no eigenvalue of S is below -tol (up to that same round-off), so the common case
+// costs one factorisation; the eigenvalues are computed only to name the offending one.
+void checkPositiveSemidefinite(const ConstMap& s, const char* name, int threads) {
+  const Eigen::Index d = s.rows();
+  const double tol = 1e-6 * s.norm();
+  if (tol == 0) return;  // the zero matrix
+  Scratch buf(static_cast<size_t>(d) * d);
+  Eigen::Map<MatD> l(buf.data(), d, d);
+  l = s;
+  l.diagonal().array() += tol;
+  if (choleskyLower(l.data(), d, threads)) return;
+  l = s;
+  const double lowest = symmetricEigenvalues(l, threads).minCoeff();
+  if (lowest >= -tol) return;  // the factorisation's own round-off at the boundary
+  char msg[256];
+  std::snprintf(msg, sizeof msg,
+                " is not positive semi-definite: it has a negative eigenvalue %.6g (tolerance %.3g = 1e-6 x its "
+                "Frobenius norm)",
+                lowest, tol);
+  throw std::invalid_argument(std::string(name) + msg);
 }
 
 double sumSqrtClipped(const Eigen::VectorXd& w) {
@@ -111,6 +140,8 @@ FrechetResult frechetDistance(int dims, const double* mu1, const double* s1, con
   if (!m2.allFinite()) throw std::invalid_argument("mu2 contains NaN or Inf");
   checkSymmetric(S1, "sigma1");
   checkSymmetric(S2, "sigma2");
+  checkPositiveSemidefinite(S1, "sigma1", threads);
+  checkPositiveSemidefinite(S2, "sigma2", threads);
 
   FrechetResult res;
   res.meanTerm = (m1 - m2).squaredNorm();
@@ -127,6 +158,24 @@ FrechetResult frechetDistance(int dims, const double* mu1, const double* s1, con
     if (!std::isfinite(res.traceSqrt)) throw std::runtime_error("Fréchet distance is not finite even with eps offset");
   }
   res.distance = res.meanTerm + res.trace1 + res.trace2 - 2.0 * res.traceSqrt;
+  res.rawDistance = res.distance;
+  // With both covariances PSD the distance is >= 0; a negative result is cancellation in
+  // tr S1 + tr S2 - 2 tr(...)^1/2, dominated by the square roots of round-off eigenvalues of a
+  // singular product (identical statistics with N < D reach ~6e-7 of tr S1 + tr S2). Within
+  // 1e-5 of the traces it is reported as 0 (clamped); beyond that it is refused, never returned.
+  if (res.distance < 0) {
+    const double tol = 1e-5 * (res.trace1 + res.trace2);
+    if (res.distance < -tol) {
+      char msg[256];
+      std::snprintf(msg, sizeof msg,
+                    "the Fréchet distance came out negative (%.6g), beyond the round-off tolerance %.3g (1e-5 x "
+                    "(tr sigma1 + tr sigma2)): the statistics are not valid covariances",
+                    res.distance, tol);
+      throw std::runtime_error(msg);
+    }
+    res.distance = 0;
+    res.clamped = true;
+  }
   return res;
 }
 

@@ -13,6 +13,8 @@ struct FrechetResult {
   double trace2 = 0;       // tr S2
   double traceSqrt = 0;    // tr((S1^1/2 S2 S1^1/2)^1/2)
   bool epsApplied = false; // pytorch-fid's eps*I offset was needed
+  double rawDistance = 0;  // the distance before a round-off negative value was set to 0
+  bool clamped = false;    // distance was a round-off negative value, reported as 0
   std::string route;       // "cholesky" or "eigh"
 };
 

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <string>
 
 #include "bindings.h"
@@ -39,6 +40,8 @@ class FrechetWorker : public Napi::AsyncWorker {
     o.Set("trace2", res_.trace2);
     o.Set("traceSqrt", res_.traceSqrt);
     o.Set("epsApplied", res_.epsApplied);
+    o.Set("rawDistance", res_.rawDistance);
+    o.Set("clamped", res_.clamped);
     o.Set("route", res_.route);
     deferred_.Resolve(o);
   }
@@ -62,6 +65,7 @@ Napi::Value FrechetDistance(const Napi::CallbackInfo& info) {
   int dims = info[0].As<Napi::Number>().Int32Value();
   if (dims <= 0) throw Napi::RangeError::New(env, "dims must be positive");
   double eps = info.Length() > 5 && info[5].IsNumber() ? info[5].As<Napi::Number>().DoubleValue() : 1e-6;
+  if (!(eps >= 0) || !std::isfinite(eps)) throw Napi::RangeError::New(env, "eps must be a finite number >= 0");
   int threads = info.Length() > 6 && info[6].IsNumber() ? info[6].As<Napi::Number>().Int32Value() : 0;
   auto* w = new FrechetWorker(env, dims, info, eps, threads);
   w->Queue();

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "bindings.h"
+#include "napi_arrays.h"
 
 namespace gm {
 
@@ -94,11 +95,18 @@ MomentsBinding::MomentsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWra
     Napi::TypeError::New(env, "Moments(dims): dims must be a number").ThrowAsJavaScriptException();
     return;
   }
-  int dims = info[0].As<Napi::Number>().Int32Value();
-  if (dims <= 0) {
+  const double requested = info[0].As<Napi::Number>().DoubleValue();
+  if (!(requested >= 1)) {
     Napi::RangeError::New(env, "Moments(dims): dims must be positive").ThrowAsJavaScriptException();
     return;
   }
+  // dims^2 float64 sums (x2 with scratch): 65536 dimensions are already 32 GiB each.
+  if (requested > 65536 || requested != static_cast<double>(static_cast<int>(requested))) {
+    Napi::RangeError::New(env, "Moments(dims): dims must be an integer in 1..65536, got " + NumStr(requested))
+        .ThrowAsJavaScriptException();
+    return;
+  }
+  const int dims = static_cast<int>(requested);
   moments_ = std::make_unique<RunningMoments>(dims);
 }
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,18 @@ inline Rows RowsArg(Napi::Env env, const Napi::Value& v, int64_t rows, const cha
   r.n = rows;
   r.d = len / rows;
   return r;
+}
+
+// A number for a message: shortest round-trip form (1e-06, 3, 1073741824), not std::to_string's %f.
+inline std::string NumStr(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::string s(buf);
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (std::strtod(buf, nullptr) == v) return buf;
+  }
+  return s;
 }
 
 template <typename Array, typename T>

@@ -124,6 +124,14 @@ KernelSpec KernelArg(Napi::Env env, const Napi::Value& v) {
   num("gamma", k.gamma);
   num("coef0", k.coef0);
   num("sigma", k.sigma);
+  // An RBF with sigma 0 divides by zero (every sum NaN); a non-finite parameter poisons the sums.
+  if (k.kind == KernelSpec::Rbf && !(k.sigma > 0 && std::isfinite(k.sigma)))
+    throw Napi::RangeError::New(env, "kernel.sigma must be a positive finite number, got " + NumStr(k.sigma));
+  if (!std::isfinite(k.degree) || !std::isfinite(k.gamma) || !std::isfinite(k.coef0))
+    throw Napi::RangeError::New(env, "kernel.degree, gamma and coef0 must be finite");
+  // (gamma x.y + coef0)^degree: a degree <= 0 makes 0^degree infinite (NaN sums).
+  if (k.kind == KernelSpec::Poly && !(k.degree > 0))
+    throw Napi::RangeError::New(env, "kernel.degree must be positive, got " + NumStr(k.degree));
   return k;
 }
 
@@ -214,6 +222,7 @@ Napi::Value KMeansFn(const Napi::CallbackInfo& info) {
   if (num("restarts").IsNumber()) o.restarts = num("restarts").As<Napi::Number>().Int32Value();
   if (num("maxIter").IsNumber()) o.maxIter = num("maxIter").As<Napi::Number>().Int32Value();
   if (num("tol").IsNumber()) o.tol = num("tol").As<Napi::Number>().DoubleValue();
+  if (!(o.tol >= 0) || !std::isfinite(o.tol)) throw Napi::RangeError::New(env, "options.tol must be a finite number >= 0");
   if (num("seed").IsNumber()) o.seed = static_cast<uint64_t>(num("seed").As<Napi::Number>().Int64Value());
   if (num("threads").IsNumber()) o.threads = num("threads").As<Napi::Number>().Int32Value();
   auto out = std::make_shared<KMeansResult>();
@@ -242,7 +251,8 @@ Napi::Value KMeansFn(const Napi::CallbackInfo& info) {
 Napi::Value GemmSeconds(const Napi::CallbackInfo& info) {
   const int64_t n = IntArg(info, 0, "n");
   const int threads = static_cast<int>(IntArg(info, 1, "threads"));
-  if (n < 1) throw Napi::RangeError::New(info.Env(), "n must be positive");
+  // n^2 doubles twice: beyond 2^15 (16 GiB) it is no benchmark, and n * n must not overflow.
+  if (n < 1 || n > 32768) throw Napi::RangeError::New(info.Env(), "n must be in 1..32768, got " + std::to_string(n));
   std::vector<double> a(static_cast<size_t>(n * n)), c(static_cast<size_t>(n * n));
   for (int64_t i = 0; i < n * n; ++i) a[i] = std::sin(0.001 * static_cast<double>(i));
   std::vector<double> times;

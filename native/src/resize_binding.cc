@@ -82,7 +82,8 @@ Napi::Value Preprocess(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "preprocess(images, mode, size, normalize, out: Float32Array, threads?)");
   const ResizeMode mode = ParseMode(env, info[1]);
   const int size = info[2].As<Napi::Number>().Int32Value();
-  if (size <= 0) throw Napi::RangeError::New(env, "size must be positive");
+  // 3 x size^2 floats per image must not overflow the size_t arithmetic (nor ask for petabytes).
+  if (size <= 0 || size > 65536) throw Napi::RangeError::New(env, "size must be in 1..65536, got " + std::to_string(size));
   const bool normalize = info[3].ToBoolean().Value();
   const int threads = info.Length() > 5 && info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : 0;
   auto* w = new PreprocessWorker(env, info[0].As<Napi::Array>(), mode, size, normalize, info[4].As<Napi::Float32Array>(), threads);

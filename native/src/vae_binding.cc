@@ -23,13 +23,17 @@ Napi::Value VaeLogLikelihoods(const Napi::CallbackInfo& info) {
   if (info.Length() < 4 || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsObject())
     throw Napi::TypeError::New(env, "vaeLogLikelihoods(x, points, d, batch)");
   const int64_t points = info[1].As<Napi::Number>().Int64Value(), d = info[2].As<Napi::Number>().Int64Value();
+  // Bounds before any product: points * d and samples * d must not overflow int64 (kMax^2 < 2^63).
+  constexpr int64_t kMax = int64_t{1} << 31;
+  if (points < 1 || d < 1 || points > kMax || d > kMax)
+    throw Napi::RangeError::New(env, "points and d must be integers in 1..2^31, got " + std::to_string(points) + " and " + std::to_string(d));
   const float* x = F32(env, info[0], static_cast<size_t>(points * d), "x");
   auto o = info[3].As<Napi::Object>();
   DecodedBatch b;
   b.samples = o.Get("samples").As<Napi::Number>().Int64Value();
   b.perPoint = o.Get("perPoint").As<Napi::Number>().Int64Value();
   b.firstPoint = o.Get("firstPoint").As<Napi::Number>().Int64Value();
-  if (b.samples < 0 || b.perPoint < 1 || b.firstPoint < 0 || b.firstPoint + (b.samples + b.perPoint - 1) / b.perPoint > points)
+  if (b.samples < 0 || b.samples > kMax || b.perPoint < 1 || b.perPoint > kMax || b.firstPoint < 0 || b.firstPoint + (b.samples + b.perPoint - 1) / b.perPoint > points)
     throw Napi::RangeError::New(env, "samples, perPoint and firstPoint do not fit the data");
   b.out = F32(env, o.Get("out"), static_cast<size_t>(b.samples * d), "out");
   b.logvar = o.Get("logvar").IsTypedArray() ? F32(env, o.Get("logvar"), static_cast<size_t>(b.samples * d), "logvar") : nullptr;
