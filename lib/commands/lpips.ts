@@ -16,7 +16,7 @@ export const lpipsOptionSpecs: OptionSpec[] = [
     type: 'integer',
     min: 16,
     max: MAX_RESIZE,
-    help: 'resize both images of a pair to N x N (PIL bicubic with antialias on float values, as clean-fid); without it they must have the same size',
+    help: "resize both images of a pair to N x N (PIL bicubic with antialias on float values, as clean-fid); without it they must have the same size; at least the network's smallest input (alex 31, vgg 16, squeeze 17)",
     valueName: '<N>',
   },
   { key: 'perPair', type: 'string', output: true, help: 'write every pair and its distance to a CSV file', valueName: '<file.csv>' },
