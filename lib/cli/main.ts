@@ -101,6 +101,13 @@ export function buildProgram(failed: { command?: AnyCommand } = {}): Command {
 export async function main(argv: string[]): Promise<number> {
   // An interrupt removes this run's temporary files and exits 130 (SIGINT) or 143 (SIGTERM).
   installCleanupHandlers();
+  // A reader that stops early (`genmetrics … | head`) ends the output, not with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   const failed: { command?: AnyCommand } = {};
   const program = buildProgram(failed);
   try {
