@@ -3,7 +3,7 @@ import { GenmetricsError, inputError } from './errors';
 import { readFeatureMatrix, requireSameDims, type FeatureMatrix } from './features';
 import { IMAGE_EXTENSIONS } from './images/decode';
 import { NpyRowReader, type NdArray } from './io/npy';
-import { readNpz } from './io/npz';
+import { NpzArchive } from './io/npz';
 import { statInput } from './io/paths';
 import { extractFeatureFiles, type FeatureFiles, type FeatureOptions } from './network/inception';
 import { readSidecar, requireSameOrigin, type Preprocessing } from './network/meta';
@@ -47,11 +47,15 @@ function probeInput(file: string): { kind: InputKind; npz?: Map<string, NdArray>
   }
   if (ext === '.npz') {
     // Statistics unless it holds a uint8 image stack and no statistics keys (the statistics reader
-    // then names what is missing).
-    const z = readNpz(file);
-    const statsKeys = ['mu', 'sigma', PARTIAL_MARKER].some((k) => z.has(k));
-    const images = !statsKeys && [...z.values()].some((a) => a.dtype === 'uint8' && a.shape.length >= 3);
-    return images ? { kind: 'images' } : { kind: 'statistics', npz: z };
+    // then names what is missing). Only the members' headers are read to decide.
+    const z = NpzArchive.open(file);
+    try {
+      const statsKeys = ['mu', 'sigma', PARTIAL_MARKER].some((k) => z.members.has(k));
+      const images = !statsKeys && [...z.members.values()].some((a) => a.dtype === 'uint8' && a.shape.length >= 3);
+      return images ? { kind: 'images' } : { kind: 'statistics', npz: new Map([...z.members.keys()].map((k) => [k, z.read(k)])) };
+    } finally {
+      z.close();
+    }
   }
   throw new GenmetricsError(
     `${file}: unsupported input type '${ext || '(none)'}'; expected an image folder or file, features (.npy) or statistics (.npz)`,

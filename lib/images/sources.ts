@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GenmetricsError } from '../errors';
 import { NpyRowReader, type NdArray } from '../io/npy';
-import { readNpz } from '../io/npz';
+import { NpzArchive } from '../io/npz';
 import { statInput } from '../io/paths';
 import { decodeImage, IMAGE_EXTENSIONS } from './decode';
 import type { DecodedImage } from './preprocess';
@@ -102,14 +102,15 @@ function interleave(plane: Uint8Array, c: number, hw: number): Uint8Array {
   return out;
 }
 
-function arraySource(file: string, rows: (i: number) => Uint8Array, shape: readonly number[], close: () => void): ImageSource {
-  const { h, w, c, planar } = stackLayout(shape, file);
-  if (shape[0] === 0 || h === 0 || w === 0) throw new GenmetricsError(`${file}: empty image array, shape (${shape.join(', ')})`);
+/** A uint8 stack in `file`, named `label` in messages (`x.npz[images]` for an .npz member). */
+function arraySource(file: string, label: string, rows: (i: number) => Uint8Array, shape: readonly number[], close: () => void): ImageSource {
+  const { h, w, c, planar } = stackLayout(shape, label);
+  if (shape[0] === 0 || h === 0 || w === 0) throw new GenmetricsError(`${label}: empty image array, shape (${shape.join(', ')})`);
   return {
     kind: 'array',
     path: file,
     count: shape[0],
-    name: (i) => `${file}[${i}]`,
+    name: (i) => `${label}[${i}]`,
     fingerprint: () => createHash('sha256').update(`array\t${path.resolve(file)}\t${statKey(file)}`).digest('hex'),
     async load(i) {
       const px = rows(i);
@@ -125,21 +126,25 @@ function npySource(file: string): ImageSource {
     reader.close();
     throw new GenmetricsError(`${file}: expected uint8 images, got ${reader.dtype} with shape (${reader.shape.join(', ')})`);
   }
-  return arraySource(file, (i) => reader.read(i, 1) as Uint8Array, reader.shape, () => reader.close());
+  return arraySource(file, file, (i) => reader.read(i, 1) as Uint8Array, reader.shape, () => reader.close());
 }
 
+/** The one uint8 image stack of an .npz, read (inflated) image by image: memory bounded at any size. */
 function npzSource(file: string): ImageSource {
-  const members = readNpz(file);
-  const stacks = [...members.entries()].filter(([, a]) => a.dtype === 'uint8' && a.shape.length >= 3);
-  if (stacks.length !== 1) {
-    throw new GenmetricsError(
-      `${file}: expected exactly one uint8 image array (N x H x W x 3) in the .npz, found ${stacks.length} among keys [${[...members.keys()].join(', ')}]`,
-    );
+  const z = NpzArchive.open(file);
+  try {
+    const stacks = [...z.members.values()].filter((a) => a.dtype === 'uint8' && a.shape.length >= 3);
+    if (stacks.length !== 1) {
+      throw new GenmetricsError(
+        `${file}: expected exactly one uint8 image array (N x H x W x 3) in the .npz, found ${stacks.length} among keys [${[...z.members.keys()].join(', ')}]`,
+      );
+    }
+    const { key, shape } = stacks[0];
+    return arraySource(file, `${file}[${key}]`, (i) => z.readRows(key, i, 1) as Uint8Array, shape, () => z.close());
+  } catch (err) {
+    z.close();
+    throw err;
   }
-  const arr: NdArray = stacks[0][1];
-  const per = arr.shape.slice(1).reduce((a, b) => a * b, 1);
-  const data = arr.data as Uint8Array;
-  return arraySource(`${file}[${stacks[0][0]}]`, (i) => data.subarray(i * per, (i + 1) * per), arr.shape, () => {});
 }
 
 /** Opens an image input; throws a GenmetricsError naming the path when it is none. */

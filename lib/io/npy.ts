@@ -91,7 +91,7 @@ export function parseNpyHeader(buf: Uint8Array, where: string): NpyHeader {
   return { dtype, shape, fortranOrder: fortran === 'True', dataOffset: start + headerLen };
 }
 
-function typedView(dtype: DType, bytes: Uint8Array, count: number): TypedData {
+export function typedView(dtype: DType, bytes: Uint8Array, count: number): TypedData {
   // The source may sit at any offset (e.g. inside a zip): copy into a fresh, aligned buffer
   // unless it already is one of its own (a whole feature file read by NpyRowReader: no second copy).
   const size = count * ITEM_SIZE[dtype];
@@ -112,7 +112,7 @@ function typedView(dtype: DType, bytes: Uint8Array, count: number): TypedData {
 }
 
 /** Reorders Fortran-order data into C order (a transpose of the axes). */
-function fortranToC(data: TypedData, shape: number[]): TypedData {
+export function fortranToC(data: TypedData, shape: number[]): TypedData {
   const n = elementCount(shape);
   if (shape.length < 2) return data;
   const out = new (data.constructor as { new (n: number): TypedData })(n);
