@@ -2,7 +2,8 @@
 import { GenmetricsError } from '../errors';
 import { allCommand } from './all';
 import { clusterCommand } from './cluster';
-import { checkInputs, resolveOptions, type CommandDescriptor, type Options, type Reporter } from './descriptor';
+import { checkOutputs } from '../io/outputs';
+import { checkInputs, resolveOptions, type CommandDescriptor, type OptionSpec, type Options, type Reporter } from './descriptor';
 import { disentanglementCommand } from './disentanglement';
 import { diversityCommand } from './diversity';
 import { featuresCommand } from './features';
@@ -58,7 +59,14 @@ export const quietReporter: Reporter = {
  */
 export async function runCommand<R>(d: CommandDescriptor<unknown, R>, inputs: string[], given: Options = {}, reporter: Reporter = quietReporter): Promise<R> {
   checkInputs(d as CommandDescriptor<never, unknown>, inputs);
-  const options = resolveOptions(d, given);
+  const options = resolveOptions(d, given) as Options;
   d.check?.(inputs, options);
+  // Outputs are checked before any work: writable, and none of them an input (or another output).
+  const value = (s: OptionSpec) => options[s.key] as string | string[] | undefined;
+  const outputs = d.options.filter((s) => s.output && value(s) !== undefined).map((s) => ({ key: s.key, path: value(s) as string }));
+  if (outputs.length) {
+    const named = d.options.filter((s) => !s.output && (s.type === 'string' || s.type === 'list')).flatMap((s) => value(s) ?? []);
+    checkOutputs(outputs, [...inputs, ...named]);
+  }
   return d.run(inputs, options, reporter);
 }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { GenmetricsError } from '../errors';
+import { registerTempPath } from '../process-cleanup';
 import { tempPathFor, writeFileAtomic } from './atomic';
 
 /** NumPy .npy arrays (format versions 1.0-3.0): little-endian float32/64, uint8, int32/64; C or Fortran order. */
@@ -283,6 +284,7 @@ export class NpyRowWriter {
   private readonly tmp: string;
   private readonly fd: number;
   private readonly headerLength: number;
+  private readonly unregister: () => void;
   rows = 0;
 
   constructor(
@@ -293,6 +295,7 @@ export class NpyRowWriter {
   ) {
     this.tmp = tempPathFor(file);
     this.fd = fs.openSync(this.tmp, 'wx');
+    this.unregister = registerTempPath(this.tmp);
     // Room for the largest shape this file can get (the header is rewritten at commit).
     const head = npyHeader(dtype, [Math.max(expectedRows, 1e15), cols]);
     this.headerLength = head.length;
@@ -315,6 +318,8 @@ export class NpyRowWriter {
     } catch (err) {
       fs.rmSync(this.tmp, { force: true });
       throw err;
+    } finally {
+      this.unregister();
     }
   }
 
@@ -325,5 +330,6 @@ export class NpyRowWriter {
       // already closed
     }
     fs.rmSync(this.tmp, { force: true });
+    this.unregister();
   }
 }
