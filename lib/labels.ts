@@ -4,7 +4,7 @@ import { readNpy, type NdArray } from './io/npy';
 /** The elements as float64 numbers (int64 checked to be exactly representable), and the first non-integer, or -1. */
 function integralValues(a: NdArray, file: string, what: string): { values: Float64Array; bad: number } {
   let values: Float64Array;
-  if (a.data instanceof BigInt64Array) {
+  if (a.data instanceof BigInt64Array || a.data instanceof BigUint64Array) {
     const big = a.data;
     values = new Float64Array(big.length);
     for (let i = 0; i < big.length; i++) {

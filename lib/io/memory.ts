@@ -1,3 +1,4 @@
+import { constants } from 'buffer';
 import * as os from 'os';
 import { GenmetricsError } from '../errors';
 
@@ -31,7 +32,10 @@ export function formatBytes(n: number): string {
  */
 export function requireMemory(bytes: number, where: string, what: string): void {
   const limit = memoryLimit();
-  if (bytes > limit || bytes > 2 ** 53) {
+  if (bytes > limit) {
     throw new GenmetricsError(`${where}: ${formatBytes(bytes)} needed to load ${what}, more than the ${formatBytes(limit)} allowed (GENMETRICS_MAX_MEMORY)`);
+  }
+  if (bytes > constants.MAX_LENGTH) {
+    throw new GenmetricsError(`${where}: ${formatBytes(bytes)} needed to load ${what} in one piece, more than Node's largest array (${formatBytes(constants.MAX_LENGTH)})`);
   }
 }

@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import { GenmetricsError } from '../errors';
 import { registerTempPath } from '../process-cleanup';
+import { requireMemory } from './memory';
 import { tempPathFor, writeFileAtomic } from './atomic';
 
-/** NumPy .npy arrays (format versions 1.0-3.0): little-endian float32/64, uint8, int32/64; C or Fortran order. */
+/** NumPy .npy arrays (format versions 1.0-3.0): little-endian float32/64 and 8- to 64-bit integers; C or Fortran order. */
 
-export type DType = 'float32' | 'float64' | 'uint8' | 'int32' | 'int64';
-export type TypedData = Float32Array | Float64Array | Uint8Array | Int32Array | BigInt64Array;
+export type DType = 'float32' | 'float64' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
+export type TypedData = Float32Array | Float64Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
 
 export interface NdArray {
   dtype: DType;
@@ -30,17 +31,28 @@ const DESCR: Record<string, DType> = {
   '<f8': 'float64',
   '|u1': 'uint8',
   '<u1': 'uint8',
+  '|i1': 'int8',
+  '<i1': 'int8',
+  '<i2': 'int16',
+  '<u2': 'uint16',
   '<i4': 'int32',
+  '<u4': 'uint32',
   '<i8': 'int64',
+  '<u8': 'uint64',
 };
 const DESCR_OUT: Record<DType, string> = {
   float32: '<f4',
   float64: '<f8',
   uint8: '|u1',
+  int8: '|i1',
+  int16: '<i2',
+  uint16: '<u2',
   int32: '<i4',
+  uint32: '<u4',
   int64: '<i8',
+  uint64: '<u8',
 };
-export const ITEM_SIZE: Record<DType, number> = { float32: 4, float64: 8, uint8: 1, int32: 4, int64: 8 };
+export const ITEM_SIZE: Record<DType, number> = { float32: 4, float64: 8, uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8 };
 
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -77,7 +89,7 @@ export function parseNpyHeader(buf: Uint8Array, where: string): NpyHeader {
   if (!dtype) {
     const hint = descr.startsWith('>') ? ' (big-endian data: convert with arr.astype(arr.dtype.newbyteorder("<")))' : '';
     throw new GenmetricsError(
-      `${where}: unsupported dtype '${descr}'${hint}; expected one of float32, float64, uint8, int32, int64`,
+      `${where}: unsupported dtype '${descr}'${hint}; expected one of float32, float64, uint8, int8, int16, uint16, int32, uint32, int64, uint64`,
     );
   }
   const shape = shapeText
@@ -105,10 +117,20 @@ export function typedView(dtype: DType, bytes: Uint8Array, count: number): Typed
       return new Float64Array(own.buffer, 0, count);
     case 'uint8':
       return own;
+    case 'int8':
+      return new Int8Array(own.buffer, 0, count);
+    case 'int16':
+      return new Int16Array(own.buffer, 0, count);
+    case 'uint16':
+      return new Uint16Array(own.buffer, 0, count);
     case 'int32':
       return new Int32Array(own.buffer, 0, count);
+    case 'uint32':
+      return new Uint32Array(own.buffer, 0, count);
     case 'int64':
       return new BigInt64Array(own.buffer, 0, count);
+    case 'uint64':
+      return new BigUint64Array(own.buffer, 0, count);
   }
 }
 
@@ -151,11 +173,19 @@ export function decodeNpy(buf: Uint8Array, where: string): NdArray {
 }
 
 export function readNpy(file: string): NdArray {
+  const cannot = (err: unknown) => new GenmetricsError(`${file}: cannot read: ${(err as Error).message}`);
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (err) {
+    throw cannot(err);
+  }
+  requireMemory(size, file, 'the whole file');
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
   } catch (err) {
-    throw new GenmetricsError(`${file}: cannot read: ${(err as Error).message}`);
+    throw cannot(err);
   }
   return decodeNpy(buf, file);
 }
@@ -256,6 +286,7 @@ export class NpyRowReader {
   /** Rows [start, start + count) in C order. */
   read(start: number, count: number): TypedData {
     const n = Math.max(0, Math.min(count, this.rows - start));
+    requireMemory(n * this.cols * ITEM_SIZE[this.dtype], this.file, `${n} x ${this.cols} ${this.dtype}`);
     if (this.whole) {
       return this.whole.data.subarray(start * this.cols, (start + n) * this.cols);
     }

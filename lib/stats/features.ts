@@ -1,12 +1,13 @@
 import { inputError } from '../errors';
 import { openFeatureFile } from '../features';
+import { memoryLimit } from '../io/memory';
 import { RunningMoments } from './moments';
 
 export interface StreamOptions {
   threads?: number;
   /** Called after each block with (rows done, total rows). */
   onProgress?: (done: number, total: number) => void;
-  /** Bytes read per block (default 64 MiB). */
+  /** Bytes read per block (default 64 MiB, or a quarter of the memory limit when that is lower). */
   blockBytes?: number;
 }
 
@@ -16,7 +17,8 @@ export async function momentsFromFeatureFile(file: string, options: StreamOption
   try {
     const moments = new RunningMoments(reader.cols);
     const itemBytes = reader.dtype === 'float32' ? 4 : 8;
-    const blockRows = Math.max(1, Math.floor((options.blockBytes ?? 64 << 20) / (reader.cols * itemBytes)));
+    const blockBytes = options.blockBytes ?? Math.min(64 << 20, Math.floor(memoryLimit() / 4));
+    const blockRows = Math.max(1, Math.floor(blockBytes / (reader.cols * itemBytes)));
     for (let start = 0; start < reader.rows; start += blockRows) {
       const batch = reader.read(start, blockRows) as Float32Array | Float64Array;
       try {
