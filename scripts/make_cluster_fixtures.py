@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes test/fixtures/clustering_reference.json: scikit-learn's clustering scores (homogeneity,
 completeness, V-measure with beta, ARI, NMI, AMI) on small label sets, edge cases included, and
-the k-means inertia scikit-learn reaches on a blob set (test/fixtures/blobs_300x4.npy).
+the k-means inertia scikit-learn reaches on a blob set (test/fixtures/blobs_300x4.npy); and
+test/fixtures/clustering_averages.json: MI, NMI and AMI with every averaging method on labellings
+where one side has a single class (zero entropy; scikit-learn's test_normalized_mutual_info_score_bounded).
 
 Run with Debian's python3-sklearn (1.2): /usr/bin/python3 scripts/make_cluster_fixtures.py
 """
@@ -59,6 +61,26 @@ def main():
     cases["kmeans_blobs"] = {"k": 4, "inertia": float(km.inertia_), "labels": [int(v) for v in km.labels_]}
     with open(os.path.join(OUT, "clustering_reference.json"), "w") as f:
         json.dump({"sklearn": __import__("sklearn").__version__, "cases": cases}, f, indent=1)
+
+    constant = [0] * 469
+    pairs = {
+        "constant_vs_one_off": (constant, [1] + constant[1:]),
+        "one_off_vs_constant": ([1] + constant[1:], constant),
+        "one_off_vs_two_off": ([1] + constant[1:], [0, 1] + constant[2:]),
+        "constant_vs_random": ([3] * 50, rng.randint(0, 4, 50)),
+        "random_vs_constant": (rng.randint(0, 4, 50), [9] * 50),
+        "both_constant": ([2] * 10, [5] * 10),
+    }
+    averages = {}
+    for name, (t, p) in pairs.items():
+        averages[name] = {"labels_true": [int(x) for x in t], "labels_pred": [int(x) for x in p], "mutual_info": metrics.mutual_info_score(t, p)}
+        for m in ["min", "geometric", "arithmetic", "max"]:
+            averages[name][m] = {
+                "normalized_mutual_info": metrics.normalized_mutual_info_score(t, p, average_method=m),
+                "adjusted_mutual_info": metrics.adjusted_mutual_info_score(t, p, average_method=m),
+            }
+    with open(os.path.join(OUT, "clustering_averages.json"), "w") as f:
+        json.dump({"sklearn": __import__("sklearn").__version__, "cases": averages}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -39,3 +39,23 @@ describe('clustering scores (scikit-learn 1.2 definitions)', () => {
     expect(() => clusteringScores([0, 1], [0, 1], { beta: 0 })).toThrow(/beta must be a positive number/);
   });
 });
+
+describe('labellings with one class (zero entropy) as scikit-learn, every averaging method', () => {
+  // test/fixtures/clustering_averages.json, from scripts/make_cluster_fixtures.py (scikit-learn 1.2):
+  // its test_normalized_mutual_info_score_bounded and more. MI, NMI and AMI are exactly 0 there.
+  const AVG = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'clustering_averages.json'), 'utf8'));
+  const methods = ['min', 'geometric', 'arithmetic', 'max'] as const;
+  test.each(Object.keys(AVG.cases))('%s', (name) => {
+    const c = AVG.cases[name];
+    for (const m of methods) {
+      const r = clusteringScores(c.labels_true, c.labels_pred, { average: m });
+      if (c.mutual_info === 0) expect(r.mutual_info).toBe(0);
+      expect(Math.abs(r.mutual_info! - c.mutual_info)).toBeLessThanOrEqual(1e-12);
+      const want = c[m];
+      if (want.normalized_mutual_info === 0) expect(r.normalized_mutual_info).toBe(0);
+      if (want.adjusted_mutual_info === 0) expect(r.adjusted_mutual_info).toBe(0);
+      expect(Math.abs(r.normalized_mutual_info - want.normalized_mutual_info)).toBeLessThanOrEqual(1e-12);
+      expect(Math.abs(r.adjusted_mutual_info - want.adjusted_mutual_info)).toBeLessThanOrEqual(1e-9);
+    }
+  });
+});

@@ -4,6 +4,7 @@
  * al. 2010 for NMI/AMI), edge cases included: natural logarithms, float64.
  */
 import gammaln from '@stdlib/math-base-special-gammaln';
+import { MI_AVERAGE, V_MEASURE_BETA } from '../defaults';
 import { GenmetricsError } from '../errors';
 
 const EPS = 2.220446049250313e-16; // np.finfo(float64).eps
@@ -71,6 +72,9 @@ export function entropyOfCounts(counts: readonly number[]): number {
 /** Mutual information (nats) of the two labellings; terms below machine epsilon are dropped, negatives clipped. */
 export function mutualInfo(c: Contingency): number {
   if (c.n === 0) throw new GenmetricsError('mutual information of empty labellings is undefined');
+  // MI <= min(H(true), H(pred)): a labelling with one class has zero entropy, so MI is exactly 0
+  // (scikit-learn's special case; the sum below would leave ~1e-15 of round-off).
+  if (c.rows.length === 1 || c.cols.length === 1) return 0;
   const logN = Math.log(c.n);
   let mi = 0;
   for (const { i, j, count } of c.cells) {
@@ -157,9 +161,9 @@ function adjustedRand(c: Contingency): number {
 
 /** All scores of `labelsPred` (a clustering) against `labelsTrue` (reference classes). */
 export function clusteringScores(labelsTrue: ArrayLike<number>, labelsPred: ArrayLike<number>, options: ClusteringScoreOptions = {}): ClusteringScores {
-  const beta = options.beta ?? 1;
+  const beta = options.beta ?? V_MEASURE_BETA;
   if (!(beta > 0) || !Number.isFinite(beta)) throw new GenmetricsError(`beta must be a positive number, got ${beta}`);
-  const average = options.average ?? 'arithmetic';
+  const average = options.average ?? (MI_AVERAGE as AverageMethod);
   const c = contingency(labelsTrue, labelsPred);
   const base = { classes: c.rows.length, clusters: c.cols.length, n: c.n };
   if (c.n === 0) {
