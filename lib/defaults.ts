@@ -63,6 +63,8 @@ export const IMAGE_SCALE = 'unit';
 /** Disentanglement: disentanglement_lib's 20 histogram bins and RandomState(0). */
 export const DISENTANGLEMENT_BINS = 20;
 export const DISENTANGLEMENT_SEED = 0;
+/** SAP: factors are discrete (classifier scores) unless told otherwise, as disentanglement_lib's gin configs. */
+export const SAP_CONTINUOUS_FACTORS = false;
 
 /** Linear probe: 4x4 pooling (DCGAN), LinearSVC's C = 1, tol 1e-4, iteration cap, CPU. */
 export const PROBE_POOL = 4;

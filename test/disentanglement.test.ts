@@ -107,3 +107,45 @@ describe('sampled disentanglement metrics over the full factor grid', () => {
     expect(Math.abs(j.mig - SCORES.rotated.mig)).toBeLessThanOrEqual(0.02);
   });
 });
+
+describe('SAP with continuous factors (disentanglement_lib continuous_factors=True)', () => {
+  test('the score matrix and SAP equal numpy on test/fixtures/sap_continuous.json (1e-12)', async () => {
+    const { continuousSapMatrix } = await import('../lib/metrics/grid');
+    const f = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'sap_continuous.json'), 'utf8'));
+    const m = continuousSapMatrix(Float64Array.from(f.codes), Int32Array.from(f.factors), f.n, f.L, f.K);
+    m.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - f.score_matrix[i][j])).toBeLessThanOrEqual(1e-12)));
+    expect(m[3]).toEqual([0, 0, 0]); // the constant code
+  });
+
+  test("disentanglement_lib's test: an identity representation scores SAP >= 0.9 (the discrete form gives far less)", async () => {
+    const sizes = [5, 4, 6];
+    const n = sizes.reduce((a, b) => a * b, 1);
+    const codes = new Float64Array(n * 3);
+    for (let r = 0; r < n; r++) {
+      let rest = r;
+      for (let j = 2; j >= 0; j--) {
+        codes[r * 3 + j] = rest % sizes[j];
+        rest = Math.floor(rest / sizes[j]);
+      }
+    }
+    const g = { sizes, codes: { data: codes, rows: n, dims: 3, source: 'identity' } };
+    const { sap } = await import('../lib/metrics/grid');
+    const continuous = await sap(g, 0, 3000, 3000, true);
+    expect(continuous).toBeGreaterThanOrEqual(0.9);
+    expect(continuous).toBeLessThanOrEqual(1);
+    expect(await sap(g, 0, 3000, 3000, false)).toBeLessThan(continuous - 0.3);
+    // Codes that ignore the factors score ~0.
+    const noise = { sizes, codes: { data: Float64Array.from({ length: n * 3 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1), rows: n, dims: 3, source: 'noise' } };
+    expect(await sap(noise, 0, 3000, 3000, true)).toBeLessThan(0.1);
+  });
+
+  test('--continuous-factors reaches SAP through the CLI', () => {
+    const args = ['disentanglement', '--codes', D('codes_disentangled.npy'), '--factors', D('factors_grid.npy'), '--grid', '--json'];
+    const on = JSON.parse(cli([...args, '--continuous-factors']).stdout);
+    const off = JSON.parse(cli(args).stdout);
+    expect(on.sap_continuous_factors).toBe(true);
+    expect(off.sap_continuous_factors).toBe(false);
+    expect(on.sap).not.toBe(off.sap);
+    expect(on.mig).toBe(off.mig);
+  });
+});

@@ -12,10 +12,11 @@ export interface DisentanglementOptions {
   bins: number;
   grid: boolean;
   seed: number;
+  continuousFactors: boolean;
 }
 
 export type DisentanglementCommandResult =
-  | (GridScores & { factor_sizes: number[]; code_dims: number; seed: number })
+  | (GridScores & { sap_continuous_factors: boolean; factor_sizes: number[]; code_dims: number; seed: number })
   | { mig: number; modularity: number; mutual_info: number[][]; factor_entropy: number[]; samples: number; code_dims: number; factors: number; bins: number };
 
 export const disentanglementCommand = defineCommand<DisentanglementOptions, DisentanglementCommandResult>({
@@ -30,6 +31,12 @@ export const disentanglementCommand = defineCommand<DisentanglementOptions, Dise
     { key: 'bins', type: 'integer', min: 2, max: 1_000_000, default: D.DISENTANGLEMENT_BINS, help: 'equal-width histogram bins per code dimension (fixed sample)', valueName: '<n>' },
     { key: 'grid', type: 'boolean', default: false, help: 'F enumerates the full factor grid in C order: compute every metric by sampling' },
     { key: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, default: D.DISENTANGLEMENT_SEED, help: "seed of each metric's NumPy legacy RandomState (--grid)", valueName: '<n>' },
+    {
+      key: 'continuousFactors',
+      type: 'boolean',
+      default: D.SAP_CONTINUOUS_FACTORS,
+      help: "SAP (--grid) scores each code dimension by its squared correlation with a factor instead of a linear SVM's accuracy (disentanglement_lib's continuous_factors)",
+    },
   ],
   async run(_inputs, o) {
     const codes = readFeatureMatrix(o.codes);
@@ -37,8 +44,8 @@ export const disentanglementCommand = defineCommand<DisentanglementOptions, Dise
     if (codes.rows !== factors.rows) throw new GenmetricsError(`${o.codes} has ${codes.rows} rows but ${o.factors} has ${factors.rows}`);
     if (o.grid) {
       const sizes = gridSizes(factors, o.factors);
-      const r = await gridScores({ sizes, codes }, o.seed);
-      return { ...r, factor_sizes: sizes, code_dims: codes.dims, seed: o.seed };
+      const r = await gridScores({ sizes, codes }, o.seed, { continuousFactors: o.continuousFactors });
+      return { ...r, sap_continuous_factors: o.continuousFactors, factor_sizes: sizes, code_dims: codes.dims, seed: o.seed };
     }
     const m = codeFactorMutualInfo({ codes: codes.data, factors: factors.data, n: codes.rows, codeDims: codes.dims, factorDims: factors.cols }, o.bins);
     return { mig: mig(m), modularity: modularity(m), mutual_info: m.mi, factor_entropy: m.factorEntropy, samples: codes.rows, code_dims: codes.dims, factors: factors.cols, bins: o.bins };

@@ -178,12 +178,49 @@ export async function modularityExplicitness(g: FactorGrid, seed = 0, numTrain =
   return { modularity: mod, explicitnessTrain: sumTrain / K, explicitnessTest: sumTest / K };
 }
 
-export async function sap(g: FactorGrid, seed = 0, numTrain = 10000, numTest = 5000): Promise<number> {
+/**
+ * SAP's score matrix for continuous factors (disentanglement_lib's compute_score_matrix with
+ * continuous_factors=True): the squared correlation cov(z_i, v_j)^2 / (var z_i var v_j) of code
+ * dimension i and factor j (ddof 1), 0 where var z_i <= 1e-12. Codes n x L, factors n x K, row-major.
+ */
+export function continuousSapMatrix(codes: Float64Array, factors: ArrayLike<number>, n: number, L: number, K: number): number[][] {
+  const z = columnMoments(codes, n, L, 1);
+  const v = columnMoments(Float64Array.from(factors), n, K, 1);
+  return Array.from({ length: L }, (_, i) =>
+    Array.from({ length: K }, (_, j) => {
+      if (!(z.variance[i] > 1e-12)) return 0;
+      let c = 0;
+      for (let t = 0; t < n; t++) c += (codes[t * L + i] - z.mean[i]) * (factors[t * K + j] - v.mean[j]);
+      c /= n - 1;
+      return (c * c) / (z.variance[i] * v.variance[j]);
+    }),
+  );
+}
+
+/** Mean over factors of the gap between the two highest scores of its column (compute_avg_diff_top_two). */
+function meanTopTwoGap(score: number[][], K: number): number {
+  let sum = 0;
+  for (let j = 0; j < K; j++) {
+    const col = score.map((r) => r[j]).sort((a, b) => b - a);
+    sum += col[0] - col[1];
+  }
+  return sum / K;
+}
+
+/**
+ * SAP (Kumar et al. 2018) as disentanglement_lib's sap_score: a score per code dimension and
+ * factor, then the mean gap between each factor's two best dimensions. Discrete factors (the
+ * default): the test accuracy of a one-dimensional linear SVM (C = 0.01, balanced classes);
+ * continuous factors: the squared correlation on the training sample (the test sample is still
+ * drawn, so later draws match the reference).
+ */
+export async function sap(g: FactorGrid, seed = 0, numTrain = 10000, numTest = 5000, continuousFactors = false): Promise<number> {
   const s = new Sampler(g, seed);
   const L = g.codes.dims;
   const K = s.factors;
   const train = s.batchFactorCode(numTrain);
   const test = s.batchFactorCode(numTest);
+  if (continuousFactors) return meanTopTwoGap(continuousSapMatrix(train.codes, train.factors, numTrain, L, K), K);
   const score: number[][] = [];
   for (let i = 0; i < L; i++) {
     const xi = Float64Array.from({ length: numTrain }, (_, t) => train.codes[t * L + i]);
@@ -206,12 +243,7 @@ export async function sap(g: FactorGrid, seed = 0, numTrain = 10000, numTest = 5
     }
     score.push(row);
   }
-  let sum = 0;
-  for (let j = 0; j < K; j++) {
-    const col = score.map((r) => r[j]).sort((a, b) => b - a);
-    sum += col[0] - col[1];
-  }
-  return sum / K;
+  return meanTopTwoGap(score, K);
 }
 
 export async function betaVae(g: FactorGrid, seed = 0, batch = 64, numTrain = 10000, numEval = 5000) {
@@ -306,8 +338,8 @@ export interface GridScores {
   factor_vae_active_dims: number;
 }
 
-/** Every sampled metric, each from its own RandomState(seed). */
-export async function gridScores(g: FactorGrid, seed = 0): Promise<GridScores> {
+/** Every sampled metric, each from its own RandomState(seed); SAP with discrete factors unless `continuousFactors`. */
+export async function gridScores(g: FactorGrid, seed = 0, options: { continuousFactors?: boolean } = {}): Promise<GridScores> {
   const me = await modularityExplicitness(g, seed);
   const b = await betaVae(g, seed);
   const f = factorVae(g, seed);
@@ -316,7 +348,7 @@ export async function gridScores(g: FactorGrid, seed = 0): Promise<GridScores> {
     modularity: me.modularity,
     explicitness_train: me.explicitnessTrain,
     explicitness_test: me.explicitnessTest,
-    sap: await sap(g, seed),
+    sap: await sap(g, seed, undefined, undefined, options.continuousFactors ?? false),
     beta_vae_train: b.train,
     beta_vae_eval: b.eval,
     factor_vae_train: f.train,

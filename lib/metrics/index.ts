@@ -6,4 +6,4 @@ export { prdc, TORCH_FIDELITY_PR, PRDC_DC, type PrdcOptions, type PrdcResult, ty
 export { featureDiversity, type DiversityOptions, type DiversityResult } from './diversity';
 export { clusteringScores, contingency, mutualInfo, expectedMutualInfo, type ClusteringScores, type ClusteringScoreOptions, type AverageMethod } from './clustering';
 export { codeFactorMutualInfo, histogramBins, mig, modularity, type CodeSample, type MutualInfoResult } from './disentanglement';
-export { gridScores, gridSizes, sampledMig, modularityExplicitness, sap, betaVae, factorVae, rocAuc, type FactorGrid, type GridScores } from './grid';
+export { gridScores, gridSizes, sampledMig, modularityExplicitness, sap, continuousSapMatrix, betaVae, factorVae, rocAuc, type FactorGrid, type GridScores } from './grid';
