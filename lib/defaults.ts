@@ -37,6 +37,8 @@ export const INCEPTION_BATCH_CPU = 8;
 export const INCEPTION_BATCH_CUDA = 64;
 export const LPIPS_BATCH_CPU = 16;
 export const LPIPS_BATCH_CUDA = 64;
+/** Larger images are refused before decoding: PIL's decompression-bomb error threshold (2 x 89 478 485). */
+export const MAX_IMAGE_PIXELS = 178_956_970;
 
 /** Diversity: 1000 random distinct pairs, seed 2020 (torch-fidelity's seed). */
 export const DIVERSITY_PAIRS = 1000;

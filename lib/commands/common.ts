@@ -47,6 +47,17 @@ export const deviceOption = (def: string = D.DEVICE): OptionSpec => ({
   valueName: '<device>',
 });
 
+/** Images with more pixels are refused before decoding (a 20000 x 20000 PNG would take 1.2 GB). */
+export const maxPixelsOption: OptionSpec = {
+  key: 'maxPixels',
+  type: 'integer',
+  min: 1,
+  max: 2 ** 40,
+  default: D.MAX_IMAGE_PIXELS,
+  help: "refuse images with more pixels, before decoding them (PIL's decompression-bomb limit)",
+  valueName: '<n>',
+};
+
 /** Options of commands that may run the Inception network on images. */
 export const networkOptions: OptionSpec[] = [
   { key: 'mode', type: 'string', choices: RESIZE_MODES, default: D.RESIZE_MODE, help: 'image preprocessing', valueName: '<mode>' },
@@ -63,9 +74,11 @@ export const networkOptions: OptionSpec[] = [
   },
   { key: 'cache', type: 'boolean', default: true, help: 'use the feature cache (off: neither read nor write it)' },
   { key: 'skipBad', type: 'boolean', default: false, help: 'skip images that cannot be decoded (listed in the output) instead of stopping' },
+  maxPixelsOption,
 ];
 
 export interface NetworkOptions extends ThreadsOption {
+  maxPixels: number;
   mode: ResizeMode;
   model: string;
   device: Device;
@@ -84,6 +97,7 @@ export function featureOptions(o: NetworkOptions, reporter: Reporter, threads: n
     threads,
     cache: o.cache,
     skipBad: o.skipBad,
+    maxPixels: o.maxPixels,
     onProgress: (d, t) => bar.update(d, t),
     onNotice: (m) => reporter.notice(m),
     onWarning: (m) => reporter.warn(m),

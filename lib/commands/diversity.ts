@@ -71,7 +71,7 @@ export const diversityCommand = defineCommand<DiversityOptions, DiversityCommand
     if (space === 'lpips') {
       r = await withProgress(reporter, 'LPIPS', 'pairs', (bar) => diversity(input, { ...lpipsRunOptions(o, reporter, threads, bar), pairs: o.pairs, seed: o.seed }));
     } else {
-      const network = { mode: o.mode, model: o.model ?? D.INCEPTION_MODEL, device: o.device, batchSize: o.batchSize, threads, cache: o.cache, onNotice: (m: string) => reporter.notice(m), onWarning: (m: string) => reporter.warn(m) };
+      const network = { mode: o.mode, model: o.model ?? D.INCEPTION_MODEL, device: o.device, batchSize: o.batchSize, threads, cache: o.cache, maxPixels: o.maxPixels, onNotice: (m: string) => reporter.notice(m), onWarning: (m: string) => reporter.warn(m) };
       const loaded = await withProgress(reporter, 'features', 'img', (bar) =>
         loadFeatures(input, { network: { ...network, onProgress: (d, t) => bar.update(d, t) }, needs: 'diversity needs' }),
       );

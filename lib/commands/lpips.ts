@@ -3,7 +3,7 @@ import { writeCsv } from '../io/csv';
 import { lpips, type LpipsOptions as LpipsRunOptions } from '../network/lpips-pairs';
 import type { MeanInterval } from '../stats/interval';
 import { defineCommand, type OptionSpec, type Progress, type Reporter } from './descriptor';
-import { deviceOption, MAX_BATCH, MAX_RESIZE, threadsOf, threadsOption, withProgress, type ThreadsOption } from './common';
+import { deviceOption, MAX_BATCH, MAX_RESIZE, maxPixelsOption, threadsOf, threadsOption, withProgress, type ThreadsOption } from './common';
 import type { Device } from '../models/session';
 
 /** Options of the commands that run an LPIPS network. */
@@ -20,6 +20,7 @@ export const lpipsOptionSpecs: OptionSpec[] = [
     valueName: '<N>',
   },
   { key: 'perPair', type: 'string', output: true, help: 'write every pair and its distance to a CSV file', valueName: '<file.csv>' },
+  maxPixelsOption,
 ];
 
 export interface LpipsCommonOptions extends ThreadsOption {
@@ -28,6 +29,7 @@ export interface LpipsCommonOptions extends ThreadsOption {
   batchSize?: number;
   resize?: number;
   perPair?: string;
+  maxPixels: number;
 }
 
 export function lpipsRunOptions(o: LpipsCommonOptions, reporter: Reporter, threads: number, bar: Progress): LpipsRunOptions {
@@ -36,6 +38,7 @@ export function lpipsRunOptions(o: LpipsCommonOptions, reporter: Reporter, threa
     device: o.device,
     batchSize: o.batchSize,
     resize: o.resize,
+    maxPixels: o.maxPixels,
     threads,
     onNotice: (m) => reporter.notice(m),
     onProgress: (d, t) => bar.update(d, t),

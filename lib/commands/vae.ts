@@ -8,22 +8,24 @@ import { evaluateVae } from '../vae/evaluate';
 import type { ImageScaling } from '../vae/images';
 import type { LikelihoodKind } from '../vae/models';
 import { defineCommand, type OptionSpec } from './descriptor';
-import { deviceOption, MAX_BATCH, threadsOf, threadsOption, withProgress, type ThreadsOption } from './common';
+import { deviceOption, MAX_BATCH, maxPixelsOption, threadsOf, threadsOption, withProgress, type ThreadsOption } from './common';
 
 const DATA_HELP = 'data: a float .npy (N x D or N x C x H x W, as the encoder takes it), or images (folder, file, uint8 .npy/.npz) shaped to the encoder input';
 
 /** How images become model input (float .npy data is used as it is). */
 const imageOptions: OptionSpec[] = [
   { key: 'scale', type: 'string', choices: ['unit', 'signed'], expect: 'unit (x/255) or signed (x/127.5 - 1)', default: D.IMAGE_SCALE, help: 'images: unit (x/255) or signed (x/127.5 - 1)', valueName: '<scale>' },
+  maxPixelsOption,
   { key: 'binarize', type: 'number', min: 0, max: 1, exclusiveMax: true, help: 'images: 1 where x/255 > t, else 0 (binary data for Bernoulli decoders); t in [0, 1)', valueName: '<t>' },
 ];
 
 interface ImageOptions {
   scale: 'unit' | 'signed';
   binarize?: number;
+  maxPixels: number;
 }
 
-const scaling = (o: ImageOptions): ImageScaling => ({ scale: o.scale, binarize: o.binarize });
+const scaling = (o: ImageOptions): ImageScaling => ({ scale: o.scale, binarize: o.binarize, maxPixels: o.maxPixels });
 
 export interface VaeOptions extends ThreadsOption, ImageOptions {
   encoder: string;

@@ -5,7 +5,7 @@ import { GenmetricsError } from '../errors';
 import { NpyRowReader, type NdArray } from '../io/npy';
 import { NpzArchive } from '../io/npz';
 import { statInput } from '../io/paths';
-import { decodeImage, IMAGE_EXTENSIONS } from './decode';
+import { decodeImage, IMAGE_EXTENSIONS, type DecodeOptions } from './decode';
 import type { DecodedImage } from './preprocess';
 
 /** A sequence of images: a folder (recursive, sorted), one image file, or a uint8 .npy/.npz array. */
@@ -50,7 +50,7 @@ function statKey(file: string): string {
   return `${st.size}\t${Math.round(st.mtimeMs)}`;
 }
 
-function folderSource(dir: string): ImageSource {
+function folderSource(dir: string, decode: DecodeOptions): ImageSource {
   const { files, ignored } = listImages(dir);
   if (files.length === 0) {
     throw new GenmetricsError(`${dir}: no images found (looked recursively for ${[...IMAGE_EXTENSIONS].join(', ')})`);
@@ -67,19 +67,19 @@ function folderSource(dir: string): ImageSource {
       for (let i = 0; i < files.length; i++) h.update(`${files[i]}\t${statKey(full(i))}\n`);
       return h.digest('hex');
     },
-    load: (i) => decodeImage(full(i)),
+    load: (i) => decodeImage(full(i), decode),
     close() {},
   };
 }
 
-function fileSource(file: string): ImageSource {
+function fileSource(file: string, decode: DecodeOptions): ImageSource {
   return {
     kind: 'file',
     path: file,
     count: 1,
     name: () => file,
     fingerprint: () => createHash('sha256').update(`file\t${path.resolve(file)}\t${statKey(file)}`).digest('hex'),
-    load: () => decodeImage(file),
+    load: () => decodeImage(file, decode),
     close() {},
   };
 }
@@ -148,11 +148,11 @@ function npzSource(file: string): ImageSource {
 }
 
 /** Opens an image input; throws a GenmetricsError naming the path when it is none. */
-export function openImageSource(input: string): ImageSource {
-  if (statInput(input).isDirectory()) return folderSource(input);
+export function openImageSource(input: string, decode: DecodeOptions = {}): ImageSource {
+  if (statInput(input).isDirectory()) return folderSource(input, decode);
   const ext = path.extname(input).toLowerCase();
   if (ext === '.npy') return npySource(input);
   if (ext === '.npz') return npzSource(input);
-  if (isImageFile(input)) return fileSource(input);
+  if (isImageFile(input)) return fileSource(input, decode);
   throw new GenmetricsError(`${input}: not an image folder, image file (${[...IMAGE_EXTENSIONS].join(', ')}) or uint8 .npy/.npz array`);
 }

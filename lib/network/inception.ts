@@ -26,6 +26,8 @@ export interface FeatureOptions {
   threads?: number;
   /** List undecodable images and go on, instead of stopping at the first. */
   skipBad?: boolean;
+  /** Images with more pixels are refused (or skipped with skipBad) before decoding. */
+  maxPixels?: number;
   /** Use and fill the feature cache (default true). */
   cache?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -58,8 +60,9 @@ export interface FeatureFiles {
 
 const OUTPUTS = ['pool3', 'logits_unbiased'];
 
-function cacheKey(source: ImageSource, mode: ResizeMode, model: ResolvedModel, skipBad: boolean): string {
-  return featureCacheKey({ v: 1, source: source.fingerprint(), mode, model: model.sha256, size: SIZE, skipBad });
+function cacheKey(source: ImageSource, mode: ResizeMode, model: ResolvedModel, skipBad: boolean, maxPixels: number | undefined): string {
+  // The pixel limit decides which images are skipped, so it is part of the key only with skipBad.
+  return featureCacheKey({ v: 1, source: source.fingerprint(), mode, model: model.sha256, size: SIZE, skipBad, ...(skipBad && maxPixels !== undefined ? { maxPixels } : {}) });
 }
 
 /** The files of an output directory: <dir>/{pool3.npy, logits.npy} (cache entries add meta.json). */
@@ -75,7 +78,7 @@ function filesIn(dir: string, meta: FeatureMeta, device: FeatureFiles['device'],
  */
 export async function extractFeatureFiles(input: string, options: FeatureOptions = {}): Promise<FeatureFiles> {
   const mode = options.mode ?? (RESIZE_MODE as ResizeMode);
-  const source = openImageSource(input);
+  const source = openImageSource(input, { maxPixels: options.maxPixels });
   try {
     const model = resolveModel(options.model ?? DEFAULT_INCEPTION);
     if (source.ignored?.length) {
@@ -85,7 +88,7 @@ export async function extractFeatureFiles(input: string, options: FeatureOptions
     const skipBad = options.skipBad ?? false;
     // A verified cache entry, or the folder this run writes into (a cache staging folder, or a
     // private temporary one without the cache); both are removed if the run fails or is interrupted.
-    const entry = openFeatureEntry<FeatureMeta>(cacheKey(source, mode, model, skipBad), ['pool3.npy', 'logits.npy'], useCache, options);
+    const entry = openFeatureEntry<FeatureMeta>(cacheKey(source, mode, model, skipBad, options.maxPixels), ['pool3.npy', 'logits.npy'], useCache, options);
     if (entry.hit) {
       options.onProgress?.(entry.hit.meta.source.images, entry.hit.meta.source.images);
       return filesIn(entry.hit.dir, entry.hit.meta, 'cache');

@@ -17,6 +17,8 @@ export interface LpipsOptions extends LpipsNetworkOptions {
   /** Pairs per network call (default 16 on the CPU, 64 on CUDA). */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Images with more pixels are refused before decoding. */
+  maxPixels?: number;
 }
 
 export interface LpipsResult {
@@ -147,7 +149,7 @@ export async function lpips(a: string, b: string, options: LpipsOptions = {}): P
       {
         count: pairs.length,
         names: (p) => [pairs[p].a, pairs[p].b],
-        load: (p) => Promise.all([decodeImage(pairs[p].a), decodeImage(pairs[p].b)]),
+        load: (p) => Promise.all([decodeImage(pairs[p].a, options), decodeImage(pairs[p].b, options)]),
       },
       options,
     );
@@ -164,7 +166,7 @@ export async function lpips(a: string, b: string, options: LpipsOptions = {}): P
  */
 export async function diversity(input: string, options: LpipsOptions & DiversityOptions = {}): Promise<DiversityResult> {
   checkOptions(options);
-  const source = openImageSource(input);
+  const source = openImageSource(input, options);
   try {
     const { pairs, seed } = drawPairs(source.count, input, options);
     const net = await LpipsNetwork.open(options);

@@ -9,6 +9,8 @@ export interface ImageScaling {
   scale?: 'unit' | 'signed';
   /** Threshold on x / 255: values above it become 1, the rest 0 (binary data for Bernoulli decoders). */
   binarize?: number;
+  /** Images with more pixels are refused before decoding. */
+  maxPixels?: number;
 }
 
 /** The static item shape of a one-input ONNX model (its input's dimensions after the batch axis). */
@@ -36,7 +38,7 @@ function luminance(r: number, g: number, b: number): number {
  * 3 H W (RGB planes, C order as a flattened C x H x W tensor). Images must already be H x W.
  */
 export async function readImageData(input: string, itemShape: number[], o: ImageScaling = {}): Promise<VaeData> {
-  const source = openImageSource(input);
+  const source = openImageSource(input, { maxPixels: o.maxPixels });
   try {
     const n = source.count;
     const per = itemShape.reduce((a, b) => a * b, 1);
