@@ -1,6 +1,6 @@
 import { INCEPTION_MODEL, LPIPS_MODEL } from '../defaults';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
+import { hashFile } from '../io/hash';
 import * as os from 'os';
 import * as path from 'path';
 import { GenmetricsError } from '../errors';
@@ -112,15 +112,7 @@ export function sha256File(file: string): string {
   const key = `${path.resolve(file)}:${st.size}:${st.mtimeMs}`;
   let h = hashes.get(key);
   if (!h) {
-    const hash = createHash('sha256');
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(8 << 20);
-      for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-    } finally {
-      fs.closeSync(fd);
-    }
-    h = hash.digest('hex');
+    h = hashFile(file);
     hashes.set(key, h);
   }
   return h;

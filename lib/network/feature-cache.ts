@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createHash } from 'crypto';
+import { hashFile } from '../io/hash';
 import { cacheDir } from '../models/registry';
 import { registerTempPath, sweepStale } from '../process-cleanup';
 
@@ -40,18 +41,6 @@ export function featureCacheRoot(): string {
   return path.join(cacheDir(), 'features');
 }
 
-function sha256File(file: string): string {
-  const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 22);
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
-
 /** Why an entry's files do not match its manifest, or undefined when they all do. */
 function verify(dir: string, names: string[]): string | undefined {
   let manifest: Manifest;
@@ -72,7 +61,7 @@ function verify(dir: string, names: string[]): string | undefined {
       return `${name} is missing`;
     }
     if (size !== want.size) return `${name} has ${size} bytes, expected ${want.size}`;
-    if (sha256File(path.join(dir, name)) !== want.sha256) return `${name} does not match its SHA-256 checksum`;
+    if (hashFile(path.join(dir, name)) !== want.sha256) return `${name} does not match its SHA-256 checksum`;
   }
   return undefined;
 }
@@ -177,7 +166,7 @@ export function openFeatureEntry<Meta>(key: string, files: string[], useCache: b
         const manifest: Manifest = { version: MANIFEST_VERSION, files: {} };
         for (const name of [...files, 'meta.json']) {
           const p = path.join(staging, name);
-          manifest.files[name] = { size: fs.statSync(p).size, sha256: sha256File(p) };
+          manifest.files[name] = { size: fs.statSync(p).size, sha256: hashFile(p) };
         }
         // Last: an entry without a valid manifest is never used.
         fs.writeFileSync(path.join(staging, MANIFEST), JSON.stringify(manifest));
