@@ -53,6 +53,7 @@ def main():
     pnm(os.path.join(OUT, "gray_p5.pgm"), "P5", 5, 6, 255, gray)
     pnm(os.path.join(OUT, "gray_p2.pgm"), "P2", 5, 6, 255, gray)
     pnm(os.path.join(OUT, "gray_p5_max100.pgm"), "P5", 5, 6, 100, gray % 101)
+    pnm(os.path.join(OUT, "gray_p5_max10.pgm"), "P5", 11, 1, 10, np.arange(11))  # x.5 ties: half to even
     pnm(os.path.join(OUT, "gray_p5_16bit.pgm"), "P5", 5, 6, 1000, rs.randint(0, 1001, (6, 5)))
     col = rs.randint(0, 256, (4, 3, 3))
     pnm(os.path.join(OUT, "rgb_p6.ppm"), "P6", 3, 4, 255, col)

@@ -1,7 +1,7 @@
 /**
  * Netpbm gray and colour images (PGM P2/P5, PPM P3/P6), which sharp's libvips build does not read,
  * decoded to 8-bit samples as PIL's Image.open(...).convert('RGB') gives them: samples scaled by
- * 255 / maxval with rounding (16-bit colour too); a 16-bit gray image opens in PIL's 32-bit mode
+ * 255 / maxval, rounded half to even as Pillow rounds (16-bit colour too); a 16-bit gray image opens in PIL's 32-bit mode
  * "I" scaled to 0..65535, which convert('RGB') clips to 255.
  */
 import { GenmetricsError } from '../errors';
@@ -47,9 +47,14 @@ export function decodePnm(buf: Uint8Array, file: string, maxPixels: number): Dec
   }
   const data = new Uint8Array(n);
   const gray16 = channels === 1 && maxval > 255;
+  const top = gray16 ? 65535 : 255;
   for (let i = 0; i < n; i++) {
-    const v = Math.min(samples[i], maxval);
-    data[i] = gray16 ? Math.min(255, Math.floor((v * 65535 + (maxval >> 1)) / maxval)) : Math.floor((v * 255 + (maxval >> 1)) / maxval);
+    // round(v * top / maxval), half to even, in integers.
+    const num = Math.min(samples[i], maxval) * top;
+    const q = Math.floor(num / maxval);
+    const twice = 2 * (num - q * maxval);
+    const r = twice > maxval || (twice === maxval && q % 2 === 1) ? q + 1 : q;
+    data[i] = Math.min(255, r);
   }
   return { data, width, height, channels };
 }
