@@ -19,7 +19,7 @@ export interface InputProvenance {
   count?: number;
   /** Mode and network, when known (image inputs; files genmetrics wrote). */
   preprocessing?: Preprocessing;
-  /** Image inputs: images found, those skipped (--skip-bad), whether the features came from the cache. */
+  /** Image inputs: images found, those skipped (option skipBad), whether the features came from the cache. */
   images?: { total: number; skipped: { name: string; error: string }[]; cached: boolean; device: string };
 }
 

@@ -19,8 +19,13 @@ function flagOf(spec: OptionSpec): string {
   return `${spec.short ? `-${spec.short}, ` : ''}${long}${value}`;
 }
 
-function helpOf(spec: OptionSpec): string {
-  const parts = [spec.help];
+/** Text with `option <key>` written as the flag (`--key`), for help and messages. */
+function withFlags(d: AnyCommand, text: string): string {
+  return text.replace(/\boption ([A-Za-z][A-Za-z0-9]*)\b/g, (all, key: string) => (d.options.some((s) => s.key === key) ? `--${kebab(key)}` : all));
+}
+
+function helpOf(d: AnyCommand, spec: OptionSpec): string {
+  const parts = [withFlags(d, spec.help)];
   if (spec.choices && !spec.choices.every((c) => spec.help.includes(c))) parts.push(`(${spec.choices.join(', ')})`);
   if (spec.defaultNote) parts.push(`(default: ${spec.defaultNote})`);
   else if (spec.default !== undefined && spec.type !== 'boolean') parts.push(`(default: ${spec.default})`);
@@ -43,7 +48,7 @@ export function cliMessage(d: AnyCommand | undefined, err: unknown): string {
     return spec ? `--${kebab(spec.key)}` : undefined;
   };
   if (err instanceof OptionError && flag(err.key) && msg.startsWith(err.key)) msg = flag(err.key) + msg.slice(err.key.length);
-  return msg.replace(/\boption ([A-Za-z][A-Za-z0-9]*)\b/g, (all, key: string) => flag(key) ?? all);
+  return withFlags(d, msg);
 }
 
 function reporterFor(d: AnyCommand, quiet: boolean): Reporter {
@@ -57,12 +62,12 @@ function reporterFor(d: AnyCommand, quiet: boolean): Reporter {
 }
 
 function addCommand(parent: Command, name: string, d: AnyCommand, failed: { command?: AnyCommand }): Command {
-  const cmd = parent.command(name).description(d.summary);
+  const cmd = parent.command(name).description(withFlags(d, d.summary));
   for (const input of d.inputs) {
     const n = input.variadic ? `${input.name}...` : input.name;
     cmd.argument(input.optional ? `[${n}]` : `<${n}>`, input.help);
   }
-  for (const spec of d.options) cmd.addOption(new Option(flagOf(spec), helpOf(spec)));
+  for (const spec of d.options) cmd.addOption(new Option(flagOf(spec), helpOf(d, spec)));
   cmd
     .option('--json', 'print the result as one JSON object on stdout')
     .option('-q, --quiet', 'no progress or notices on stderr (warnings still appear)')

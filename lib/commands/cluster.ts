@@ -32,7 +32,7 @@ export type ClusterCommandResult = ClusteringScores & {
 export const clusterCommand = defineCommand<ClusterOptions, ClusterCommandResult>({
   name: 'cluster',
   summary:
-    "k-means of latent codes (k-means++, seeded restarts, native) scored against labels with scikit-learn's homogeneity, completeness, V-measure, ARI, NMI and AMI; or score a given assignment (--pred)",
+    "k-means of latent codes (k-means++, seeded restarts, native) scored against labels with scikit-learn's homogeneity, completeness, V-measure, ARI, NMI and AMI; or score a given assignment (option pred)",
   example: 'cluster --codes codes.npy --labels labels.npy --json',
   inputs: [],
   options: [

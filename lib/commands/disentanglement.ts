@@ -22,7 +22,7 @@ export type DisentanglementCommandResult =
 export const disentanglementCommand = defineCommand<DisentanglementOptions, DisentanglementCommandResult>({
   name: 'disentanglement',
   summary:
-    "disentanglement of codes against ground-truth factors (disentanglement_lib's definitions): on a fixed sample MIG and modularity; with --grid (F the full factor grid, C its codes row by row) also Beta-VAE, FactorVAE, SAP and explicitness, sampled as disentanglement_lib samples",
+    "disentanglement of codes against ground-truth factors (disentanglement_lib's definitions): on a fixed sample MIG and modularity; with option grid (F the full factor grid, C its codes row by row) also Beta-VAE, FactorVAE, SAP and explicitness, sampled as disentanglement_lib samples",
   example: 'disentanglement --codes codes.npy --factors factors.npy --grid --json',
   inputs: [],
   options: [
@@ -30,12 +30,12 @@ export const disentanglementCommand = defineCommand<DisentanglementOptions, Dise
     { key: 'factors', type: 'string', required: true, help: 'factor values of the same N samples, N x K integers', valueName: '<F.npy>' },
     { key: 'bins', type: 'integer', min: 2, max: 1_000_000, default: D.DISENTANGLEMENT_BINS, help: 'equal-width histogram bins per code dimension (fixed sample)', valueName: '<n>' },
     { key: 'grid', type: 'boolean', default: false, help: 'F enumerates the full factor grid in C order: compute every metric by sampling' },
-    { key: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, default: D.DISENTANGLEMENT_SEED, help: "seed of each metric's NumPy legacy RandomState (--grid)", valueName: '<n>' },
+    { key: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, default: D.DISENTANGLEMENT_SEED, help: "seed of each metric's NumPy legacy RandomState (option grid)", valueName: '<n>' },
     {
       key: 'continuousFactors',
       type: 'boolean',
       default: D.SAP_CONTINUOUS_FACTORS,
-      help: "SAP (--grid) scores each code dimension by its squared correlation with a factor instead of a linear SVM's accuracy (disentanglement_lib's continuous_factors)",
+      help: "SAP (option grid) scores each code dimension by its squared correlation with a factor instead of a linear SVM's accuracy (disentanglement_lib's continuous_factors)",
     },
   ],
   async run(_inputs, o) {

@@ -150,8 +150,8 @@ export function resolveModel(nameOrPath: string = DEFAULT_INCEPTION): ResolvedMo
   if (!file) {
     const sources = spec.source === undefined ? [] : ([] as WeightFile[]).concat(spec.source);
     const how = sources.length
-      ? ` Export it from ${sources.map((w) => `${w.file} (${w.url})`).join(' and ')} with scripts/export_onnx.py, or pass --model PATH.`
-      : ' Pass --model PATH.';
+      ? ` Export it from ${sources.map((w) => `${w.file} (${w.url})`).join(' and ')} with scripts/export_onnx.py, or give the .onnx file's path as option model.`
+      : " Give the .onnx file's path as option model.";
     throw new GenmetricsError(`model '${spec.name}' (${spec.file}) not found in ${dirs.join(', ')}.${how}`);
   }
   const actual = sha256File(file);
@@ -160,7 +160,7 @@ export function resolveModel(nameOrPath: string = DEFAULT_INCEPTION): ResolvedMo
   if (!expected) {
     const sidecar = `${file}.sha256`;
     if (!fs.existsSync(sidecar)) {
-      throw new GenmetricsError(`${file}: no checksum to verify it against (${sidecar} is written by scripts/export_onnx.py); re-export it, or pass it with --model PATH`);
+      throw new GenmetricsError(`${file}: no checksum to verify it against (${sidecar} is written by scripts/export_onnx.py); re-export it, or give its path as option model`);
     }
     expected = fs.readFileSync(sidecar, 'utf8').trim().split(/\s+/)[0];
     verified = 'export';
