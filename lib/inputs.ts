@@ -33,10 +33,10 @@ export interface LoadOptions extends StreamOptions {
 export type InputKind = 'images' | 'features' | 'statistics';
 
 /**
- * What an input path holds; for an .npz also its members, so that loading it does not read and
- * unzip the archive a second time.
+ * What an input path holds (for an .npz, from its members' headers only); with `readStatistics`
+ * also a statistics archive's members, so that loading it does not open the archive again.
  */
-function probeInput(file: string): { kind: InputKind; npz?: Map<string, NdArray> } {
+function probeInput(file: string, readStatistics = false): { kind: InputKind; npz?: Map<string, NdArray> } {
   if (statInput(file).isDirectory()) return { kind: 'images' };
   const ext = path.extname(file).toLowerCase();
   if (IMAGE_EXTENSIONS.has(ext)) return { kind: 'images' };
@@ -52,7 +52,8 @@ function probeInput(file: string): { kind: InputKind; npz?: Map<string, NdArray>
     try {
       const statsKeys = ['mu', 'sigma', PARTIAL_MARKER].some((k) => z.members.has(k));
       const images = !statsKeys && [...z.members.values()].some((a) => a.dtype === 'uint8' && a.shape.length >= 3);
-      return images ? { kind: 'images' } : { kind: 'statistics', npz: new Map([...z.members.keys()].map((k) => [k, z.read(k)])) };
+      if (images) return { kind: 'images' };
+      return { kind: 'statistics', npz: readStatistics ? new Map([...z.members.keys()].map((k) => [k, z.read(k)])) : undefined };
     } finally {
       z.close();
     }
@@ -106,7 +107,7 @@ async function statisticsOfImages(file: string, options: LoadOptions): Promise<{
 export async function loadStatistics(file: string, options: LoadOptions = {}): Promise<{ stats: Statistics; provenance: InputProvenance }> {
   let stats: Statistics;
   let provenance: InputProvenance;
-  const probe = probeInput(file);
+  const probe = probeInput(file, true);
   if (probe.kind === 'images') {
     ({ stats, provenance } = await statisticsOfImages(file, options));
   } else if (probe.kind === 'features') {
