@@ -32,7 +32,7 @@ class RunningMoments {
 
   // Mean and covariance with ddof = 1 (np.cov), into caller-owned mean[dims], cov[dims * dims];
   // needs n >= 2.
-  void finalize(double* mean, double* cov) const;
+  void finalize(double* mean, double* cov, int threads = 0) const;
 
  private:
   template <typename T>
