@@ -28,6 +28,8 @@ export interface NativeMoments {
 export interface NativePairwiseOptions {
   tile?: number;
   threads?: number;
+  /** kernelSumsSubsets: gather the subsets from the kernel matrices of the whole sets. */
+  dense?: boolean;
 }
 
 export type NativeProgress = (done: number, total: number) => void;

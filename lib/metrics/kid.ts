@@ -36,6 +36,26 @@ export interface KidOptions extends KernelOptions, PairwiseRunOptions {
   subsetSize?: number;
   seed?: number;
   estimator?: MmdEstimator;
+  /**
+   * Gather the subsets' kernel sums from the kernel matrices of the whole sets, computed once
+   * (true), or compute each subset's own products (false). Default: whichever needs fewer
+   * multiply-adds, when the matrices fit in DENSE_KID_BYTES. Both give the same sums up to the
+   * order of float64 additions.
+   */
+  dense?: boolean;
+}
+
+/** The most memory the dense KID path may take for its three float64 kernel matrices. */
+export const DENSE_KID_BYTES = 1 << 30;
+
+/**
+ * Whether KID's subsets should gather from whole-set kernel matrices: (nx + ny)^2 d multiply-adds
+ * for the matrices against subsets x 4 m^2 d for the subsets' own products (their lower
+ * triangles), and 8 (nx^2/2 + ny^2/2 + nx ny) bytes within DENSE_KID_BYTES.
+ */
+export function denseKidPays(nx: number, ny: number, subsets: number, m: number): boolean {
+  const bytes = 8 * ((nx * (nx + 1)) / 2 + (ny * (ny + 1)) / 2 + nx * ny);
+  return bytes <= DENSE_KID_BYTES && (nx + ny) ** 2 < subsets * 4 * m * m;
 }
 
 export interface KernelDescription {
@@ -169,7 +189,7 @@ export async function kidOfDraws(x: FeatureMatrix, y: FeatureMatrix, draws: { x:
   const k = resolveKernel(options, x.dims);
   const sums = await native().kernelSumsSubsets(
     x.data, x.rows, y.data, y.rows, draws.x, draws.y, subsets, m, k.native,
-    { tile: options.tile, threads: options.threads }, options.onProgress,
+    { tile: options.tile, threads: options.threads, dense: options.dense ?? denseKidPays(x.rows, y.rows, subsets, m) }, options.onProgress,
   );
   const values = Float64Array.from(sums, (s) => mmd2FromSums(s, m, m, estimator));
   const mean = values.reduce((a, v) => a + v, 0) / subsets;

@@ -1,5 +1,6 @@
 #include "mmd.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -79,11 +80,93 @@ KernelSums kernelSums(const Rows& x, const Rows& y, const KernelSpec& k, const P
   return r;
 }
 
+namespace {
+
+// Index of (i, j), i >= j, in a packed lower triangle.
+inline size_t tri(int64_t i, int64_t j) { return static_cast<size_t>(i) * static_cast<size_t>(i + 1) / 2 + static_cast<size_t>(j); }
+
+// K over a x a (packed lower triangle) or over a x b (row-major a.n x b.n), tile by tile.
+void kernelMatrix(const Rows& a, const Rows& b, bool symmetric, const KernelSpec& k, const PairwiseOptions& o, double* out) {
+  forEachTile(a, b, symmetric, o, [&](const Tile& t, int) {
+    for (int64_t j = 0; j < t.cols; ++j) {
+      const int64_t c = t.j0 + j;
+      for (int64_t i = t.diagonal ? j : 0; i < t.rows; ++i) {
+        const int64_t r = t.i0 + i;
+        const double v = kernelAt(t, i, j, k);
+        if (symmetric) out[r >= c ? tri(r, c) : tri(c, r)] = v;
+        else out[static_cast<size_t>(r) * b.n + c] = v;
+      }
+    }
+  });
+}
+
+std::vector<KernelSums> kernelSumsSubsetsDense(const Rows& x, const Rows& y, const uint32_t* idxX, const uint32_t* idxY,
+                                               int64_t subsets, int64_t m, const KernelSpec& k, const PairwiseOptions& o) {
+  const int64_t nx = x.n, ny = y.n;
+  std::vector<double> kxx(tri(nx, 0)), kyy(tri(ny, 0)), kxy(static_cast<size_t>(nx) * ny);
+  // One progress scale: the three matrices' tiles, then the subsets.
+  const auto tiles = [&](int64_t n, int64_t p, bool sym) {
+    const int64_t a = (n + o.tile - 1) / o.tile, b = (p + o.tile - 1) / o.tile;
+    return sym ? a * (a + 1) / 2 : a * b;
+  };
+  const int64_t total = tiles(nx, nx, true) + tiles(ny, ny, true) + tiles(nx, ny, false) + subsets;
+  int64_t before = 0;
+  PairwiseOptions po = o;
+  if (o.progress) po.progress = [&](int64_t done, int64_t) { o.progress(before + done, total); };
+  kernelMatrix(x, x, true, k, po, kxx.data());
+  before += tiles(nx, nx, true);
+  kernelMatrix(y, y, true, k, po, kyy.data());
+  before += tiles(ny, ny, true);
+  kernelMatrix(x, y, false, k, po, kxy.data());
+  before += tiles(nx, ny, false);
+
+  std::vector<KernelSums> out(static_cast<size_t>(subsets));
+  std::mutex progressLock;
+  int64_t done = 0;
+  parallelForWorkers(subsets, o.threads, [&](long s, int) {
+    const uint32_t* ix = idxX + s * m;
+    const uint32_t* iy = idxY + s * m;
+    KernelSums r;
+    for (int64_t a = 0; a < m; ++a) r.xyDiag += kxy[static_cast<size_t>(ix[a]) * ny + iy[a]];
+    // Sorted rows read the matrices in order (the sums do not depend on the pairing).
+    std::vector<uint32_t> sx(ix, ix + m), sy(iy, iy + m);
+    std::sort(sx.begin(), sx.end());
+    std::sort(sy.begin(), sy.end());
+    double xxOff = 0, yyOff = 0;
+    for (int64_t a = 0; a < m; ++a) {
+      const size_t ra = tri(sx[a], 0), qa = tri(sy[a], 0);
+      double col = 0, colY = 0, cross = 0;
+      for (int64_t b = 0; b < a; ++b) {
+        col += kxx[ra + sx[b]];
+        colY += kyy[qa + sy[b]];
+      }
+      const double* row = kxy.data() + static_cast<size_t>(sx[a]) * ny;
+      for (int64_t b = 0; b < m; ++b) cross += row[sy[b]];
+      xxOff += col;
+      yyOff += colY;
+      r.xy += cross;
+      r.xxDiag += kxx[ra + sx[a]];
+      r.yyDiag += kyy[qa + sy[a]];
+    }
+    r.xx = 2 * xxOff + r.xxDiag;
+    r.yy = 2 * yyOff + r.yyDiag;
+    out[s] = r;
+    if (o.progress) {
+      std::lock_guard<std::mutex> lock(progressLock);
+      o.progress(before + ++done, total);
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
 std::vector<KernelSums> kernelSumsSubsets(const Rows& x, const Rows& y, const uint32_t* idxX, const uint32_t* idxY,
                                           int64_t subsets, int64_t m, const KernelSpec& k, const PairwiseOptions& o) {
   if (x.d != y.d) throw std::invalid_argument("the two sets have different dimensions");
   std::vector<KernelSums> out(static_cast<size_t>(subsets));
   if (m <= 0) return out;
+  if (o.dense) return kernelSumsSubsetsDense(x, y, idxX, idxY, subsets, m, k, o);
   const int64_t d = x.d, n = 2 * m;
   // Each subset is one product: Z = [X_s; Y_s] (2m x d, float64) and the lower triangle of
   // G = Z Z^T, whose blocks are X_s X_s^T, Y_s X_s^T and Y_s Y_s^T and whose diagonal holds the

@@ -24,7 +24,10 @@ struct KernelSums {
 KernelSums kernelSums(const Rows& x, const Rows& y, const KernelSpec& k, const PairwiseOptions& o);
 
 // KID's subsets: subset s is rows idxX[s*m .. s*m+m) of x against rows idxY[s*m ..) of y. The
-// subsets run in parallel, each on one thread as one 2m x 2m product (o.tile is not used).
+// subsets run in parallel, each on one thread as one 2m x 2m product (o.tile is not used); with
+// o.dense, when the subsets cover the rows densely, K over X x X, Y x Y (lower triangles) and
+// X x Y is computed once, tiled, in float64, and each subset's sums gather from it: (nx + ny)^2 d
+// instead of subsets x 4 m^2 d multiply-adds, at 8 (nx^2/2 + ny^2/2 + nx ny) bytes of memory.
 std::vector<KernelSums> kernelSumsSubsets(const Rows& x, const Rows& y, const uint32_t* idxX, const uint32_t* idxY,
                                           int64_t subsets, int64_t m, const KernelSpec& k, const PairwiseOptions& o);
 

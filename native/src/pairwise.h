@@ -39,6 +39,8 @@ struct PairwiseOptions {
   int64_t tile = 576;  // rows per tile side (a multiple of the micro-kernels' 24 and 8)
   int threads = 0;     // 0: all cores
   ProgressFn progress;  // called after each tile (from worker threads, serialised)
+  // KID's subsets from the kernel matrices of the whole sets, computed once (see kernelSumsSubsets).
+  bool dense = false;
 };
 
 using TileVisitor = std::function<void(const Tile&, int worker)>;

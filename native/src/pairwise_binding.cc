@@ -32,6 +32,7 @@ PairwiseOptions OptionsArg(const Napi::Value& v) {
   auto obj = v.As<Napi::Object>();
   if (obj.Get("tile").IsNumber()) o.tile = obj.Get("tile").As<Napi::Number>().Int64Value();
   if (obj.Get("threads").IsNumber()) o.threads = obj.Get("threads").As<Napi::Number>().Int32Value();
+  if (obj.Get("dense").IsBoolean()) o.dense = obj.Get("dense").As<Napi::Boolean>().Value();
   if (o.tile < 1) throw Napi::RangeError::New(v.Env(), "tile must be a positive integer");
   return o;
 }
