@@ -4,7 +4,8 @@
 // found through GENMETRICS_MODEL_DIR), same random [-1, 1] pairs, same batch size, in one run.
 // For each size (BENCH_LPIPS_SIZES, default 64,256): BENCH_REPEATS (3) runs of each, each in its
 // own process after a warm-up batch; the median pairs/s and the largest difference of the values.
-// The lpips package comes from PEERS_DIR (scripts/peer_modules.py).
+// The lpips package comes from PEERS_DIR (scripts/peer_modules.py). Both get BENCH_THREADS (all cores)
+// threads; the peer's environment comes from scripts/bench/peer_env.js.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -17,6 +18,8 @@ const SIZES = (process.env.BENCH_LPIPS_SIZES ?? '64,256').split(',').filter(Bool
 const PAIRS = { 64: 512, 256: 96 };
 const BATCH = Number(process.env.BENCH_LPIPS_BATCH || 16);
 const REPEATS = Number(process.env.BENCH_REPEATS || 3);
+const THREADS = Number(process.env.BENCH_THREADS || os.availableParallelism());
+const { peerEnv } = require('./peer_env');
 const PY = process.env.BENCH_PYTHON || '/usr/bin/python3';
 const DIR = path.resolve(process.env.BENCH_DIR || path.join(__dirname, '..', '..', '.bench'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -31,8 +34,8 @@ function tensors(size, n) {
   return files;
 }
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+function run(cmd, args, env = { ...process.env, BENCH_THREADS: String(THREADS) }) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -40,7 +43,8 @@ function run(cmd, args) {
 function main() {
   fs.mkdirSync(DIR, { recursive: true });
   const twin = resolveModel('lpips-alex-twin').path;
-  console.log(`genmetrics bench:lpips: ${os.cpus().length} cores, ${os.cpus()[0].model}; batch ${BATCH}; median of ${REPEATS}`);
+  const pe = peerEnv(PY, THREADS);
+  console.log(`genmetrics bench:lpips: ${os.cpus().length} cores, ${os.cpus()[0].model}; ${THREADS} threads each; batch ${BATCH}; median of ${REPEATS}; peer: ${pe.note}`);
   const report = [];
   for (const size of SIZES) {
     const n = PAIRS[size] ?? 64;
@@ -51,7 +55,7 @@ function main() {
     const peer = [];
     for (let i = 0; i < REPEATS; i++) {
       ours.push(run('node', [path.join(__dirname, 'lpips_ours.js'), twin, in0, in1, String(BATCH), outOurs]).pairs_per_s);
-      peer.push(run(PY, [path.join(__dirname, 'lpips_peer.py'), twin, in0, in1, String(BATCH), outPeer]).pairs_per_s);
+      peer.push(run(PY, [path.join(__dirname, 'lpips_peer.py'), twin, in0, in1, String(BATCH), outPeer], pe.env).pairs_per_s);
     }
     const a = readNpy(outOurs).data;
     const b = readNpy(outPeer).data;

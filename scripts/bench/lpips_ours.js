@@ -12,7 +12,7 @@ async function main() {
   const b = readNpy(p1);
   const [n, , h, w] = a.shape;
   const size = 3 * h * w;
-  const net = await LpipsNetwork.open({ model: twin, device: 'cpu' });
+  const net = await LpipsNetwork.open({ model: twin, device: 'cpu', threads: Number(process.env.BENCH_THREADS || 0) });
   const d = new Float32Array(n);
   const run = (s, m) => net.distances(a.data.subarray(s * size, (s + m) * size), b.data.subarray(s * size, (s + m) * size), m, h, w);
   await run(0, Math.min(batch, n));

@@ -20,6 +20,7 @@ import peer_modules  # noqa: E402
 def main():
     twin, p0, p1, batch, out = sys.argv[1:6]
     batch = int(batch)
+    torch.set_num_threads(int(os.environ.get('BENCH_THREADS', '1')))  # the same threads as genmetrics
     model = peer_modules.lpips_package(twin)
     x0, x1 = torch.from_numpy(np.load(p0)), torch.from_numpy(np.load(p1))
     n = x0.shape[0]
