@@ -57,26 +57,30 @@ function pair(n) {
   };
 }
 
-function run(cmd, args, env = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+function run(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-function measure(label, cmd, args, repeats) {
+function measure(label, cmd, args, env, repeats) {
   const runs = [];
-  for (let i = 0; i < repeats; i++) runs.push(run(cmd, args));
+  for (let i = 0; i < repeats; i++) runs.push(run(cmd, args, env));
   const out = { label, seconds: median(runs.map((r) => r.seconds)), max_rss_mb: Math.max(...runs.map((r) => r.max_rss_mb)), result: runs[0].result };
   console.log(`  ${label.padEnd(34)} ${out.seconds.toFixed(2).padStart(8)} s   peak RSS ${out.max_rss_mb.toFixed(0).padStart(6)} MiB`);
   return out;
 }
 
-const ours = (which, p) => ['node', [path.join(__dirname, 'pairwise_ours.js'), which, p.fake, p.real]];
-const peer = (which, p) => [PY, [path.join(__dirname, 'pairwise_peers.py'), which, p.fake, p.real]];
+// Both sides get THREADS threads; the peers their environment from peer_env.js (same threads, OpenBLAS
+// on its best kernel for this CPU).
+const THREADS = Number(process.env.BENCH_THREADS || os.availableParallelism());
+const PEER = require('./peer_env').peerEnv(PY, THREADS);
+const ours = (which, p) => ['node', [path.join(__dirname, 'pairwise_ours.js'), which, p.fake, p.real], { ...process.env, BENCH_THREADS: String(THREADS) }];
+const peer = (which, p) => [PY, [path.join(__dirname, 'pairwise_peers.py'), which, p.fake, p.real], PEER.env];
 
 function gemmRate() {
   const oursRate = (2 * 4096 ** 3) / native().gemmSeconds(4096, 0) / 1e9;
-  const py = spawnSync(PY, ['-c', 'import numpy as np,time\nm=np.random.default_rng(0).standard_normal((4096,4096))\nm@m\nts=[]\nfor i in range(3):\n t=time.perf_counter();m@m;ts.append(time.perf_counter()-t)\nprint(2*4096**3/sorted(ts)[1]/1e9)'], { encoding: 'utf8' });
+  const py = spawnSync(PY, ['-c', 'import numpy as np,time\nm=np.random.default_rng(0).standard_normal((4096,4096))\nm@m\nts=[]\nfor i in range(3):\n t=time.perf_counter();m@m;ts.append(time.perf_counter()-t)\nprint(2*4096**3/sorted(ts)[1]/1e9)'], { encoding: 'utf8', env: PEER.env });
   const numpyRate = Number(py.stdout.trim());
   return { ours: oursRate, numpy: numpyRate, best: Math.max(oursRate, numpyRate || 0) };
 }
@@ -84,6 +88,7 @@ function gemmRate() {
 function main() {
   console.log(`genmetrics bench:pairwise: D=${D}, ${os.cpus().length} cores, ${os.cpus()[0].model}, simd ${native().simdLevel}`);
   const rate = gemmRate();
+  console.log(`${THREADS} threads for genmetrics and each peer; peers: ${PEER.note}`);
   console.log(`float64 GEMM (4096^3): native ${rate.ours.toFixed(1)} GFLOP/s, NumPy/OpenBLAS ${rate.numpy.toFixed(1)} GFLOP/s`);
   const report = { gemm_gflops: rate, peers: {}, scale: [] };
 

@@ -11,12 +11,13 @@ async function main() {
   const real = readFeatureMatrix(realPath);
   const t = process.hrtime.bigint();
   const tile = process.env.BENCH_TILE ? Number(process.env.BENCH_TILE) : undefined;
+  const threads = Number(process.env.BENCH_THREADS || 0);
   let result;
   if (which === 'prdc') {
-    const r = await gm.prdc(fake, real, { tile });
+    const r = await gm.metrics.prdc(fake, real, { tile, threads });
     result = { precision: r.precision, recall: r.recall, density: r.density, coverage: r.coverage };
   } else {
-    const r = await gm.kid(fake, real, { tile });
+    const r = await gm.metrics.kid(fake, real, { tile, threads });
     result = { mean: r.mean, std: r.std };
   }
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;

@@ -20,6 +20,7 @@ import peer_modules  # noqa: E402
 
 def main():
     which, fake_path, real_path = sys.argv[1:4]
+    threads = int(os.environ.get('BENCH_THREADS', '1'))
     fake, real = np.load(fake_path), np.load(real_path)
     if which == 'prdc':
         prdc = peer_modules.prdc()
@@ -27,6 +28,7 @@ def main():
         r = prdc.compute_prdc(real, fake, 5)
     else:
         import torch
+        torch.set_num_threads(threads)  # the same threads as genmetrics
         prc, kid = peer_modules.torch_fidelity_metrics()
         f, g = torch.from_numpy(fake), torch.from_numpy(real)
         t = time.perf_counter()

@@ -62,7 +62,7 @@ function openblasCoreType() {
 async function main() {
   fs.mkdirSync(DIR, { recursive: true });
   console.log(`genmetrics bench: N=${N} D=${D}, ${os.cpus().length} cores, ${os.cpus()[0].model}, median of ${REPEATS}`);
-  console.log(`native GEMM kernel: ${gm.native().simdLevel}`);
+  console.log(`native GEMM kernel: ${require('../../dist/native').native().simdLevel}`);
   const featFile = path.join(DIR, `features_${N}x${D}.npy`);
   let x;
   if (fs.existsSync(featFile)) x = gm.readNpy(featFile).data;

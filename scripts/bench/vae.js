@@ -11,7 +11,7 @@ const { spawnSync } = require('child_process');
 const { readNpy, writeNpy } = require('../../dist/io/npy');
 const { evaluateVae } = require('../../dist/vae/evaluate');
 const { readVaeData } = require('../../dist/vae/data');
-const { probeFeatures } = require('../../dist/metrics/probe');
+const { probeFeatures } = require('../../dist/network/probe');
 const { native } = require('../../dist/native');
 
 const SHARED = path.resolve(process.env.SHARED_DIR || path.join(__dirname, '..', '..', '..', 'shared'));
