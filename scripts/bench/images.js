@@ -69,7 +69,7 @@ async function main() {
 
   const py = spawnSync(PY, [path.join(__dirname, 'torch_inception.py'), dir, model.path, String(PEER_BATCH), String(THREADS)], {
     encoding: 'utf8',
-    env: { ...process.env, OPENBLAS_CORETYPE: fs.readFileSync('/proc/cpuinfo', 'utf8').includes('avx512f') ? 'SkylakeX' : process.env.OPENBLAS_CORETYPE || '' },
+    env: require('./peer_env').peerEnv(PY, THREADS).env, // the same threads, OpenBLAS on its best kernel
   });
   if (py.status !== 0) throw new Error(`torch peer failed: ${py.stderr}`);
   const peer = JSON.parse(py.stdout.trim().split('\n').pop());

@@ -46,18 +46,9 @@ function makeFeatures(n, d, seed) {
   return x;
 }
 
-/**
- * OpenBLAS in Debian detects AVX-512 Zen cores as 'Prescott' and runs ~4x slow: give the peer its
- * best kernels. An ambient OPENBLAS_CORETYPE is ignored (machines here preset 'Haswell');
- * BENCH_OPENBLAS_CORETYPE overrides.
- */
-function openblasCoreType() {
-  if (process.env.BENCH_OPENBLAS_CORETYPE) return process.env.BENCH_OPENBLAS_CORETYPE;
-  const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
-  if (/\bavx512f\b/.test(info)) return 'SkylakeX';
-  if (/\bavx2\b/.test(info)) return 'Haswell';
-  return '';
-}
+// The peer's environment: the same threads, OpenBLAS on its best kernel (scripts/bench/peer_env.js).
+const THREADS = Number(process.env.BENCH_THREADS || os.availableParallelism());
+const { peerEnv } = require('./peer_env');
 
 async function main() {
   fs.mkdirSync(DIR, { recursive: true });
@@ -75,7 +66,7 @@ async function main() {
   // ours: covariance of N x D float32 (in memory, as the peer after np.load)
   const cov = await timed(async () => {
     const m = new gm.RunningMoments(D);
-    await m.update(x);
+    await m.update(x, { threads: THREADS });
     return m.finalize();
   });
   const statsA = cov.value;
@@ -88,9 +79,9 @@ async function main() {
   gm.writeStatistics(fileB, statsB);
   const fd = await timed(() => gm.frechetDistance(statsA, statsB));
 
-  const core = openblasCoreType();
-  const env = { ...process.env, ...(core ? { OPENBLAS_CORETYPE: core } : {}) };
-  const py = spawnSync(PY, [path.join(__dirname, 'peers.py'), featFile, fileA, fileB, String(REPEATS)], { env, encoding: 'utf8' });
+  const pe = peerEnv(PY, THREADS);
+  console.log(`${THREADS} threads for genmetrics and the peer; ${pe.note}`);
+  const py = spawnSync(PY, [path.join(__dirname, 'peers.py'), featFile, fileA, fileB, String(REPEATS)], { env: pe.env, encoding: 'utf8' });
   if (py.status !== 0) {
     console.error(py.stderr);
     throw new Error(`peer run failed (${PY}); install Debian's python3-numpy python3-scipy`);
@@ -100,7 +91,7 @@ async function main() {
   const covFlops = N * D * (D + 1); // symmetric rank-N update: N*D(D+1)/2 multiply-adds
   const ours = covFlops / cov.s / 1e9;
   const f = (v, d = 3) => v.toFixed(d);
-  console.log(`peer: numpy ${peer.numpy}, scipy ${peer.scipy}, OPENBLAS_CORETYPE=${core || '(auto)'}`);
+  console.log(`peer: numpy ${peer.numpy}, scipy ${peer.scipy}, OpenBLAS ${pe.core}`);
   console.log(`machine GEMM: sgemm ${f(peer.sgemm_gflops, 1)} GFLOP/s, dgemm ${f(peer.dgemm_gflops, 1)} GFLOP/s (OpenBLAS, 4096^2)`);
   console.log('');
   console.log(`covariance ${N}x${D}: genmetrics ${f(cov.s)} s (${f(ours, 1)} GFLOP/s, ${f((100 * ours) / peer.dgemm_gflops, 0)}% of dgemm, ${f((100 * ours) / peer.sgemm_gflops, 0)}% of sgemm) | np.cov ${f(peer.np_cov_s)} s | speed-up x${f(peer.np_cov_s / cov.s, 2)}`);

@@ -55,7 +55,8 @@ async function probe() {
     't = time.perf_counter(); m = LinearSVC(C=1.0, random_state=0, max_iter=10000).fit(X, y); s = time.perf_counter() - t',
     'print(json.dumps({"seconds": s, "train": m.score(X, y), "test": m.score(Xt, yt)}))',
   ].join('\n');
-  const p = spawnSync(PY, ['-W', 'ignore', '-c', code, sets.train.file, sets.train.yfile, sets.test.file, sets.test.yfile], { encoding: 'utf8' });
+  const env = require('./peer_env').peerEnv(PY, require('os').availableParallelism()).env; // same threads, best OpenBLAS kernel
+  const p = spawnSync(PY, ['-W', 'ignore', '-c', code, sets.train.file, sets.train.yfile, sets.test.file, sets.test.yfile], { encoding: 'utf8', env });
   if (p.status !== 0) throw new Error(`scikit-learn LinearSVC failed: ${p.stderr}`);
   const sk = JSON.parse(p.stdout.trim().split('\n').pop());
   console.log(`  probe SVM (2000 x 3072 float64, 10 classes): genmetrics ${ours.toFixed(1)} s (train ${acc(r.trainPred, sets.train.y)}, test ${acc(r.testPred, sets.test.y)}), scikit-learn LinearSVC ${sk.seconds.toFixed(1)} s (train ${sk.train}, test ${sk.test}) -> ${(sk.seconds / ours).toFixed(2)}x`);
