@@ -4,16 +4,15 @@
 // torch-fidelity's defaults (100 subsets of 1000, poly kernel, seed 2020), 2048-d features of
 // BENCH_KID_SIZES (5000,20000) rows per side, the same BENCH_THREADS (all cores) for both, the peer on
 // its best OpenBLAS kernel (scripts/bench/peer_env.js). Median of BENCH_REPEATS (3); prints ratios.
-// Peers come from PEERS_DIR (scripts/peer_modules.py); /usr/bin/python3 needs numpy, torch, threadpoolctl.
+// Features: scripts/bench/synthetic.js (the same as bench:pairwise's). Peers come from PEERS_DIR (scripts/peer_modules.py); /usr/bin/python3 needs numpy, torch, threadpoolctl.
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { NpyRowWriter } = require('../../dist/io/npy');
+const { featurePair } = require('./synthetic');
 const { peerEnv } = require('./peer_env');
 
-const D = 2048;
 const SIZES = (process.env.BENCH_KID_SIZES || '5000,20000').split(',').filter(Boolean).map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS || 3);
 const THREADS = Number(process.env.BENCH_THREADS || os.availableParallelism());
@@ -21,27 +20,6 @@ const PY = process.env.BENCH_PYTHON || '/usr/bin/python3';
 const DIR = path.resolve(process.env.BENCH_DIR || path.join(__dirname, '..', '..', '.bench'));
 const BIN = path.join(__dirname, '..', '..', 'bin', 'genmetrics.js');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** n x D float32: relu(centre + spread * noise), non-negative and clustered like Inception pool3. */
-function features(file, n, clusters, spread, seed) {
-  if (fs.existsSync(file)) return file;
-  let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  const centres = Float32Array.from({ length: clusters * D }, () => rnd() * 0.6);
-  const w = new NpyRowWriter(file, 'float32', D);
-  const buf = new Float32Array(1000 * D);
-  for (let r0 = 0; r0 < n; r0 += 1000) {
-    const rows = Math.min(1000, n - r0);
-    for (let r = 0; r < rows; r++) {
-      const k = Math.floor(rnd() * clusters);
-      for (let j = 0; j < D; j++) buf[r * D + j] = Math.max(0, centres[k * D + j] + spread * gauss());
-    }
-    w.append(buf.subarray(0, rows * D), rows);
-  }
-  w.commit();
-  return file;
-}
 
 function ours(a, b) {
   const t = process.hrtime.bigint();
@@ -63,8 +41,7 @@ function main() {
   console.log(`KID, ${os.cpus()[0].model}, ${os.availableParallelism()} cores; ${THREADS} threads each; median of ${REPEATS}`);
   console.log(`peer: torch-fidelity kid_features_to_metric (numpy float32); ${pe.note}`);
   for (const n of SIZES) {
-    const a = features(path.join(DIR, `kid_fake_${n}x${D}.npy`), n, 40, 0.15, 1 + n);
-    const b = features(path.join(DIR, `kid_real_${n}x${D}.npy`), n, 64, 0.2, 2 + n);
+    const { fake: a, real: b } = featurePair(DIR, n);
     const o = [];
     const p = [];
     for (let i = 0; i < REPEATS; i++) {

@@ -15,9 +15,8 @@ const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { native } = require('../../dist/native');
-const { NpyRowWriter } = require('../../dist/io/npy');
+const { D, featurePair } = require('./synthetic');
 
-const D = 2048;
 const PEER_N = Number(process.env.BENCH_PEER_N || 10000);
 const SIZES = (process.env.BENCH_SIZES ?? '50000,100000').split(',').filter(Boolean).map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS || 3);
@@ -25,37 +24,7 @@ const PY = process.env.BENCH_PYTHON || '/usr/bin/python3';
 const DIR = path.resolve(process.env.BENCH_DIR || path.join(__dirname, '..', '..', '.bench'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** n x D float32 rows: relu(centre_c + spread * noise), c uniform over `clusters`. */
-function makeFeatures(file, n, clusters, spread, seed) {
-  if (fs.existsSync(file)) return file;
-  let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  let c = 777;
-  const crnd = () => ((c = (Math.imul(c, 22695477) + 1) >>> 0) / 2 ** 32);
-  const centres = Float32Array.from({ length: 64 * D }, () => crnd() * 0.6);
-  const w = new NpyRowWriter(file, 'float32', D);
-  const block = 1000;
-  const buf = new Float32Array(block * D);
-  for (let r0 = 0; r0 < n; r0 += block) {
-    const rows = Math.min(block, n - r0);
-    for (let r = 0; r < rows; r++) {
-      const k = Math.floor(rnd() * clusters);
-      for (let j = 0; j < D; j++) buf[r * D + j] = Math.max(0, centres[k * D + j] + spread * gauss());
-    }
-    w.append(buf.subarray(0, rows * D), rows);
-  }
-  w.commit();
-  return file;
-}
-
-function pair(n) {
-  fs.mkdirSync(DIR, { recursive: true });
-  return {
-    fake: makeFeatures(path.join(DIR, `fake_${n}x${D}.npy`), n, 40, 0.15, 1 + n),
-    real: makeFeatures(path.join(DIR, `real_${n}x${D}.npy`), n, 64, 0.2, 2 + n),
-  };
-}
+const pair = (n) => featurePair(DIR, n);
 
 function run(cmd, args, env = process.env) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
