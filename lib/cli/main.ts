@@ -19,9 +19,14 @@ function flagOf(spec: OptionSpec): string {
   return `${spec.short ? `-${spec.short}, ` : ''}${long}${value}`;
 }
 
+/** The flag of one of the command's option keys (`subsetSize` -> `--subset-size`), or undefined. */
+function flagFor(d: AnyCommand, key: string): string | undefined {
+  return d.options.some((s) => s.key === key) ? `--${kebab(key)}` : undefined;
+}
+
 /** Text with `option <key>` written as the flag (`--key`), for help and messages. */
 function withFlags(d: AnyCommand, text: string): string {
-  return text.replace(/\boption ([A-Za-z][A-Za-z0-9]*)\b/g, (all, key: string) => (d.options.some((s) => s.key === key) ? `--${kebab(key)}` : all));
+  return text.replace(/\boption ([A-Za-z][A-Za-z0-9]*)\b/g, (all, key: string) => flagFor(d, key) ?? all);
 }
 
 function helpOf(d: AnyCommand, spec: OptionSpec): string {
@@ -43,11 +48,8 @@ function givenOptions(d: AnyCommand, parsed: Record<string, unknown>): Record<st
 export function cliMessage(d: AnyCommand | undefined, err: unknown): string {
   let msg = err instanceof Error ? err.message : String(err);
   if (!d) return msg;
-  const flag = (key: string) => {
-    const spec = d.options.find((s) => s.key === key);
-    return spec ? `--${kebab(spec.key)}` : undefined;
-  };
-  if (err instanceof OptionError && flag(err.key) && msg.startsWith(err.key)) msg = flag(err.key) + msg.slice(err.key.length);
+  const flag = err instanceof OptionError ? flagFor(d, err.key) : undefined;
+  if (flag && msg.startsWith((err as OptionError).key)) msg = flag + msg.slice((err as OptionError).key.length);
   return withFlags(d, msg);
 }
 

@@ -1,4 +1,4 @@
-import { INCEPTION_MODEL, LPIPS_MODEL } from '../defaults';
+import { INCEPTION_MODEL } from '../defaults';
 import * as fs from 'fs';
 import { hashFile } from '../io/hash';
 import * as os from 'os';
@@ -84,8 +84,6 @@ export const MODELS: Record<string, ModelSpec> = {
   },
 };
 
-export const DEFAULT_INCEPTION = INCEPTION_MODEL;
-export const DEFAULT_LPIPS = LPIPS_MODEL;
 
 /** The per-user cache directory (XDG on Linux), or GENMETRICS_CACHE_DIR. */
 export function cacheDir(): string {
@@ -135,7 +133,7 @@ function looksLikePath(s: string): boolean {
  * Finds a model: an explicit file path is used as given; a registry name is looked for in
  * GENMETRICS_MODEL_DIR, then the user cache dir, and its SHA-256 must match.
  */
-export function resolveModel(nameOrPath: string = DEFAULT_INCEPTION): ResolvedModel {
+export function resolveModel(nameOrPath: string = INCEPTION_MODEL): ResolvedModel {
   if (looksLikePath(nameOrPath) && !MODELS[nameOrPath]) {
     if (!fs.existsSync(nameOrPath)) throw new GenmetricsError(`model ${nameOrPath}: no such file`);
     if (fs.statSync(nameOrPath).isDirectory()) throw new GenmetricsError(`model ${nameOrPath}: is a directory; expected an .onnx file`);

@@ -1,10 +1,10 @@
 import * as path from 'path';
-import { INCEPTION_BATCH_CPU, INCEPTION_BATCH_CUDA, RESIZE_MODE } from '../defaults';
+import { INCEPTION_BATCH_CPU, INCEPTION_BATCH_CUDA, INCEPTION_MODEL, RESIZE_MODE } from '../defaults';
 import { GenmetricsError, OptionError } from '../errors';
 import { NpyRowWriter, readNpy } from '../io/npy';
 import { openImageSource, type ImageSource } from '../images/sources';
 import { preprocessImages, type DecodedImage, type ResizeMode } from '../images/preprocess';
-import { DEFAULT_INCEPTION, resolveModel, type ResolvedModel } from '../models/registry';
+import { resolveModel, type ResolvedModel } from '../models/registry';
 import { OnnxModel, pipelined } from '../models/onnx-model';
 import type { Device } from '../models/session';
 import { featureCacheKey, openFeatureEntry } from './feature-cache';
@@ -80,7 +80,7 @@ export async function extractFeatureFiles(input: string, options: FeatureOptions
   const mode = options.mode ?? (RESIZE_MODE as ResizeMode);
   const source = openImageSource(input, { maxPixels: options.maxPixels });
   try {
-    const model = resolveModel(options.model ?? DEFAULT_INCEPTION);
+    const model = resolveModel(options.model ?? INCEPTION_MODEL);
     if (source.ignored?.length) {
       options.onNotice?.(`${input}: ignored ${source.ignored.length} non-image file(s), e.g. ${source.ignored[0]}`);
     }
