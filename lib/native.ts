@@ -30,6 +30,8 @@ export interface NativePairwiseOptions {
   threads?: number;
   /** kernelSumsSubsets: gather the subsets from the kernel matrices of the whole sets. */
   dense?: boolean;
+  /** Inner products from float32 GEMMs (float64 sums) or in float64 throughout. */
+  precision?: 'float32' | 'float64';
 }
 
 export type NativeProgress = (done: number, total: number) => void;
@@ -64,7 +66,14 @@ export interface NativeAddon {
     sets: { realRadii: Float64Array; fakeRadii: Float64Array; strict: boolean }[],
     options?: NativePairwiseOptions,
     onProgress?: NativeProgress,
-  ): Promise<{ fakeInReal: Uint32Array[]; realInFake: Uint32Array[]; nearestFake: Float64Array }>;
+  ): Promise<{
+    fakeInReal: Uint32Array[];
+    realInFake: Uint32Array[];
+    /** Per set: the fakes inside each real's own ball. */
+    realCovered: Uint32Array[];
+    /** Float32: the pairs decided again in float64. */
+    rechecked: number;
+  }>;
   kernelSums(
     x: FeatureData,
     xRows: number,
@@ -146,7 +155,7 @@ export interface NativeAddon {
     testRows?: number,
   ): Promise<{ w: Float64Array; b: Float64Array; iterations: number; trainProba: Float64Array; testProba?: Float64Array }>;
   /** Median seconds of an n x n x n float64 product with the native GEMM (benchmarks). */
-  gemmSeconds(n: number, threads: number): number;
+  gemmSeconds(n: number, threads: number, precision?: 'float32' | 'float64'): number;
   simdLevel: string;
 }
 

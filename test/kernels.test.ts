@@ -87,4 +87,38 @@ describe('GEMM micro-kernels', () => {
     }
     expect(relErr(base.fid, ref.sizes['161'].eigh_float64)).toBeLessThan(1e-8);
   });
+
+  // The float32 products per kernel: the float64 re-checks emulate the kernel in use (fused or
+  // not), so radii and counts stay bit for bit those of its float64 pass; KID within 1e-6.
+  const pairwiseScript = `
+    const { native } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'native'))});
+    (async () => {
+      const d = 300, n = 400, m = 350;
+      const x = Float32Array.from({ length: n * d }, (_, i) => Math.abs(Math.sin(i * 0.61)) + 0.1 * Math.cos(i * 0.013));
+      const y = Float32Array.from({ length: m * d }, (_, i) => Math.abs(Math.sin(i * 0.59 + 1)) + 0.1 * Math.cos(i * 0.017));
+      const out = { kernel: native().simdLevel };
+      for (const precision of ['float64', 'float32']) {
+        const rr = await native().neighbourRadii(x, n, [3, 5], { precision, tile: 48 });
+        const rf = await native().neighbourRadii(y, m, [3, 5], { precision, tile: 48 });
+        const c = await native().countBalls(x, n, y, m, [{ realRadii: rr[0], fakeRadii: rf[0], strict: false }, { realRadii: rr[1], fakeRadii: rf[1], strict: true }], { precision, tile: 48 });
+        const idx = Uint32Array.from({ length: 2 * 100 }, (_, i) => (i * 37) % m);
+        const sums = await native().kernelSumsSubsets(x, n, y, m, idx, idx, 2, 100, { kind: 'poly', degree: 3, gamma: 1 / d, coef0: 1, sigma: 0 }, { precision });
+        out[precision] = { radii: [...rr, ...rf].map((r) => Array.from(r)), counts: [...c.fakeInReal, ...c.realInFake, ...c.realCovered].map((r) => Array.from(r)), xy: sums.map((s) => s.xy) };
+      }
+      console.log(JSON.stringify(out));
+    })();`;
+
+  test('float32 products: P/R/D/C radii and counts equal float64 exactly, KID sums within 1e-6, with every kernel', () => {
+    for (const k of [undefined, 'avx2', 'generic']) {
+      const env = { ...process.env };
+      if (k) env.GENMETRICS_KERNEL = k;
+      else delete env.GENMETRICS_KERNEL;
+      const p = spawnSync(process.execPath, ['-e', pairwiseScript], { env, encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(p.stderr);
+      const r = JSON.parse(p.stdout);
+      expect(r.float32.radii).toEqual(r.float64.radii);
+      expect(r.float32.counts).toEqual(r.float64.counts);
+      r.float32.xy.forEach((v: number, i: number) => expect(relErr(v, r.float64.xy[i])).toBeLessThan(1e-6));
+    }
+  });
 });

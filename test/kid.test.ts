@@ -29,9 +29,12 @@ describe("RandomState.choice(n, size, replace=False) equals NumPy's legacy draws
 describe('KID against torch-fidelity (metric_kid run in float64: test/fixtures/kid_reference.json)', () => {
   const X = fake();
   const Y = real();
+  // precision 'float64' reproduces the float64 reference to 1e-9; the default float32 products are
+  // checked against the same references at 1e-6 below.
+  const f64 = { precision: 'float64' as const };
 
   test('defaults (100 subsets x 1000, poly d=3 γ=1/D c=1, seed 2020): mean and std within 1e-9 relative', async () => {
-    const r = await kid(X, Y);
+    const r = await kid(X, Y, f64);
     expect(relErr(r.mean, REF.poly_default.mean)).toBeLessThan(1e-9);
     expect(relErr(r.std, REF.poly_default.std)).toBeLessThan(1e-9);
     expect(r.values.length).toBe(100);
@@ -45,27 +48,51 @@ describe('KID against torch-fidelity (metric_kid run in float64: test/fixtures/k
   });
 
   test('other settings: 10 subsets of 500 with seed 7; poly d=2 γ=0.01 c=0.5 (1e-9 relative)', async () => {
-    const a = await kid(X, Y, { subsets: 10, subsetSize: 500, seed: 7 });
+    const a = await kid(X, Y, { subsets: 10, subsetSize: 500, seed: 7, ...f64 });
     expect(relErr(a.mean, REF.poly_s10_m500_seed7.mean)).toBeLessThan(1e-9);
     expect(relErr(a.std, REF.poly_s10_m500_seed7.std)).toBeLessThan(1e-9);
-    const c = await kid(X, Y, { subsets: 5, degree: 2, gamma: 0.01, coef0: 0.5 });
+    const c = await kid(X, Y, { subsets: 5, degree: 2, gamma: 0.01, coef0: 0.5, ...f64 });
     expect(relErr(c.mean, REF['poly_d2_g0.01_c0.5'].mean)).toBeLessThan(1e-9);
     expect(relErr(c.std, REF['poly_d2_g0.01_c0.5'].std)).toBeLessThan(1e-9);
   });
 
   test('rbf kernel with torch-fidelity defaults otherwise (1e-9 relative)', async () => {
-    const r = await kid(X, Y, { kernel: 'rbf' });
+    const r = await kid(X, Y, { kernel: 'rbf', ...f64 });
     expect(r.kernel).toEqual({ kernel: 'rbf', sigma: 10 });
     expect(relErr(r.mean, REF.rbf_sigma10.mean)).toBeLessThan(1e-9);
     expect(relErr(r.std, REF.rbf_sigma10.std)).toBeLessThan(1e-9);
   });
 
   test('full-set MMD²: unbiased (also ../shared mmd2_poly_full_unbiased), biased, u-statistic, rbf (1e-9 relative)', async () => {
-    expect(relErr((await mmd2(X, Y)).mmd2, E.mmd2_poly_full_unbiased)).toBeLessThan(1e-9);
+    expect(relErr((await mmd2(X, Y, f64)).mmd2, E.mmd2_poly_full_unbiased)).toBeLessThan(1e-9);
     for (const est of ['unbiased', 'biased', 'u-statistic'] as const) {
-      expect(relErr((await mmd2(X, Y, { estimator: est, tile: 700 })).mmd2, REF.full[est])).toBeLessThan(1e-9);
+      expect(relErr((await mmd2(X, Y, { estimator: est, tile: 700, ...f64 })).mmd2, REF.full[est])).toBeLessThan(1e-9);
     }
-    expect(relErr((await mmd2(X, Y, { kernel: 'rbf' })).mmd2, REF.full_rbf_unbiased)).toBeLessThan(1e-9);
+    expect(relErr((await mmd2(X, Y, { kernel: 'rbf', ...f64 })).mmd2, REF.full_rbf_unbiased)).toBeLessThan(1e-9);
+  });
+
+  test('the default float32 products: every case above within 1e-6 relative of the float64 reference', async () => {
+    const cases: [Parameters<typeof kid>[2], { mean: number; std: number }][] = [
+      [{}, REF.poly_default],
+      [{ subsets: 10, subsetSize: 500, seed: 7 }, REF.poly_s10_m500_seed7],
+      [{ subsets: 5, degree: 2, gamma: 0.01, coef0: 0.5 }, REF['poly_d2_g0.01_c0.5']],
+      [{ kernel: 'rbf' }, REF.rbf_sigma10],
+      [{ dense: false }, REF.poly_default],
+      [{ dense: true }, REF.poly_default],
+    ];
+    for (const [o, ref] of cases) {
+      const r = await kid(X, Y, o);
+      expect(relErr(r.mean, ref.mean)).toBeLessThan(1e-6);
+      expect(relErr(r.std, ref.std)).toBeLessThan(1e-6);
+    }
+    for (const est of ['unbiased', 'biased', 'u-statistic'] as const) {
+      expect(relErr((await mmd2(X, Y, { estimator: est, tile: 700 })).mmd2, REF.full[est])).toBeLessThan(1e-6);
+    }
+    expect(relErr((await mmd2(X, Y, { kernel: 'rbf' })).mmd2, REF.full_rbf_unbiased)).toBeLessThan(1e-6);
+  });
+
+  test('precision must be float32 or float64', async () => {
+    await expect(kid(X, Y, { precision: 'float16' as never })).rejects.toThrow(/^precision must be 'float32' or 'float64', got 'float16'/);
   });
 });
 

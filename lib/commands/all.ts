@@ -14,7 +14,7 @@ import { RunningMoments } from '../stats/moments';
 import type { Statistics } from '../stats/statistics';
 import { defineCommand } from './descriptor';
 import { networkOptions, ORDER_NOTE, phaseProgress, threadsOf, threadsOption, type NetworkOptions } from './common';
-import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, prdcJson, prdcOptions, prdcOptionSpecs, reportInputs, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
+import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, prdcJson, prdcOptions, prdcOptionSpecs, precisionOption, reportInputs, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
 
 export interface AllOptions extends NetworkOptions, KidCommandOptions, PrdcCommandOptions {
   splits: number;
@@ -41,6 +41,7 @@ export const allCommand = defineCommand<AllOptions, AllCommandResult>({
   options: [
     ...kidOptionSpecs,
     ...prdcOptionSpecs,
+    precisionOption,
     { key: 'splits', type: 'integer', min: 1, max: 1_000_000, default: D.IS_SPLITS, help: 'Inception Score (image inputs): number of splits', valueName: '<k>' },
     { key: 'eps', type: 'number', min: 0, default: D.FID_EPS, help: "FID: pytorch-fid's eps, added to both covariance diagonals only if the result is not finite", valueName: '<x>' },
     ...networkOptions,

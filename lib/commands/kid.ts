@@ -5,7 +5,7 @@ import { drawSubsets, kid, kidOfDraws, kidPlan, mmd2, type KernelDescription, ty
 import { readSidecar, requireSameOrigin } from '../network/meta';
 import { defineCommand, type Progress } from './descriptor';
 import { networkOptions, ORDER_NOTE, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
-import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, reportInputs, type KidCommandOptions } from './feature-sets';
+import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, precisionOption, reportInputs, type KidCommandOptions } from './feature-sets';
 
 export interface KidOptions extends NetworkOptions, KidCommandOptions {
   full: boolean;
@@ -25,6 +25,7 @@ export const kidCommand = defineCommand<KidOptions, KidCommandResult>({
   ],
   options: [
     ...kidOptionSpecs,
+    precisionOption,
     { key: 'full', type: 'boolean', default: false, help: 'the deterministic MMD² between the full sets instead of subsets' },
     ...networkOptions,
     threadsOption,

@@ -2,7 +2,7 @@ import type { InputProvenance } from '../inputs';
 import { prdc } from '../metrics/prdc';
 import { defineCommand } from './descriptor';
 import { networkOptions, ORDER_NOTE, phaseProgress, threadsOf, threadsOption, type NetworkOptions } from './common';
-import { loadPair, prdcJson, prdcOptions, prdcOptionSpecs, reportInputs, type PrdcCommandOptions } from './feature-sets';
+import { loadPair, prdcJson, prdcOptions, prdcOptionSpecs, precisionOption, reportInputs, type PrdcCommandOptions } from './feature-sets';
 
 export interface PrdcOptions extends NetworkOptions, PrdcCommandOptions {}
 
@@ -16,7 +16,7 @@ export const prdcCommand = defineCommand<PrdcOptions, PrdcCommandResult>({
     { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D)' },
     { name: 'b', help: 'reference set: same kinds' },
   ],
-  options: [...prdcOptionSpecs, ...networkOptions, threadsOption],
+  options: [...prdcOptionSpecs, precisionOption, ...networkOptions, threadsOption],
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
     const [A, B] = await loadPair(inputs, o, reporter, threads, 'precision/recall and density/coverage need');

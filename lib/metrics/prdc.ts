@@ -14,7 +14,7 @@ import * as D from '../defaults';
 import { GenmetricsError } from '../errors';
 import { requireSameDims, type FeatureMatrix } from '../features';
 import { native } from '../native';
-import type { PairwiseRunOptions } from './kid';
+import { precisionOf, type PairwiseRunOptions } from './kid';
 
 /** A k-NN ball convention: k and the membership test (`<=` or strict `<`). */
 export interface BallConvention {
@@ -64,7 +64,7 @@ export async function prdc(fake: FeatureMatrix, real: FeatureMatrix, options: Pr
   const dc = options.densityCoverage ?? PRDC_DC;
   checkConvention(pr, 'precision/recall', fake, real);
   checkConvention(dc, 'density/coverage', fake, real);
-  const run = { tile: options.tile, threads: options.threads };
+  const run = { tile: options.tile, threads: options.threads, precision: precisionOf(options) };
   const progress = (phase: string) => (options.onProgress ? (d: number, t: number) => options.onProgress!(phase, d, t) : undefined);
 
   const ks = [...new Set([pr.k, dc.k])];
@@ -79,9 +79,8 @@ export async function prdc(fake: FeatureMatrix, real: FeatureMatrix, options: Pr
   const recall = fraction(counts.realInFake[0]);
   const d = same ? 0 : 1;
   const density = counts.fakeInReal[d].reduce((a, v) => a + v, 0) / (dc.k * fake.rows);
-  const r = sets[d].realRadii;
-  const inside = dc.test === '<' ? (v: number, i: number) => v < r[i] : (v: number, i: number) => v <= r[i];
-  const coverage = counts.nearestFake.reduce((a, v, i) => a + (inside(v, i) ? 1 : 0), 0) / real.rows;
+  // A real is covered when its nearest fake is inside its ball: when any fake is.
+  const coverage = fraction(counts.realCovered[d]);
   return {
     precision,
     recall,

@@ -1,6 +1,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <type_traits>
@@ -19,28 +20,44 @@ namespace {
 
 // Block sizes: a kc x nr micro-panel of B stays in L1, an mc x kc block of A in L2, the
 // kc x nc panel of B in L3.
-constexpr int64_t KC = 256;
-constexpr int64_t MC = 192;
+// In float32 the same bytes hold twice the columns: KC = 512 halves the passes over C (which is
+// float64 either way) and keeps the L1 and L2 footprints of the float64 blocking.
+template <class P>
+struct Blocking;
+template <>
+struct Blocking<double> {
+  static constexpr int64_t KC = 256, MC = 192;
+};
+template <>
+struct Blocking<float> {
+  static constexpr int64_t KC = 512, MC = 192;
+};
+constexpr int64_t KC = Blocking<double>::KC;
 constexpr int64_t NC = 1024;
 
-using KernelFn = void (*)(int64_t kc, const double* a, int64_t as, const double* b, double* c, int64_t ldc,
-                         double alpha);
+// P is the type of the packed panels and of the micro-kernel's arithmetic (double, or float for the
+// float32 products); C is float64 either way.
+template <class P>
+using KernelFn = void (*)(int64_t kc, const P* a, int64_t as, const P* b, double* c, int64_t ldc, double alpha);
+template <class P>
 struct Kernel {
   int mr, nr;
-  KernelFn fn;
+  KernelFn<P> fn;
   const char* name;
+  bool fused;  // multiply-adds rounded once (FMA)
 };
 
 // C[mr x nr] += alpha * sum_p a[p] b[p]^T over micro-panels: b packed (kc x nr), a either packed
-// (as = mr) or read in place from a column-major matrix (as = its leading dimension).
-template <int MR, int NR>
-void kernelGeneric(int64_t kc, const double* a, int64_t as, const double* b, double* c, int64_t ldc, double alpha) {
-  double acc[NR][MR] = {};
+// (as = mr) or read in place from a column-major matrix (as = its leading dimension). The sum over
+// one panel accumulates in P, then is widened and added to C.
+template <class P, int MR, int NR>
+void kernelGeneric(int64_t kc, const P* a, int64_t as, const P* b, double* c, int64_t ldc, double alpha) {
+  P acc[NR][MR] = {};
   for (int64_t p = 0; p < kc; ++p, a += as, b += NR)
     for (int j = 0; j < NR; ++j)
       for (int i = 0; i < MR; ++i) acc[j][i] += a[i] * b[j];
   for (int j = 0; j < NR; ++j)
-    for (int i = 0; i < MR; ++i) c[j * ldc + i] += alpha * acc[j][i];
+    for (int i = 0; i < MR; ++i) c[j * ldc + i] += alpha * static_cast<double>(acc[j][i]);
 }
 
 #ifdef GM_X86
@@ -50,6 +67,9 @@ __attribute__((target("avx512f"))) void kernelAvx512(int64_t kc, const double* a
   __m512d acc[8][3];
 #pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) acc[j][0] = acc[j][1] = acc[j][2] = _mm512_setzero_pd();
+  // C's 24 x 8 doubles are read at the end: fetch them while the products run.
+  for (int j = 0; j < 8; ++j)
+    for (int q = 0; q < 24; q += 8) _mm_prefetch(reinterpret_cast<const char*>(c + j * ldc + q), _MM_HINT_T0);
   for (int64_t p = 0; p < kc; ++p, a += as, b += 8) {
     _mm_prefetch(reinterpret_cast<const char*>(a + 8 * as), _MM_HINT_T0);
     const __m512d a0 = _mm512_loadu_pd(a), a1 = _mm512_loadu_pd(a + 8), a2 = _mm512_loadu_pd(a + 16);
@@ -94,22 +114,122 @@ __attribute__((target("avx2,fma"))) void kernelAvx2(int64_t kc, const double* a,
     _mm256_storeu_pd(cj + 4, _mm256_fmadd_pd(al, acc[j][1], _mm256_loadu_pd(cj + 4)));
   }
 }
+
+// float32 kernels: float accumulators over one kc panel, widened to float64 when added to C.
+// (GCC 12's own intrinsics trip -Wuninitialized on their _mm512_undefined_pd placeholders.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+__attribute__((target("avx512f"))) inline void addWidened512(double* c, __m512 v, __m512d al) {
+  const __m256 lo = _mm512_castps512_ps256(v);
+  const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+  _mm512_storeu_pd(c, _mm512_fmadd_pd(al, _mm512_cvtps_pd(lo), _mm512_loadu_pd(c)));
+  _mm512_storeu_pd(c + 8, _mm512_fmadd_pd(al, _mm512_cvtps_pd(hi), _mm512_loadu_pd(c + 8)));
+}
+
+__attribute__((target("avx512f"))) void kernelAvx512f(int64_t kc, const float* a, int64_t as, const float* b,
+                                                        double* c, int64_t ldc, double alpha) {
+  // 48 x 8: 24 accumulators of 16 floats, 3 loads of A and 8 broadcasts of B per step.
+  __m512 acc[8][3];
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) acc[j][0] = acc[j][1] = acc[j][2] = _mm512_setzero_ps();
+  // C's 48 x 8 doubles (48 lines) are read at the end: fetch them while the products run.
+  for (int j = 0; j < 8; ++j)
+    for (int q = 0; q < 48; q += 8) _mm_prefetch(reinterpret_cast<const char*>(c + j * ldc + q), _MM_HINT_T0);
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p, a += as, b += 8) {
+    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * as), _MM_HINT_T0);
+    const __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16), a2 = _mm512_loadu_ps(a + 32);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      const __m512 bj = _mm512_set1_ps(b[j]);
+      acc[j][0] = _mm512_fmadd_ps(a0, bj, acc[j][0]);
+      acc[j][1] = _mm512_fmadd_ps(a1, bj, acc[j][1]);
+      acc[j][2] = _mm512_fmadd_ps(a2, bj, acc[j][2]);
+    }
+  }
+  const __m512d al = _mm512_set1_pd(alpha);
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) {
+    double* cj = c + j * ldc;
+    addWidened512(cj, acc[j][0], al);
+    addWidened512(cj + 16, acc[j][1], al);
+    addWidened512(cj + 32, acc[j][2], al);
+  }
+}
+
+__attribute__((target("avx2,fma"))) inline void addWidened256(double* c, __m256 v, __m256d al) {
+  _mm256_storeu_pd(c, _mm256_fmadd_pd(al, _mm256_cvtps_pd(_mm256_castps256_ps128(v)), _mm256_loadu_pd(c)));
+  _mm256_storeu_pd(c + 4, _mm256_fmadd_pd(al, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), _mm256_loadu_pd(c + 4)));
+}
+
+__attribute__((target("avx2,fma"))) void kernelAvx2f(int64_t kc, const float* a, int64_t as, const float* b,
+                                                       double* c, int64_t ldc, double alpha) {
+  // 16 x 6: 12 accumulators of 8 floats, 2 loads of A and 6 broadcasts of B per step.
+  __m256 acc[6][2];
+#pragma GCC unroll 6
+  for (int j = 0; j < 6; ++j) acc[j][0] = acc[j][1] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p, a += as, b += 6) {
+    const __m256 a0 = _mm256_loadu_ps(a), a1 = _mm256_loadu_ps(a + 8);
+#pragma GCC unroll 6
+    for (int j = 0; j < 6; ++j) {
+      const __m256 bj = _mm256_broadcast_ss(b + j);
+      acc[j][0] = _mm256_fmadd_ps(a0, bj, acc[j][0]);
+      acc[j][1] = _mm256_fmadd_ps(a1, bj, acc[j][1]);
+    }
+  }
+  const __m256d al = _mm256_set1_pd(alpha);
+#pragma GCC unroll 6
+  for (int j = 0; j < 6; ++j) {
+    double* cj = c + j * ldc;
+    addWidened256(cj, acc[j][0], al);
+    addWidened256(cj + 8, acc[j][1], al);
+  }
+}
+#pragma GCC diagnostic pop
 #endif
 
-Kernel pickKernel() {
-  const char* force = std::getenv("GENMETRICS_KERNEL");  // for tests and benchmarks of the fallbacks
+// The instruction set in use: GENMETRICS_KERNEL (for tests and benchmarks of the fallbacks) or the
+// best the CPU has.
+std::string pickLevel() {
+  const char* force = std::getenv("GENMETRICS_KERNEL");
   const std::string want = force ? force : "";
 #ifdef GM_X86
   __builtin_cpu_init();
-  if ((want.empty() || want == "avx512") && __builtin_cpu_supports("avx512f")) return {24, 8, kernelAvx512, "avx512"};
-  if ((want.empty() || want == "avx2") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return {8, 6, kernelAvx2, "avx2"};
+  if ((want.empty() || want == "avx512") && __builtin_cpu_supports("avx512f")) return "avx512";
+  if ((want.empty() || want == "avx2") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
 #endif
-  return {4, 4, kernelGeneric<4, 4>, "generic"};
+  return "generic";
 }
 
-const Kernel& kernel() {
-  static const Kernel k = pickKernel();
+const std::string& level() {
+  static const std::string l = pickLevel();
+  return l;
+}
+
+template <class P>
+Kernel<P> pickKernel();
+
+template <>
+Kernel<double> pickKernel<double>() {
+#ifdef GM_X86
+  if (level() == "avx512") return {24, 8, kernelAvx512, "avx512", true};
+  if (level() == "avx2") return {8, 6, kernelAvx2, "avx2", true};
+#endif
+  return {4, 4, kernelGeneric<double, 4, 4>, "generic", false};
+}
+
+template <>
+Kernel<float> pickKernel<float>() {
+#ifdef GM_X86
+  if (level() == "avx512") return {48, 8, kernelAvx512f, "avx512", true};
+  if (level() == "avx2") return {16, 6, kernelAvx2f, "avx2", true};
+#endif
+  return {8, 4, kernelGeneric<float, 8, 4>, "generic", false};
+}
+
+template <class P>
+const Kernel<P>& kernel() {
+  static const Kernel<P> k = pickKernel<P>();
   return k;
 }
 
@@ -143,6 +263,7 @@ void packA(View a, int64_t m, int64_t kc, int mr, double* dst) {
 // B transposed). pack() packs rows [i0, i0 + count) x columns [p0, p0 + kc); inPlaceStride() is
 // the column stride when full micro-panels can be read where they lie (column-major), else 0.
 struct ViewPanels {
+  using Packed = double;
   View v;
   void pack(int64_t i0, int64_t count, int64_t p0, int64_t kc, int mr, double* dst) const {
     packA(v.at(i0, p0), count, kc, mr, dst);
@@ -151,34 +272,37 @@ struct ViewPanels {
   const double* at(int64_t i, int64_t p) const { return v.p + i * v.rs + p * v.cs; }
 };
 
-// Feature rows (float32 or float64, optionally indexed), widened to float64 as they are packed.
+// Feature rows (float32 or float64, optionally indexed), converted to P (widened to float64, or
+// kept or rounded to float32) as they are packed.
+template <class P>
 struct RowPanels {
+  using Packed = P;
   const Rows& rows;
   int64_t first;  // row `first` of `rows` is row 0 of the operand
   template <class T>
-  static void panel(const T* const* src, int64_t count, int64_t kc, int mr, double* dst) {
-    if (std::is_same<T, float>::value) {
-      // Row by row: each float32 row is read and widened in vector-wide runs.
+  static void panel(const T* const* src, int64_t count, int64_t kc, int mr, P* dst) {
+    if (sizeof(T) < sizeof(P)) {
+      // Row by row: each narrow row is read and widened (or copied) in vector-wide runs.
       for (int64_t r = 0; r < mr; ++r) {
-        double* d = dst + r;
+        P* d = dst + r;
         if (r < count) {
           const T* s = src[r];
-          for (int64_t p = 0; p < kc; ++p) d[p * mr] = static_cast<double>(s[p]);
+          for (int64_t p = 0; p < kc; ++p) d[p * mr] = static_cast<P>(s[p]);
         } else {
-          for (int64_t p = 0; p < kc; ++p) d[p * mr] = 0.0;
+          for (int64_t p = 0; p < kc; ++p) d[p * mr] = P(0);
         }
       }
       return;
     }
     // Column by column across the rows: sequential writes, mr read streams.
     for (int64_t p = 0; p < kc; ++p, dst += mr) {
-      for (int64_t r = 0; r < count; ++r) dst[r] = static_cast<double>(src[r][p]);
-      for (int64_t r = count; r < mr; ++r) dst[r] = 0.0;
+      for (int64_t r = 0; r < count; ++r) dst[r] = static_cast<P>(src[r][p]);
+      for (int64_t r = count; r < mr; ++r) dst[r] = P(0);
     }
   }
-  void pack(int64_t i0, int64_t count, int64_t p0, int64_t kc, int mr, double* dst) const {
-    const float* f[32];
-    const double* g[32];
+  void pack(int64_t i0, int64_t count, int64_t p0, int64_t kc, int mr, P* dst) const {
+    const float* f[64];
+    const double* g[64];
     for (int64_t q = 0; q < count; q += mr, dst += mr * kc) {
       const int64_t n = std::min<int64_t>(mr, count - q);
       for (int64_t r = 0; r < n; ++r) {
@@ -191,20 +315,30 @@ struct RowPanels {
     }
   }
   int64_t inPlaceStride() const { return 0; }
-  const double* at(int64_t, int64_t) const { return nullptr; }
+  const P* at(int64_t, int64_t) const { return nullptr; }
 };
 
 struct Rect {
   int64_t i0, i1, j0, j1;
 };
 
+// A scratch buffer of at least `count` elements of P.
+template <class P>
+struct Buffer {
+  Scratch s;
+  explicit Buffer(int64_t count) : s(static_cast<size_t>((count * static_cast<int64_t>(sizeof(P)) + 7) / 8)) {}
+  P* data() const { return reinterpret_cast<P*>(s.data()); }
+};
+
 template <class A, class B>
 void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, double* c, int64_t ldc, Part part) {
-  const Kernel& kr = kernel();
+  using P = typename A::Packed;
+  const Kernel<P>& kr = kernel<P>();
   const int mr = kr.mr, nr = kr.nr;
+  constexpr int64_t KC = Blocking<P>::KC, MC = Blocking<P>::MC;
   const int64_t ncMax = std::min<int64_t>(NC, r.j1 - r.j0);
-  Scratch abuf((MC + mr) * KC), bbuf((ncMax + nr) * KC);
-  double tmp[32 * 32];
+  Buffer<P> abuf((MC + mr) * KC), bbuf((ncMax + nr) * KC);
+  double tmp[64 * 32];
   for (int64_t jc = r.j0; jc < r.j1; jc += NC) {
     const int64_t nc = std::min<int64_t>(NC, r.j1 - jc);
     // Rows above this column block's first column lie strictly above the diagonal.
@@ -229,9 +363,9 @@ void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, 
             const int64_t row = ic + ir, rows = std::min<int64_t>(mr, mc - ir);
             if (part == Part::Lower && row + rows - 1 < col) continue;
             const bool inPlace = ir < fullRows;
-            const double* ap = inPlace ? a.at(row, pc) : abuf.data() + ir * kc;
+            const P* ap = inPlace ? a.at(row, pc) : abuf.data() + ir * kc;
             const int64_t as = inPlace ? stride : mr;
-            const double* bp = bbuf.data() + jr * kc;
+            const P* bp = bbuf.data() + jr * kc;
             double* cp = c + col * ldc + row;
             if (rows == mr && cols == nr) {
               kr.fn(kc, ap, as, bp, cp, ldc, alpha);
@@ -253,8 +387,9 @@ void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, 
 }
 
 // Cuts C into one rectangle per thread (about equal work).
+template <class P>
 std::vector<Rect> partition(int64_t m, int64_t n, Part part, int workers) {
-  const Kernel& kr = kernel();
+  const Kernel<P>& kr = kernel<P>();
   std::vector<Rect> parts;
   if (part == Part::Lower) {
     // Column j of the lower triangle costs m - j: cut the columns into pieces of equal work.
@@ -291,7 +426,7 @@ void run(int64_t m, int64_t n, int64_t k, double alpha, const A& a, const B& bt,
          int threads) {
   if (m <= 0 || n <= 0 || k <= 0) return;
   const int workers = resolveThreads(threads);
-  const std::vector<Rect> parts = partition(m, n, part, workers);
+  const std::vector<Rect> parts = partition<typename A::Packed>(m, n, part, workers);
   // Small products are not worth a thread.
   const double flops = 2.0 * m * n * k;
   const int use = flops < 4e6 ? 1 : workers;
@@ -299,9 +434,35 @@ void run(int64_t m, int64_t n, int64_t k, double alpha, const A& a, const B& bt,
               [&](long t) { gemmBlock(parts[t], k, alpha, a, bt, c, ldc, part); });
 }
 
+// DotGroup entries (i, j_q) of gemmRows' float64 product, with the same operations in the same
+// order: per KC panel a chain of multiply-adds from zero (fused when the kernel fuses), then the
+// panel sums added to C from zero, panel after panel. The chains run side by side (one chain alone
+// is bound by the latency of its multiply-adds); the rows are widened as they are read.
+constexpr int DotGroup = 8;
+template <class T, class U>
+void dotsLikeKernel(const T* x, const U* y, const int64_t* rows, int64_t k, bool fused, double* c) {
+  const U* ys[DotGroup];
+  for (int q = 0; q < DotGroup; ++q) {
+    ys[q] = y + rows[q];
+    c[q] = 0.0;
+  }
+  for (int64_t pc = 0; pc < k; pc += KC) {
+    const int64_t end = std::min<int64_t>(k, pc + KC);
+    double acc[DotGroup] = {};
+    for (int64_t p = pc; p < end; ++p) {
+      const double xp = static_cast<double>(x[p]);
+      if (fused)
+        for (int q = 0; q < DotGroup; ++q) acc[q] = std::fma(xp, static_cast<double>(ys[q][p]), acc[q]);
+      else
+        for (int q = 0; q < DotGroup; ++q) acc[q] = acc[q] + xp * static_cast<double>(ys[q][p]);
+    }
+    for (int q = 0; q < DotGroup; ++q) c[q] = c[q] + acc[q];
+  }
+}
+
 }  // namespace
 
-const char* gemmKernelName() { return kernel().name; }
+const char* gemmKernelName() { return kernel<double>().name; }
 
 void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double* c, int64_t ldc, Part part,
           int threads) {
@@ -309,8 +470,45 @@ void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double*
 }
 
 void gemmRows(int64_t m, int64_t n, const Rows& a, int64_t i0, const Rows& b, int64_t j0, double* c, int64_t ldc,
-              Part part, int threads) {
-  run(m, n, a.d, 1.0, RowPanels{a, i0}, RowPanels{b, j0}, c, ldc, part, threads);
+              Part part, int threads, Precision precision) {
+  if (precision == Precision::Float32)
+    run(m, n, a.d, 1.0, RowPanels<float>{a, i0}, RowPanels<float>{b, j0}, c, ldc, part, threads);
+  else
+    run(m, n, a.d, 1.0, RowPanels<double>{a, i0}, RowPanels<double>{b, j0}, c, ldc, part, threads);
+}
+
+double gemmRowsDot(const Rows& a, int64_t i, const Rows& b, int64_t j) {
+  double out;
+  gemmRowsDots(a, i, b, &j, 1, &out);
+  return out;
+}
+
+void gemmRowsDots(const Rows& a, int64_t i, const Rows& b, const int64_t* js, int64_t count, double* out) {
+  const bool fused = kernel<double>().fused;
+  const int64_t k = a.d;
+  const int64_t ra = a.source(i) * k;
+  for (int64_t q0 = 0; q0 < count; q0 += DotGroup) {
+    const int g = static_cast<int>(std::min<int64_t>(DotGroup, count - q0));
+    int64_t rb[DotGroup];
+    for (int q = 0; q < DotGroup; ++q) rb[q] = b.source(js[q0 + std::min(q, g - 1)]) * k;
+    double c[DotGroup];
+    if (a.f32 && b.f32) dotsLikeKernel(a.f32 + ra, b.f32, rb, k, fused, c);
+    else if (a.f32) dotsLikeKernel(a.f32 + ra, b.f64, rb, k, fused, c);
+    else if (b.f32) dotsLikeKernel(a.f64 + ra, b.f32, rb, k, fused, c);
+    else dotsLikeKernel(a.f64 + ra, b.f64, rb, k, fused, c);
+    for (int q = 0; q < g; ++q) out[q0 + q] = c[q];
+  }
+}
+
+double float32DotError(int64_t k) {
+  // Rounding the inputs to float32 (when they are float64): 2u + u^2 per product; a chain of at most
+  // kc float32 multiply-adds: gamma_KC = KC u / (1 - KC u) (Higham, Accuracy and Stability of
+  // Numerical Algorithms, eq. 3.5); widening and the float64 additions of the panel sums, and the
+  // float64 product it is compared with: below (k / 256 + kc + 2) 2^-53 each. Slack of 1%.
+  const double u = std::ldexp(1.0, -24), u64 = std::ldexp(1.0, -53);
+  const double kc = static_cast<double>(Blocking<float>::KC);
+  const double chain = kc * u / (1.0 - kc * u);
+  return 1.01 * (2 * u + u * u + chain + 2 * (static_cast<double>(k) / Blocking<double>::KC + kc + 2) * u64);
 }
 
 }  // namespace gm

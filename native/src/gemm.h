@@ -30,10 +30,25 @@ enum class Part { Full, Lower };
 void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double* c, int64_t ldc, Part part,
           int threads);
 
+// Float64: the rows widened to float64 as the panels are packed, products and sums in float64.
+// Float32: the rows packed as float32 (float64 rows rounded), the products and the sum over each
+// panel of 512 columns in float32, the panel sums added to C in float64 (about twice the rate).
+enum class Precision { Float64, Float32 };
+
 // C += A B^T for rows [i0, i0 + m) of a and [j0, j0 + n) of b (k = their width), the rows read
-// where they lie and widened to float64 as the panels are packed. part as for gemm.
+// where they lie and converted as the panels are packed. part as for gemm.
 void gemmRows(int64_t m, int64_t n, const Rows& a, int64_t i0, const Rows& b, int64_t j0, double* c, int64_t ldc,
-              Part part, int threads);
+              Part part, int threads, Precision precision = Precision::Float64);
+
+// <a_i, b_j> bit for bit as gemmRows computes it in float64 (same panels, same order, fused or
+// not as the kernel in use): for re-checking, one pair at a time, a decision taken in float32.
+double gemmRowsDot(const Rows& a, int64_t i, const Rows& b, int64_t j);
+// The same for rows js[0 .. count) of b, into out (several chains at once: faster per pair).
+void gemmRowsDots(const Rows& a, int64_t i, const Rows& b, const int64_t* js, int64_t count, double* out);
+
+// e such that a float32 entry of gemmRows and the float64 one of the same rows differ by at most
+// e * sum_p |a_p b_p| <= e * |a| |b| (k = the rows' width).
+double float32DotError(int64_t k);
 
 // The micro-kernel in use: "avx512", "avx2" or "generic".
 const char* gemmKernelName();

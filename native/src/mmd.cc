@@ -168,34 +168,48 @@ std::vector<KernelSums> kernelSumsSubsets(const Rows& x, const Rows& y, const ui
   if (m <= 0) return out;
   if (o.dense) return kernelSumsSubsetsDense(x, y, idxX, idxY, subsets, m, k, o);
   const int64_t d = x.d, n = 2 * m;
-  // Each subset is one product: Z = [X_s; Y_s] (2m x d, float64) and the lower triangle of
-  // G = Z Z^T, whose blocks are X_s X_s^T, Y_s X_s^T and Y_s Y_s^T and whose diagonal holds the
-  // squared norms. Per worker: Z and G, 2m x (d + 2m) doubles.
+  // Each subset is one product: Z = [X_s; Y_s] (2m x d, float64 or float32 as o.precision) and
+  // the lower triangle of G = Z Z^T (float64), whose blocks are X_s X_s^T, Y_s X_s^T and Y_s Y_s^T
+  // and whose diagonal holds the squared norms. Per worker: Z and G, 2m x (d + 2m) doubles at most.
+  const bool f32 = o.precision == Precision::Float32;
   struct Buffers {
     Scratch z, g;
     std::vector<double> norms;
-    Buffers(int64_t n, int64_t d) : z(static_cast<size_t>(n * d)), g(static_cast<size_t>(n * n)), norms(n) {}
+    Buffers(int64_t n, int64_t d, bool f32)
+        : z(static_cast<size_t>(f32 ? (n * d + 1) / 2 : n * d)), g(static_cast<size_t>(n * n)), norms(n) {}
   };
   std::vector<std::unique_ptr<Buffers>> buffers(static_cast<size_t>(workersFor(subsets, o.threads)));
   std::mutex progressLock;
   int64_t done = 0;
   parallelForWorkers(subsets, o.threads, [&](long s, int w) {
     auto& b = buffers[w];
-    if (!b) b = std::make_unique<Buffers>(n, d);
+    if (!b) b = std::make_unique<Buffers>(n, d, f32);
     Rows xs = x, ys = y;
     xs.idx = idxX + s * m;
     ys.idx = idxY + s * m;
     xs.n = ys.n = m;
-    xs.toDouble(0, m, b->z.data());
-    ys.toDouble(0, m, b->z.data() + m * d);
     Rows z;
-    z.f64 = b->z.data();
+    if (f32) {
+      float* zf = reinterpret_cast<float*>(b->z.data());
+      xs.toFloat(0, m, zf);
+      ys.toFloat(0, m, zf + m * d);
+      z.f32 = zf;
+    } else {
+      xs.toDouble(0, m, b->z.data());
+      ys.toDouble(0, m, b->z.data() + m * d);
+      z.f64 = b->z.data();
+    }
     z.n = n;
     z.d = d;
     double* g = b->g.data();
     std::fill(g, g + n * n, 0.0);
-    gemmRows(n, n, z, 0, z, 0, g, n, Part::Lower, 1);
-    for (int64_t i = 0; i < n; ++i) b->norms[i] = g[i * n + i];
+    gemmRows(n, n, z, 0, z, 0, g, n, Part::Lower, 1, o.precision);
+    // The squared norms (RBF): the diagonal of a float64 G; in float32 from the rows in float64,
+    // as the tiled passes take them.
+    if (f32)
+      b->norms = z.squaredNorms();
+    else
+      for (int64_t i = 0; i < n; ++i) b->norms[i] = g[i * n + i];
     const Tile t{0, 0, n, n, g, b->norms.data(), b->norms.data(), true};
     KernelSums r;
     double xxOff = 0, yyOff = 0;

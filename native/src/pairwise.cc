@@ -24,6 +24,19 @@ void Rows::toDouble(int64_t r0, int64_t count, double* dst) const {
   }
 }
 
+void Rows::toFloat(int64_t r0, int64_t count, float* dst) const {
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t src = idx ? static_cast<int64_t>(idx[r0 + r]) : r0 + r;
+    float* out = dst + r * d;
+    if (f32) {
+      std::copy(f32 + src * d, f32 + src * d + d, out);
+    } else {
+      const double* in = f64 + src * d;
+      for (int64_t c = 0; c < d; ++c) out[c] = static_cast<float>(in[c]);
+    }
+  }
+}
+
 std::vector<double> Rows::squaredNorms() const {
   std::vector<double> out(static_cast<size_t>(n));
   std::vector<double> row(static_cast<size_t>(d));
@@ -67,7 +80,7 @@ void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOpt
     const int64_t j0 = task.bj * T, cols = std::min(T, b.n - j0);
     const bool diagonal = symmetric && task.bi == task.bj;
     std::fill(g->data(), g->data() + rows * cols, 0.0);
-    gemmRows(rows, cols, a, i0, b, j0, g->data(), rows, diagonal ? Part::Lower : Part::Full, 1);
+    gemmRows(rows, cols, a, i0, b, j0, g->data(), rows, diagonal ? Part::Lower : Part::Full, 1, o.precision);
     visit(Tile{i0, j0, rows, cols, g->data(), na.data() + i0, nbp + j0, diagonal}, w);
     if (o.progress) {
       std::lock_guard<std::mutex> lock(progressLock);

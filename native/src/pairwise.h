@@ -11,6 +11,7 @@
 #include <functional>
 #include <vector>
 
+#include "gemm.h"
 #include "rows.h"
 
 namespace gm {
@@ -27,11 +28,19 @@ struct Tile {
   bool diagonal;
 
   double dot(int64_t i, int64_t j) const { return g[j * rows + i]; }
-  double squaredDistance(int64_t i, int64_t j) const {
-    const double v = na[i] + nb[j] - 2.0 * g[j * rows + i];
-    return v > 0.0 ? v : 0.0;
-  }
+  double squaredDistance(int64_t i, int64_t j) const;
 };
+
+// |a - b|^2 from the squared norms and the inner product, clamped at 0: the one formula of every
+// pass (and of the float64 re-checks, which must agree with it bit for bit).
+inline double squaredDistance(double na, double nb, double dot) {
+  const double v = na + nb - 2.0 * dot;
+  return v > 0.0 ? v : 0.0;
+}
+
+inline double Tile::squaredDistance(int64_t i, int64_t j) const {
+  return gm::squaredDistance(na[i], nb[j], g[j * rows + i]);
+}
 
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
@@ -41,6 +50,8 @@ struct PairwiseOptions {
   ProgressFn progress;  // called after each tile (from worker threads, serialised)
   // KID's subsets from the kernel matrices of the whole sets, computed once (see kernelSumsSubsets).
   bool dense = false;
+  // Inner products in float64, or from float32 products (gemmRows' Float32: about twice the rate).
+  Precision precision = Precision::Float64;
 };
 
 using TileVisitor = std::function<void(const Tile&, int worker)>;

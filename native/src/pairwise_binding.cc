@@ -25,7 +25,7 @@ int64_t IntArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return info[i].As<Napi::Number>().Int64Value();
 }
 
-// options: { tile?: number, threads?: number }
+// options: { tile?: number, threads?: number, dense?: boolean, precision?: 'float32' | 'float64' }
 PairwiseOptions OptionsArg(const Napi::Value& v) {
   PairwiseOptions o;
   if (!v.IsObject()) return o;
@@ -33,6 +33,14 @@ PairwiseOptions OptionsArg(const Napi::Value& v) {
   if (obj.Get("tile").IsNumber()) o.tile = obj.Get("tile").As<Napi::Number>().Int64Value();
   if (obj.Get("threads").IsNumber()) o.threads = obj.Get("threads").As<Napi::Number>().Int32Value();
   if (obj.Get("dense").IsBoolean()) o.dense = obj.Get("dense").As<Napi::Boolean>().Value();
+  const Napi::Value precision = obj.Get("precision");
+  if (!precision.IsUndefined()) {
+    const std::string p = precision.ToString().Utf8Value();
+    if (p == "float32")
+      o.precision = Precision::Float32;
+    else if (p != "float64")
+      throw Napi::RangeError::New(v.Env(), "precision must be 'float32' or 'float64', got '" + p + "'");
+  }
   if (o.tile < 1) throw Napi::RangeError::New(v.Env(), "tile must be a positive integer");
   return o;
 }
@@ -97,9 +105,12 @@ Napi::Value CountBalls(const Napi::CallbackInfo& info) {
           fir.Set(static_cast<uint32_t>(s), ToU32(env, out->fakeInReal[s]));
           rif.Set(static_cast<uint32_t>(s), ToU32(env, out->realInFake[s]));
         }
+        auto cov = Napi::Array::New(env);
+        for (size_t s = 0; s < out->realCovered.size(); ++s) cov.Set(static_cast<uint32_t>(s), ToU32(env, out->realCovered[s]));
         r.Set("fakeInReal", fir);
         r.Set("realInFake", rif);
-        r.Set("nearestFake", ToF64(env, out->nearestFake));
+        r.Set("realCovered", cov);
+        r.Set("rechecked", Napi::Number::New(env, static_cast<double>(out->rechecked)));
         return r;
       });
   w->Queue();
@@ -247,20 +258,29 @@ Napi::Value KMeansFn(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
-// gemmSeconds(n, threads): the median time of three n x n x n float64 products with the native
-// GEMM (after a warm-up), for benchmarks that relate kernel times to the machine's GEMM rate.
+// gemmSeconds(n, threads, precision?): the median time of three n x n x n products with the native
+// GEMM (after a warm-up), float64 (gemm) or float32 (gemmRows' Float32, A A^T of float32 rows), for
+// benchmarks that relate kernel times to the machine's GEMM rate.
 Napi::Value GemmSeconds(const Napi::CallbackInfo& info) {
   const int64_t n = IntArg(info, 0, "n");
   const int threads = static_cast<int>(IntArg(info, 1, "threads"));
+  const bool f32 = info.Length() > 2 && info[2].IsString() && info[2].As<Napi::String>().Utf8Value() == "float32";
   // n^2 doubles twice: beyond 2^15 (16 GiB) it is no benchmark, and n * n must not overflow.
   if (n < 1 || n > 32768) throw Napi::RangeError::New(info.Env(), "n must be in 1..32768, got " + std::to_string(n));
   std::vector<double> a(static_cast<size_t>(n * n)), c(static_cast<size_t>(n * n));
   for (int64_t i = 0; i < n * n; ++i) a[i] = std::sin(0.001 * static_cast<double>(i));
+  std::vector<float> af(f32 ? a.begin() : a.end(), a.end());
+  Rows rows;
+  rows.f32 = af.data();
+  rows.n = rows.d = n;
   std::vector<double> times;
   for (int r = 0; r < 4; ++r) {
     std::fill(c.begin(), c.end(), 0.0);
     const auto t0 = std::chrono::steady_clock::now();
-    gemm(n, n, n, 1.0, colMajor(a.data(), n), colMajor(a.data(), n), c.data(), n, Part::Full, threads);
+    if (f32)
+      gemmRows(n, n, rows, 0, rows, 0, c.data(), n, Part::Full, threads, Precision::Float32);
+    else
+      gemm(n, n, n, 1.0, colMajor(a.data(), n), colMajor(a.data(), n), c.data(), n, Part::Full, threads);
     if (r > 0) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(times.begin(), times.end());

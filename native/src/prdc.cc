@@ -2,19 +2,50 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <memory>
 
+#include "gemm.h"
+
 namespace gm {
+namespace {
+
+// A radius as the float32 pass tests it: squared distances below lo are surely inside (whatever
+// the rounding of the square root and of the comparison), above hi surely outside.
+void bands(const double* radii, int64_t n, std::vector<double>& lo, std::vector<double>& hi) {
+  for (int64_t i = 0; i < n; ++i) {
+    const double r2 = radii[i] * radii[i];
+    lo.push_back(r2 * (1 - 1e-14));
+    hi.push_back(r2 * (1 + 1e-14));
+  }
+}
+
+}  // namespace
 
 BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<BallSet>& sets, const PairwiseOptions& o) {
   const size_t S = sets.size();
   const int64_t nf = fake.n, nr = real.n;
+  const bool f32 = o.precision == Precision::Float32;
   struct Acc {
-    std::vector<std::vector<uint32_t>> fakeInReal, realInFake;
-    std::vector<double> nearest;
-    std::vector<double> column;  // distances of one real to the tile's fakes
+    std::vector<std::vector<uint32_t>> fakeInReal, realInFake, realCovered;
+    std::vector<double> dist;    // the distances of one real to the tile's fakes
+    std::vector<double> margin;  // float32: the error bounds of their squares
+    int64_t rechecked = 0;
   };
+  // Float32: the squared-distance bands of every radius, the norms for the error bound
+  // M = 2 e |f| |r| + 16 u (|f|^2 + |r|^2) on |d32^2 - d64^2|.
+  std::vector<std::vector<double>> realLo(S), realHi(S), fakeLo(S), fakeHi(S);
+  std::vector<double> realNorm, fakeNorm, realSq, fakeSq;
+  const double e = float32DotError(real.d), u = std::ldexp(1.0, -53);
+  if (f32) {
+    for (size_t s = 0; s < S; ++s) {
+      bands(sets[s].realRadii, nr, realLo[s], realHi[s]);
+      bands(sets[s].fakeRadii, nf, fakeLo[s], fakeHi[s]);
+    }
+    realSq = real.squaredNorms();
+    fakeSq = fake.squaredNorms();
+    for (double v : realSq) realNorm.push_back(std::sqrt(v) * 2 * e * (1 + 1e-6));
+    for (double v : fakeSq) fakeNorm.push_back(std::sqrt(v));
+  }
   std::vector<std::unique_ptr<Acc>> accs(static_cast<size_t>(tileWorkers(o)));
   // Rows of a tile are fakes, columns reals.
   forEachTile(fake, real, false, o, [&](const Tile& t, int w) {
@@ -23,50 +54,91 @@ BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<Ball
       a = std::make_unique<Acc>();
       a->fakeInReal.assign(S, std::vector<uint32_t>(static_cast<size_t>(nf), 0));
       a->realInFake.assign(S, std::vector<uint32_t>(static_cast<size_t>(nr), 0));
-      a->nearest.assign(static_cast<size_t>(nr), std::numeric_limits<double>::infinity());
-      a->column.resize(static_cast<size_t>(o.tile));
+      a->realCovered.assign(S, std::vector<uint32_t>(static_cast<size_t>(nr), 0));
+      a->dist.resize(static_cast<size_t>(o.tile));
+      a->margin.resize(static_cast<size_t>(o.tile));
     }
-    double* dist = a->column.data();
+    double* dist = a->dist.data();
     for (int64_t j = 0; j < t.cols; ++j) {
       const int64_t r = t.j0 + j;
-      double nearest = a->nearest[r];
-      for (int64_t i = 0; i < t.rows; ++i) {
-        dist[i] = std::sqrt(t.squaredDistance(i, j));
-        nearest = std::min(nearest, dist[i]);
+      if (!f32) {
+        for (int64_t i = 0; i < t.rows; ++i) dist[i] = std::sqrt(t.squaredDistance(i, j));
+        for (size_t s = 0; s < S; ++s) {
+          const BallSet& b = sets[s];
+          const double rr = b.realRadii[r];
+          const double* rf = b.fakeRadii + t.i0;
+          uint32_t* fir = a->fakeInReal[s].data() + t.i0;
+          uint32_t hits = 0, covered = 0;
+          for (int64_t i = 0; i < t.rows; ++i) {
+            const bool inReal = b.strict ? dist[i] < rr : dist[i] <= rr;
+            fir[i] += inReal;
+            covered += inReal;
+            hits += b.strict ? dist[i] < rf[i] : dist[i] <= rf[i];
+          }
+          a->realInFake[s][r] += hits;
+          a->realCovered[s][r] += covered;
+        }
+        continue;
       }
-      a->nearest[r] = nearest;
+      // Float32: the sure decisions from the squared distances, vectorised; the pairs within the
+      // band of a radius (rare) are decided again from their float64 distance.
+      double* v = dist;
+      double* M = a->margin.data();
+      const double nrm = realNorm[r], rsq = realSq[r];
+      for (int64_t i = 0; i < t.rows; ++i) {
+        v[i] = t.squaredDistance(i, j);
+        M[i] = nrm * fakeNorm[t.i0 + i] + 16 * u * (rsq + fakeSq[t.i0 + i]);
+      }
       for (size_t s = 0; s < S; ++s) {
         const BallSet& b = sets[s];
-        const double rr = b.realRadii[r];
-        const double* rf = b.fakeRadii + t.i0;
+        const double rlo = realLo[s][r], rhi = realHi[s][r];
+        const double* flo = fakeLo[s].data() + t.i0;
+        const double* fhi = fakeHi[s].data() + t.i0;
         uint32_t* fir = a->fakeInReal[s].data() + t.i0;
-        uint32_t hits = 0;
-        if (b.strict) {
+        uint32_t covered = 0, hits = 0;
+        bool unsure = false;
+        for (int64_t i = 0; i < t.rows; ++i) {
+          const double lo = v[i] - M[i], hi = v[i] + M[i];
+          const bool inR = hi < rlo, outR = lo > rhi, inF = hi < flo[i], outF = lo > fhi[i];
+          fir[i] += inR;
+          covered += inR;
+          hits += inF;
+          unsure |= !(inR | outR) | !(inF | outF);
+        }
+        if (unsure) {
           for (int64_t i = 0; i < t.rows; ++i) {
-            fir[i] += dist[i] < rr;
-            hits += dist[i] < rf[i];
-          }
-        } else {
-          for (int64_t i = 0; i < t.rows; ++i) {
-            fir[i] += dist[i] <= rr;
-            hits += dist[i] <= rf[i];
+            const double lo = v[i] - M[i], hi = v[i] + M[i];
+            const bool sureR = hi < rlo || lo > rhi, sureF = hi < flo[i] || lo > fhi[i];
+            if (sureR && sureF) continue;
+            const int64_t f = t.i0 + i;
+            const double exact = std::sqrt(squaredDistance(fakeSq[f], rsq, gemmRowsDot(fake, f, real, r)));
+            ++a->rechecked;
+            if (!sureR && (b.strict ? exact < b.realRadii[r] : exact <= b.realRadii[r])) {
+              ++fir[i];
+              ++covered;
+            }
+            if (!sureF && (b.strict ? exact < b.fakeRadii[f] : exact <= b.fakeRadii[f])) ++hits;
           }
         }
         a->realInFake[s][r] += hits;
+        a->realCovered[s][r] += covered;
       }
     }
   });
   BallCounts out;
   out.fakeInReal.assign(S, std::vector<uint32_t>(static_cast<size_t>(nf), 0));
   out.realInFake.assign(S, std::vector<uint32_t>(static_cast<size_t>(nr), 0));
-  out.nearestFake.assign(static_cast<size_t>(nr), std::numeric_limits<double>::infinity());
+  out.realCovered.assign(S, std::vector<uint32_t>(static_cast<size_t>(nr), 0));
   for (const auto& a : accs) {
     if (!a) continue;
     for (size_t s = 0; s < S; ++s) {
       for (int64_t i = 0; i < nf; ++i) out.fakeInReal[s][i] += a->fakeInReal[s][i];
-      for (int64_t r = 0; r < nr; ++r) out.realInFake[s][r] += a->realInFake[s][r];
+      for (int64_t r = 0; r < nr; ++r) {
+        out.realInFake[s][r] += a->realInFake[s][r];
+        out.realCovered[s][r] += a->realCovered[s][r];
+      }
     }
-    for (int64_t r = 0; r < nr; ++r) out.nearestFake[r] = std::min(out.nearestFake[r], a->nearest[r]);
+    out.rechecked += a->rechecked;
   }
   return out;
 }

@@ -23,11 +23,18 @@ struct BallCounts {
   std::vector<std::vector<uint32_t>> fakeInReal;
   // Per ball set: for each real sample, the number of fake balls containing it (recall: > 0).
   std::vector<std::vector<uint32_t>> realInFake;
-  // For each real sample, the distance to its nearest fake (coverage compares it with its radius).
-  std::vector<double> nearestFake;
+  // Per ball set: for each real sample, the number of fakes inside its own ball (coverage: > 0,
+  // i.e. its nearest fake is inside).
+  std::vector<std::vector<uint32_t>> realCovered;
+  // Pairs whose float32 decision was re-checked in float64 (0 in float64).
+  int64_t rechecked = 0;
 };
 
-// Distances are compared after the square root, as the references compare them.
+// Distances are compared after the square root, as the references compare them. With
+// o.precision Float32 the distances come from float32 products, and every membership whose
+// squared distance lies within the float32 error bound of the squared radius is decided again from
+// the float64 distance, computed bit for bit as the Float64 pass computes it: the counts are those
+// of the Float64 pass exactly.
 BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<BallSet>& sets, const PairwiseOptions& o);
 
 }  // namespace gm
