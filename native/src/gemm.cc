@@ -272,6 +272,29 @@ struct ViewPanels {
   const double* at(int64_t i, int64_t p) const { return v.p + i * v.rs + p * v.cs; }
 };
 
+#ifdef GM_X86
+// Columns p0 .. p0 + 8 of 8 float32 rows into 8 runs of 8 (dst + c * mr: column p0 + c of the
+// rows): an 8 x 8 transpose in registers, for packing panels of float32 rows.
+__attribute__((target("avx2"))) void transpose8x8(const float* const* src, int64_t p0, float* dst, int64_t mr) {
+  __m256 r[8], t[8], q[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src[i] + p0);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    q[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    q[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    q[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    q[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; ++c) {
+    _mm256_storeu_ps(dst + c * mr, _mm256_permute2f128_ps(q[c], q[c + 4], 0x20));
+    _mm256_storeu_ps(dst + (c + 4) * mr, _mm256_permute2f128_ps(q[c], q[c + 4], 0x31));
+  }
+}
+#endif
+
 // Feature rows (float32 or float64, optionally indexed), converted to P (widened to float64, or
 // kept or rounded to float32) as they are packed.
 template <class P>
@@ -281,6 +304,21 @@ struct RowPanels {
   int64_t first;  // row `first` of `rows` is row 0 of the operand
   template <class T>
   static void panel(const T* const* src, int64_t count, int64_t kc, int mr, P* dst) {
+#ifdef GM_X86
+    if (std::is_same<T, float>::value && std::is_same<P, float>::value && count == mr && mr % 8 == 0 &&
+        level() != "generic") {
+      // Full float32 panels: 8 x 8 blocks transposed in registers, the last columns one by one.
+      const int64_t k8 = kc / 8 * 8;
+      for (int64_t r0 = 0; r0 < mr; r0 += 8) {
+        const float* const* rows = reinterpret_cast<const float* const*>(src) + r0;
+        float* d = reinterpret_cast<float*>(dst) + r0;
+        for (int64_t p = 0; p < k8; p += 8) transpose8x8(rows, p, d + p * mr, mr);
+        for (int64_t p = k8; p < kc; ++p)
+          for (int r = 0; r < 8; ++r) d[p * mr + r] = rows[r][p];
+      }
+      return;
+    }
+#endif
     if (sizeof(T) < sizeof(P)) {
       // Row by row: each narrow row is read and widened (or copied) in vector-wide runs.
       for (int64_t r = 0; r < mr; ++r) {
