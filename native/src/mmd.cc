@@ -204,12 +204,14 @@ std::vector<KernelSums> kernelSumsSubsets(const Rows& x, const Rows& y, const ui
     double* g = b->g.data();
     std::fill(g, g + n * n, 0.0);
     gemmRows(n, n, z, 0, z, 0, g, n, Part::Lower, 1, o.precision);
-    // The squared norms (RBF): the diagonal of a float64 G; in float32 from the rows in float64,
+    // The squared norms (RBF only): the diagonal of a float64 G; in float32 from the rows in float64,
     // as the tiled passes take them.
-    if (f32)
-      b->norms = z.squaredNorms();
-    else
-      for (int64_t i = 0; i < n; ++i) b->norms[i] = g[i * n + i];
+    if (k.kind == KernelSpec::Rbf) {
+      if (f32)
+        b->norms = z.squaredNorms();
+      else
+        for (int64_t i = 0; i < n; ++i) b->norms[i] = g[i * n + i];
+    }
     const Tile t{0, 0, n, n, g, b->norms.data(), b->norms.data(), true};
     KernelSums r;
     double xxOff = 0, yyOff = 0;
