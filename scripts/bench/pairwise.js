@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench:pairwise: precision/recall/density/coverage and KID on 2048-d features.
-//  - N = BENCH_PEER_N (10000) per side: genmetrics (all four metrics: k=3 '<=' and k=5 '<') against
+//  - N = BENCH_PEER_N (10000; 0 skips the peers) per side: genmetrics (all four metrics: k=3 '<=' and k=5 '<') against
 //    prdc (clovaai, sklearn; k=5) and torch-fidelity's precision/recall (k=3), and KID against
 //    torch-fidelity's, each in its own process: median time of BENCH_REPEATS (3) and peak RSS.
 //  - N = BENCH_SIZES (20000,50000) per side: genmetrics alone (float32 products with float64
@@ -55,13 +55,8 @@ function gemmRate() {
   return { ours: oursRate, numpy: numpyRate, best: Math.max(oursRate, numpyRate || 0) };
 }
 
-function main() {
-  console.log(`genmetrics bench:pairwise: D=${D}, ${os.cpus().length} cores, ${os.cpus()[0].model}, simd ${native().simdLevel}`);
-  const rate = gemmRate();
-  console.log(`${THREADS} threads for genmetrics and each peer; peers: ${PEER.note}`);
-  console.log(`float64 GEMM (4096^3): native ${rate.ours.toFixed(1)} GFLOP/s, NumPy/OpenBLAS ${rate.numpy.toFixed(1)} GFLOP/s`);
-  const report = { gemm_gflops: rate, peers: {}, scale: [] };
-
+// The peers at PEER_N per side (BENCH_PEER_N=0 skips them).
+function peers(report) {
   const p = pair(PEER_N);
   console.log(`\nN = ${PEER_N} per side (median of ${REPEATS})`);
   const o = measure('genmetrics prdc (P,R k=3 <=; D,C k=5 <)', ...ours('prdc', p), REPEATS);
@@ -75,6 +70,16 @@ function main() {
   console.log(`  agreement: P/R = torch-fidelity's: ${same}; density/coverage = prdc's: ${sameP}; KID mean rel. diff ${Math.abs(ok.result.mean / tk.result.kernel_inception_distance_mean - 1).toExponential(1)} (theirs: float32 kernels)`);
   report.peers = { n: PEER_N, genmetrics_prdc: o, prdc: pd, torch_fidelity_prc: tf, genmetrics_kid: ok, torch_fidelity_kid: tk };
 
+}
+
+function main() {
+  console.log(`genmetrics bench:pairwise: D=${D}, ${os.cpus().length} cores, ${os.cpus()[0].model}, simd ${native().simdLevel}`);
+  const rate = gemmRate();
+  console.log(`${THREADS} threads for genmetrics and each peer; peers: ${PEER.note}`);
+  console.log(`float64 GEMM (4096^3): native ${rate.ours.toFixed(1)} GFLOP/s, NumPy/OpenBLAS ${rate.numpy.toFixed(1)} GFLOP/s`);
+  const report = { gemm_gflops: rate, peers: {}, scale: [] };
+
+  if (PEER_N > 0) peers(report);
   for (const n of SIZES) {
     const q = pair(n);
     console.log(`\nN = ${n} per side (one run)`);
