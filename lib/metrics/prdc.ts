@@ -8,7 +8,8 @@
  *   coverage  = mean_i 1[min_j d(X_i, Y_j) < r_k(X_i)]
  * By default precision/recall use torch-fidelity's convention (k = 3, d ≤ r) and density/coverage
  * the prdc package's (k = 5, d < r). Ties at the boundary are decided by the test, so both are
- * selectable. Distances are Euclidean, computed in float64.
+ * selectable. Distances are Euclidean; with the default float32 products every ball test within the
+ * float32 error bound is re-decided from the float64 distance, so the results are the float64 ones.
  */
 import * as D from '../defaults';
 import { GenmetricsError } from '../errors';
