@@ -42,7 +42,9 @@ struct Smallest {
 
 // The L smallest squared distances of every row of `rows` to the rows of `x` (itself included),
 // in one pass: symmetric over x itself (rows null), or over the listed rows against all of x.
-std::vector<std::unique_ptr<Smallest>> smallest(const Rows& x, const Rows* rows, int L, const PairwiseOptions& o) {
+// norms: x's squared norms.
+std::vector<std::unique_ptr<Smallest>> smallest(const Rows& x, const Rows* rows, int L, const PairwiseOptions& o,
+                                                const std::vector<double>& norms) {
   const bool symmetric = rows == nullptr;
   const Rows& a = symmetric ? x : *rows;
   std::vector<std::unique_ptr<Smallest>> lists(static_cast<size_t>(tileWorkers(o)));
@@ -61,7 +63,7 @@ std::vector<std::unique_ptr<Smallest>> smallest(const Rows& x, const Rows* rows,
         if (symmetric && d < worst[cj] && ri != cj) s->insert(cj, d, ri);
       }
     }
-  });
+  }, symmetric ? norms.data() : nullptr, norms.data());
   return lists;
 }
 
@@ -97,8 +99,9 @@ std::vector<std::vector<double>> neighbourRadii(const Rows& x, const std::vector
   const auto take = [&](int64_t r, const std::vector<double>& ascending) {
     for (size_t q = 0; q < ks.size(); ++q) out[q][r] = std::sqrt(ascending[ks[q]]);
   };
+  const std::vector<double> norms = x.squaredNorms();
   if (o.precision == Precision::Float64) {
-    const auto lists = smallest(x, nullptr, L, o);
+    const auto lists = smallest(x, nullptr, L, o, norms);
     std::vector<double> d;
     for (int64_t r = 0; r < x.n; ++r) {
       d.clear();
@@ -114,10 +117,9 @@ std::vector<std::vector<double>> neighbourRadii(const Rows& x, const std::vector
   // that does not hold (near-ties, duplicates) run again against the whole set in float64.
   constexpr int E = 2;
   const int Lc = L + E;
-  const auto lists = smallest(x, nullptr, Lc, o);
-  const std::vector<double> norms = x.squaredNorms();
-  const double maxNorm = *std::max_element(norms.begin(), norms.end());
-  const double e = float32DotError(x.d), u = std::ldexp(1.0, -53);
+  const auto lists = smallest(x, nullptr, Lc, o, norms);
+  const double maxSquared = *std::max_element(norms.begin(), norms.end());
+  const double e = float32DotError(x.d);
   std::vector<uint8_t> exact(static_cast<size_t>(x.n), 0);
   parallelForWorkers((x.n + 63) / 64, o.threads, [&](long block, int) {
     std::vector<double> d, dots;
@@ -135,7 +137,7 @@ std::vector<std::vector<double>> neighbourRadii(const Rows& x, const std::vector
       // Every pair is a candidate when the set has at most Lc rows.
       const bool all = static_cast<int64_t>(keep) >= x.n;
       const double tau = keep > 0 ? c[keep - 1].d : 0.0;
-      const double M = 2 * e * std::sqrt(norms[r] * maxNorm) * (1 + 1e-6) + 16 * u * (norms[r] + maxNorm);
+      const double M = squaredDistanceMargin(e, std::sqrt(norms[r]), std::sqrt(maxSquared), norms[r], maxSquared);
       if (all || d[kmax] <= tau - M) {
         take(r, d);
         exact[r] = 1;
@@ -153,7 +155,7 @@ std::vector<std::vector<double>> neighbourRadii(const Rows& x, const std::vector
     PairwiseOptions exact = o;
     exact.precision = Precision::Float64;
     exact.progress = nullptr;
-    const auto listsAgain = smallest(x, &rows, L, exact);
+    const auto listsAgain = smallest(x, &rows, L, exact, norms);
     for (size_t q = 0; q < again.size(); ++q) {
       d.clear();
       for (const Candidate& c : merged(listsAgain, static_cast<int64_t>(q))) d.push_back(c.d);

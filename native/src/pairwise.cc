@@ -51,7 +51,8 @@ std::vector<double> Rows::squaredNorms() const {
 
 int tileWorkers(const PairwiseOptions& o) { return resolveThreads(o.threads); }
 
-void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit) {
+void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit,
+                 const double* normsA, const double* normsB) {
   if (a.d != b.d) throw std::invalid_argument("the two sets have different dimensions");
   if (o.tile < 1) throw std::invalid_argument("tile must be positive");
   if (a.n == 0 || b.n == 0) return;
@@ -65,9 +66,10 @@ void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOpt
     for (int64_t bj = symmetric ? bi : 0; bj < nbB; ++bj) tasks.push_back({bi, bj});
   const int64_t tiles = static_cast<int64_t>(tasks.size());
 
-  const std::vector<double> na = a.squaredNorms();
-  const std::vector<double> nb = symmetric ? std::vector<double>() : b.squaredNorms();
-  const double* nbp = symmetric ? na.data() : nb.data();
+  std::vector<double> ownA, ownB;
+  if (!normsA) normsA = (ownA = a.squaredNorms()).data();
+  if (symmetric) normsB = normsA;
+  else if (!normsB) normsB = (ownB = b.squaredNorms()).data();
 
   std::vector<std::unique_ptr<Scratch>> products(static_cast<size_t>(tileWorkers(o)));
   std::mutex progressLock;
@@ -81,7 +83,7 @@ void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOpt
     const bool diagonal = symmetric && task.bi == task.bj;
     std::fill(g->data(), g->data() + rows * cols, 0.0);
     gemmRows(rows, cols, a, i0, b, j0, g->data(), rows, diagonal ? Part::Lower : Part::Full, 1, o.precision);
-    visit(Tile{i0, j0, rows, cols, g->data(), na.data() + i0, nbp + j0, diagonal}, w);
+    visit(Tile{i0, j0, rows, cols, g->data(), normsA + i0, normsB + j0, diagonal}, w);
     if (o.progress) {
       std::lock_guard<std::mutex> lock(progressLock);
       o.progress(++done, tiles);

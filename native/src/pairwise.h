@@ -61,7 +61,16 @@ int tileWorkers(const PairwiseOptions& o);
 
 // Visits every tile of a x b; when `symmetric` (b is a), only the tiles with j0 >= i0, and of the
 // diagonal tiles only their lower triangles: every pair is computed once and stands for both
-// (i, j) and (j, i), which halves the arithmetic.
-void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit);
+// (i, j) and (j, i), which halves the arithmetic. normsA / normsB: the rows' squared norms
+// (Rows::squaredNorms) when the caller has them already; computed here when null.
+void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit,
+                 const double* normsA = nullptr, const double* normsB = nullptr);
+
+// The float32 error bound M of a squared distance (gemmRows' Float32 against Float64, e =
+// float32DotError): |d32^2 - d64^2| <= 2e |a| |b| (twice the inner product's bound, Cauchy-Schwarz)
+// plus the float64 roundings of |a|^2 + |b|^2 - 2 a.b, with slack for the rounding of the bound.
+inline double squaredDistanceMargin(double e, double normA, double normB, double squaredA, double squaredB) {
+  return 2 * e * (1 + 1e-6) * normA * normB + 16 * 0x1p-53 * (squaredA + squaredB);
+}
 
 }  // namespace gm

@@ -31,19 +31,18 @@ BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<Ball
     std::vector<double> margin;  // float32: the error bounds of their squares
     int64_t rechecked = 0;
   };
-  // Float32: the squared-distance bands of every radius, the norms for the error bound
-  // M = 2 e |f| |r| + 16 u (|f|^2 + |r|^2) on |d32^2 - d64^2|.
+  // The squared norms (for the tiles too); in float32 the squared-distance bands of every radius
+  // and the norms of the error bound (squaredDistanceMargin).
+  const std::vector<double> realSq = real.squaredNorms(), fakeSq = fake.squaredNorms();
   std::vector<std::vector<double>> realLo(S), realHi(S), fakeLo(S), fakeHi(S);
-  std::vector<double> realNorm, fakeNorm, realSq, fakeSq;
-  const double e = float32DotError(real.d), u = std::ldexp(1.0, -53);
+  std::vector<double> realNorm, fakeNorm;
+  const double e = float32DotError(real.d);
   if (f32) {
     for (size_t s = 0; s < S; ++s) {
       bands(sets[s].realRadii, nr, realLo[s], realHi[s]);
       bands(sets[s].fakeRadii, nf, fakeLo[s], fakeHi[s]);
     }
-    realSq = real.squaredNorms();
-    fakeSq = fake.squaredNorms();
-    for (double v : realSq) realNorm.push_back(std::sqrt(v) * 2 * e * (1 + 1e-6));
+    for (double v : realSq) realNorm.push_back(std::sqrt(v));
     for (double v : fakeSq) fakeNorm.push_back(std::sqrt(v));
   }
   std::vector<std::unique_ptr<Acc>> accs(static_cast<size_t>(tileWorkers(o)));
@@ -87,7 +86,7 @@ BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<Ball
       const double nrm = realNorm[r], rsq = realSq[r];
       for (int64_t i = 0; i < t.rows; ++i) {
         v[i] = t.squaredDistance(i, j);
-        M[i] = nrm * fakeNorm[t.i0 + i] + 16 * u * (rsq + fakeSq[t.i0 + i]);
+        M[i] = squaredDistanceMargin(e, nrm, fakeNorm[t.i0 + i], rsq, fakeSq[t.i0 + i]);
       }
       for (size_t s = 0; s < S; ++s) {
         const BallSet& b = sets[s];
@@ -124,7 +123,7 @@ BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<Ball
         a->realCovered[s][r] += covered;
       }
     }
-  });
+  }, fakeSq.data(), realSq.data());
   BallCounts out;
   out.fakeInReal.assign(S, std::vector<uint32_t>(static_cast<size_t>(nf), 0));
   out.realInFake.assign(S, std::vector<uint32_t>(static_cast<size_t>(nr), 0));
