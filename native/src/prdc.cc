@@ -19,6 +19,27 @@ void bands(const double* radii, int64_t n, std::vector<double>& lo, std::vector<
   }
 }
 
+// One real against the fakes of a tile, from the float32 squared distances v and their error bounds
+// M: adds the sure memberships (fakes surely inside the real's ball, to fir and covered; the real
+// surely inside fake balls, to hits) and tells whether some pair lies within a band. Written so
+// that the compiler vectorises it: the common case of the float32 pass.
+bool sureCounts(int64_t rows, const double* __restrict v, const double* __restrict M, double rlo, double rhi,
+                const double* __restrict flo, const double* __restrict fhi, uint32_t* __restrict fir, uint32_t& covered,
+                uint32_t& hits) {
+  uint32_t c = 0, h = 0, unsure = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    const double lo = v[i] - M[i], hi = v[i] + M[i];
+    const uint32_t inR = hi < rlo, outR = lo > rhi, inF = hi < flo[i], outF = lo > fhi[i];
+    fir[i] += inR;
+    c += inR;
+    h += inF;
+    unsure |= (inR | outR | (inF | outF) << 1) ^ 3u;
+  }
+  covered += c;
+  hits += h;
+  return unsure != 0;
+}
+
 }  // namespace
 
 BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<BallSet>& sets, const PairwiseOptions& o) {
@@ -95,16 +116,7 @@ BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<Ball
         const double* fhi = fakeHi[s].data() + t.i0;
         uint32_t* fir = a->fakeInReal[s].data() + t.i0;
         uint32_t covered = 0, hits = 0;
-        bool unsure = false;
-        for (int64_t i = 0; i < t.rows; ++i) {
-          const double lo = v[i] - M[i], hi = v[i] + M[i];
-          const bool inR = hi < rlo, outR = lo > rhi, inF = hi < flo[i], outF = lo > fhi[i];
-          fir[i] += inR;
-          covered += inR;
-          hits += inF;
-          unsure |= !(inR | outR) | !(inF | outF);
-        }
-        if (unsure) {
+        if (sureCounts(t.rows, v, M, rlo, rhi, flo, fhi, fir, covered, hits)) {
           for (int64_t i = 0; i < t.rows; ++i) {
             const double lo = v[i] - M[i], hi = v[i] + M[i];
             const bool sureR = hi < rlo || lo > rhi, sureF = hi < flo[i] || lo > fhi[i];
