@@ -81,6 +81,26 @@ describe('P/R/D/C in float32 with float64 re-checks equals float64 exactly', () 
     expect(b.rechecked).toBe(0);
   });
 
+  test('float64 rows (rounded to float32 for the products): radii and counts still equal float64', async () => {
+    // Values off the float32 grid, so that the rounding of the inputs enters the error bound.
+    const x64 = Float64Array.from(x, (v, i) => v + 1e-9 * Math.sin(i));
+    const y64 = Float64Array.from(y, (v, i) => v + 1e-9 * Math.cos(i));
+    const [a, b] = await Promise.all(
+      (['float32', 'float64'] as const).map(async (precision) => {
+        const rr = await native().neighbourRadii(x64, n, [3, 5], { precision, tile: 128 });
+        const rf = await native().neighbourRadii(y64, m, [3, 5], { precision, tile: 128 });
+        const c = await native().countBalls(x64, n, y64, m, [
+          { realRadii: rr[0], fakeRadii: rf[0], strict: false },
+          { realRadii: rr[1], fakeRadii: rf[1], strict: true },
+        ], { precision, tile: 128 });
+        return { radii: [...rr, ...rf].map((r) => Array.from(r)), counts: [...c.fakeInReal, ...c.realInFake, ...c.realCovered].map((r) => Array.from(r)), rechecked: c.rechecked };
+      }),
+    );
+    expect(a.radii).toEqual(b.radii);
+    expect(a.counts).toEqual(b.counts);
+    expect(a.rechecked).toBeGreaterThan(0);
+  });
+
   test('precision, recall, density and coverage: identical numbers', async () => {
     const real = featureMatrix(x, n, 'real');
     const fake = featureMatrix(y, m, 'fake');
