@@ -29,7 +29,7 @@ RunningMoments::RunningMoments(int dims) : dims_(dims) {
   if (dims <= 0) throw std::invalid_argument("dimension must be positive");
   shift_.assign(dims, 0.0);
   sum_.assign(dims, 0.0);
-  outer_.assign(static_cast<size_t>(dims) * dims, 0.0);
+  outer_ = HugeArray(static_cast<size_t>(dims) * dims);
 }
 
 void RunningMoments::update(const float* data, int64_t rows, int threads, int64_t rowOffset) {
@@ -104,12 +104,12 @@ void RunningMoments::updateImpl(const T* data, int64_t rows, int threads, int64_
 void RunningMoments::symmetrize() const {
   const int D = dims_;
   for (int j = 0; j < D; ++j)
-    for (int i = j + 1; i < D; ++i) outer_[static_cast<size_t>(i) * D + j] = outer_[static_cast<size_t>(j) * D + i];
+    for (int i = j + 1; i < D; ++i) outer_.data()[static_cast<size_t>(i) * D + j] = outer_.data()[static_cast<size_t>(j) * D + i];
 }
 
 std::vector<double> RunningMoments::sumOuter() const {
   symmetrize();
-  return outer_;
+  return std::vector<double>(outer_.data(), outer_.data() + outer_.size());
 }
 
 void RunningMoments::setState(int64_t n, const double* shift, const double* sum, const double* sumOuter) {
@@ -118,9 +118,9 @@ void RunningMoments::setState(int64_t n, const double* shift, const double* sum,
   n_ = n;
   shift_.assign(shift, shift + D);
   sum_.assign(sum, sum + D);
-  outer_.assign(sumOuter, sumOuter + D * D);
+  std::copy(sumOuter, sumOuter + D * D, outer_.data());
   for (size_t i = 0; i < D * D; ++i)
-    if (!std::isfinite(outer_[i])) throw std::invalid_argument("sum_outer contains NaN or Inf");
+    if (!std::isfinite(outer_.data()[i])) throw std::invalid_argument("sum_outer contains NaN or Inf");
   for (size_t i = 0; i < D; ++i)
     if (!std::isfinite(shift_[i]) || !std::isfinite(sum_[i]))
       throw std::invalid_argument("shift/sum contain NaN or Inf");
@@ -135,7 +135,7 @@ void RunningMoments::merge(const RunningMoments& other) {
     n_ = other.n_;
     shift_ = other.shift_;
     sum_ = other.sum_;
-    outer_ = other.outer_;
+    std::copy(other.outer_.data(), other.outer_.data() + outer_.size(), outer_.data());
     return;
   }
   // Re-centre the other state on our shift: with d = s_o - s,
@@ -168,7 +168,7 @@ void RunningMoments::finalize(double* mean, double* cov, int threads) const {
       const int i1 = std::min(D, i0 + kTile);
       for (int j = j0; j < j1; ++j) {
         for (int i = std::max(i0, j); i < i1; ++i) {
-          const double v = (outer_[static_cast<size_t>(j) * D + i] - sum_[i] * sum_[j] / n) / (n - 1.0);
+          const double v = (outer_.data()[static_cast<size_t>(j) * D + i] - sum_[i] * sum_[j] / n) / (n - 1.0);
           cov[static_cast<size_t>(j) * D + i] = v;
           cov[static_cast<size_t>(i) * D + j] = v;
         }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "scratch.h"
+
 namespace gm {
 
 class RunningMoments {
@@ -43,7 +45,7 @@ class RunningMoments {
   std::vector<double> shift_;
   std::vector<double> sum_;
   // Lower triangle is authoritative (column-major dims x dims); upper is filled on demand.
-  mutable std::vector<double> outer_;
+  mutable HugeArray outer_;
 };
 
 }  // namespace gm

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -186,11 +187,24 @@ Napi::Value MomentsBinding::Finalize(const Napi::CallbackInfo& info) {
   ThrowIfBusy(env);
   const size_t d = static_cast<size_t>(moments_->dims());
   auto mean = Napi::Float64Array::New(env, d);
-  auto cov = Napi::Float64Array::New(env, d * d);
+  // The covariance is written into huge-page memory handed to V8 (fewer first-touch faults).
+  HugeArray covData(d * d, /*zero=*/false);
   try {
-    moments_->finalize(mean.Data(), cov.Data());
+    moments_->finalize(mean.Data(), covData.data());
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
+  }
+  Napi::Float64Array cov;
+  napi_value buffer;
+  double* covPtr = covData.data();
+  if (napi_create_external_arraybuffer(
+          env, covPtr, d * d * sizeof(double), [](napi_env, void* p, void*) { HugeArray::release(static_cast<double*>(p)); },
+          nullptr, &buffer) == napi_ok) {
+    covData.detach();
+    cov = Napi::Float64Array::New(env, d * d, Napi::ArrayBuffer(env, buffer), 0);
+  } else {  // runtimes that refuse external buffers (a V8 sandbox): copy
+    cov = Napi::Float64Array::New(env, d * d);
+    std::copy(covPtr, covPtr + d * d, cov.Data());
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("mean", mean);

@@ -89,6 +89,25 @@ Scratch::Scratch(size_t count) : data_(nullptr), capacity_(std::max<size_t>(coun
   data_ = allocate(capacity_);
 }
 
+HugeArray::HugeArray(size_t count, bool zero) : data_(allocate(count)), size_(count) {
+  if (zero) std::fill(data_, data_ + count, 0.0);
+}
+
+HugeArray& HugeArray::operator=(HugeArray&& o) noexcept {
+  if (this != &o) {
+    release(data_);
+    data_ = o.data_, size_ = o.size_;
+    o.data_ = nullptr, o.size_ = 0;
+  }
+  return *this;
+}
+
+HugeArray::~HugeArray() { release(data_); }
+
+void HugeArray::release(double* p) {
+  if (p) alignedFree(p);
+}
+
 Scratch::~Scratch() {
   Pool& p = pool();
   std::vector<double*> release;

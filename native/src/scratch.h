@@ -24,4 +24,30 @@ class Scratch {
   size_t capacity_;
 };
 
+// An owned array of doubles (zero-filled unless asked not to), 2 MiB-aligned and marked for transparent huge pages
+// when it is large: a 2048^2 float64 matrix then costs 16 page faults to touch instead of 8192.
+class HugeArray {
+ public:
+  HugeArray() = default;
+  explicit HugeArray(size_t count, bool zero = true);
+  HugeArray(HugeArray&& o) noexcept : data_(o.data_), size_(o.size_) { o.data_ = nullptr, o.size_ = 0; }
+  HugeArray& operator=(HugeArray&& o) noexcept;
+  HugeArray(const HugeArray&) = delete;
+  HugeArray& operator=(const HugeArray&) = delete;
+  ~HugeArray();
+  double* data() const { return data_; }
+  size_t size() const { return size_; }
+  // Hands the memory to the caller, who frees it with HugeArray::release(p).
+  double* detach() {
+    double* p = data_;
+    data_ = nullptr, size_ = 0;
+    return p;
+  }
+  static void release(double* p);
+
+ private:
+  double* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 }  // namespace gm
