@@ -8,6 +8,8 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/cholesky.cc",
+        "native/src/finite.cc",
+        "native/src/finite_binding.cc",
         "native/src/frechet.cc",
         "native/src/frechet_binding.cc",
         "native/src/gemm.cc",

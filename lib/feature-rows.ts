@@ -4,14 +4,22 @@
  */
 import { GenmetricsError } from './errors';
 import { openFeatureFile, type FeatureMatrix } from './features';
-import type { FeatureData } from './native';
+import { native, type FeatureData } from './native';
 
 /** The distinct rows of `draws` in increasing order, and `draws` renumbered into that list. */
 export function compactRows(draws: Uint32Array): { rows: Uint32Array; remapped: Uint32Array } {
-  const rows = Uint32Array.from(new Set(draws)).sort();
-  const position = new Map<number, number>();
-  rows.forEach((r, i) => position.set(r, i));
-  return { rows, remapped: Uint32Array.from(draws, (r) => position.get(r)!) };
+  let top = 0;
+  for (let i = 0; i < draws.length; i++) if (draws[i] > top) top = draws[i];
+  // position[r]: 1 + the index of row r in `rows` (0: not drawn); one pass marks, one numbers.
+  const position = new Uint32Array(draws.length ? top + 1 : 0);
+  for (let i = 0; i < draws.length; i++) position[draws[i]] = 1;
+  let count = 0;
+  for (let r = 0; r < position.length; r++) if (position[r]) position[r] = ++count;
+  const rows = new Uint32Array(count);
+  for (let r = 0; r < position.length; r++) if (position[r]) rows[position[r] - 1] = r;
+  const remapped = new Uint32Array(draws.length);
+  for (let i = 0; i < draws.length; i++) remapped[i] = position[draws[i]] - 1;
+  return { rows, remapped };
 }
 
 /** Rows and dimension of a features .npy, from its header. */
@@ -33,14 +41,12 @@ export function readFeatureRows(file: string, rows: Uint32Array): FeatureMatrix 
     for (let i = 0; i < rows.length; ) {
       let j = i + 1;
       while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
-      const block = reader.read(rows[i], j - i) as FeatureData;
-      for (let k = 0; k < block.length; k++) {
-        if (!Number.isFinite(block[k])) {
-          throw new GenmetricsError(`${file}: non-finite value (NaN or Inf) at row ${rows[i] + Math.floor(k / d)}, column ${k % d}`);
-        }
-      }
-      data.set(block, i * d);
+      reader.readInto(rows[i], j - i, data, i * d);
       i = j;
+    }
+    const bad = native().firstNonFinite(data);
+    if (bad >= 0) {
+      throw new GenmetricsError(`${file}: non-finite value (NaN or Inf) at row ${rows[Math.floor(bad / d)]}, column ${bad % d}`);
     }
     return { data, rows: rows.length, dims: d, source: file };
   } finally {

@@ -1,6 +1,6 @@
 import { GenmetricsError } from './errors';
 import { NpyRowReader } from './io/npy';
-import type { FeatureData } from './native';
+import { native, type FeatureData } from './native';
 
 /** A set of feature vectors in memory: `rows` x `dims`, row-major, float32 or float64. */
 export interface FeatureMatrix {
@@ -17,10 +17,9 @@ export function featureMatrix(data: FeatureData, rows: number, source = '<memory
     throw new GenmetricsError(`${source}: ${data.length} values are not a whole number of rows (rows = ${rows})`);
   }
   const dims = data.length / rows;
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      throw new GenmetricsError(`${source}: non-finite value (NaN or Inf) at row ${Math.floor(i / dims)}, column ${i % dims}`);
-    }
+  const bad = native().firstNonFinite(data);
+  if (bad >= 0) {
+    throw new GenmetricsError(`${source}: non-finite value (NaN or Inf) at row ${Math.floor(bad / dims)}, column ${bad % dims}`);
   }
   return { data, rows, dims, source };
 }

@@ -156,6 +156,8 @@ export interface NativeAddon {
   ): Promise<{ w: Float64Array; b: Float64Array; iterations: number; trainProba: Float64Array; testProba?: Float64Array }>;
   /** Median seconds of an n x n x n float64 product with the native GEMM (benchmarks). */
   gemmSeconds(n: number, threads: number, precision?: 'float32' | 'float64'): number;
+  /** Index of the first NaN or Inf of `data`, or -1 (a parallel scan; synchronous). */
+  firstNonFinite(data: FeatureData, threads?: number): number;
   simdLevel: string;
 }
 

@@ -77,6 +77,19 @@ describe('kid on features files reads only the rows its subsets draw', () => {
     expect(r.inputs.map((p) => [p.kind, p.count, p.dims])).toEqual([['features', 3000, 2048], ['features', 3000, 2048]]);
   });
 
+  test('the drawn rows: distinct and sorted, the draws renumbered; read in runs equal to the rows of the whole file', () => {
+    const { compactRows, readFeatureRows } = require('../lib/feature-rows');
+    const { writeNpy } = require('../lib');
+    const c = compactRows(Uint32Array.from([5, 2, 5, 9, 2, 3]));
+    expect([Array.from(c.rows), Array.from(c.remapped)]).toEqual([[2, 3, 5, 9], [2, 0, 2, 3, 0, 1]]);
+    const file = path.join(require('./helpers').tmpDir(), 'rows.npy');
+    const data = Float64Array.from({ length: 12 * 3 }, (_, i) => i / 7);
+    writeNpy(file, { dtype: 'float64', shape: [12, 3], data });
+    const got = readFeatureRows(file, c.rows);
+    expect([got.rows, got.dims, got.data.constructor.name]).toEqual([4, 3, 'Float64Array']);
+    expect(Array.from(got.data)).toEqual([2, 3, 5, 9].flatMap((r) => Array.from(data.subarray(r * 3, r * 3 + 3))));
+  });
+
   test('a row no subset draws is never read (a NaN there does not stop the run); a drawn one is named by its row in the file', () => {
     const { LegacyRandomState, writeNpy } = require('../lib');
     const dir = require('./helpers').tmpDir();

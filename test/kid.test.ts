@@ -56,6 +56,19 @@ describe('KID against torch-fidelity (metric_kid run in float64: test/fixtures/k
     expect(relErr(c.std, REF['poly_d2_g0.01_c0.5'].std)).toBeLessThan(1e-9);
   });
 
+  test('a float32 set against a float64 set (the subset products then run per block): as both in float64', async () => {
+    const Y64 = featureMatrix(Float64Array.from(Y.data), Y.rows, 'real64.npy');
+    const X64 = featureMatrix(Float64Array.from(X.data), X.rows, 'fake64.npy');
+    const opts = { subsets: 10, subsetSize: 500, seed: 7, dense: false };
+    for (const precision of ['float64', 'float32'] as const) {
+      const mixed = await kid(X, Y64, { ...opts, precision });
+      const same = await kid(X64, Y64, { ...opts, precision });
+      // The same rows and products in the same order: equal to the last bit in float64 and float32.
+      expect(Array.from(mixed.values)).toEqual(Array.from(same.values));
+    }
+    expect(relErr((await kid(X, Y64, { ...opts, precision: 'float64' })).mean, REF.poly_s10_m500_seed7.mean)).toBeLessThan(1e-9);
+  });
+
   test('rbf kernel with torch-fidelity defaults otherwise (1e-9 relative)', async () => {
     const r = await kid(X, Y, { kernel: 'rbf', ...f64 });
     expect(r.kernel).toEqual({ kernel: 'rbf', sigma: 10 });
@@ -114,5 +127,17 @@ describe('KID input errors', () => {
   test('NaN or Inf in features is refused with its row and column', () => {
     const d = Float32Array.from([1, 2, 3, 4, NaN, 6]);
     expect(() => featureMatrix(d, 3, 'nan.npy')).toThrow(/nan\.npy: non-finite value \(NaN or Inf\) at row 2, column 0/);
+    // The scan runs in blocks of 65536 values on several threads: the first bad value is named,
+    // whichever block finds one first; the largest finite values and subnormals pass.
+    for (const Arr of [Float32Array, Float64Array]) {
+      const big = new Arr(300000).fill(1);
+      big[7] = Arr === Float32Array ? 3.4028234663852886e38 : Number.MAX_VALUE;
+      big[8] = Arr === Float32Array ? 1e-45 : 5e-324;
+      expect(() => featureMatrix(big, 1000)).not.toThrow();
+      big[250001] = -Infinity;
+      big[70005] = Infinity; // row 233 of 300 values, column 105
+      big[299999] = NaN;
+      expect(() => featureMatrix(big, 1000, 'big.npy')).toThrow(/big\.npy: non-finite value \(NaN or Inf\) at row 233, column 105/);
+    }
   });
 });

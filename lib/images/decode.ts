@@ -1,11 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { decode as decodeBmpFile } from 'bmp-js';
-import sharp from 'sharp';
+import type * as BmpJs from 'bmp-js';
+import type Sharp from 'sharp';
+import { lazyModule } from '../lazy';
 import { MAX_IMAGE_PIXELS } from '../defaults';
 import { GenmetricsError } from '../errors';
 import { decodePnm } from './pnm';
 import type { DecodedImage } from './preprocess';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sharp = lazyModule(() => require('sharp') as typeof Sharp);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bmp = lazyModule(() => require('bmp-js') as typeof BmpJs);
 
 /** Extensions of the formats decoded: sharp (libvips) for most; BMP and Netpbm here (pytorch-fid lists them). */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.tif', '.tiff', '.gif', '.avif', '.bmp', '.pgm', '.ppm', '.pnm']);
@@ -21,7 +27,7 @@ function decodeBmp(buf: Buffer, file: string, maxPixels: number): DecodedImage {
   if (width * height > maxPixels) throw new GenmetricsError(`${file}: ${width}x${height} = ${width * height} pixels, more than the limit of ${maxPixels} (option maxPixels)`);
   let img;
   try {
-    img = decodeBmpFile(buf);
+    img = bmp().decode(buf);
   } catch (err) {
     throw new GenmetricsError(`${file}: cannot decode image: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -53,14 +59,14 @@ export async function decodeImage(file: string, options: DecodeOptions = {}): Pr
     return ext === '.bmp' ? decodeBmp(buf, file, maxPixels) : decodePnm(buf, file, maxPixels);
   }
   try {
-    const { data, info } = await sharp(file, { failOn: 'error', limitInputPixels: maxPixels })
+    const { data, info } = await sharp()(file, { failOn: 'error', limitInputPixels: maxPixels })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
     if (/pixel limit/i.test(why)) {
-      const meta = await sharp(file, { limitInputPixels: false }).metadata().catch(() => undefined);
+      const meta = await sharp()(file, { limitInputPixels: false }).metadata().catch(() => undefined);
       const size = meta?.width && meta.height ? `${meta.width}x${meta.height} = ${meta.width * meta.height} pixels, ` : '';
       throw new GenmetricsError(`${file}: ${size}more than the limit of ${maxPixels} pixels (option maxPixels)`);
     }

@@ -302,6 +302,26 @@ export class NpyRowReader {
     return typedView(this.dtype, bytes, n * this.cols);
   }
 
+  /** Rows [start, start + count) into `target` from element `offset` on (same dtype), with no copy in between. */
+  readInto(start: number, count: number, target: TypedData, offset: number): void {
+    const item = ITEM_SIZE[this.dtype];
+    if (target.BYTES_PER_ELEMENT !== item || offset + count * this.cols > target.length) {
+      throw new GenmetricsError(`${this.file}: readInto needs a ${this.dtype} array with room for ${count} rows`);
+    }
+    if (this.whole) {
+      target.set(this.read(start, count) as never, offset);
+      return;
+    }
+    const bytes = new Uint8Array(target.buffer, target.byteOffset + offset * item, count * this.cols * item);
+    const pos = this.header.dataOffset + start * this.cols * item;
+    let off = 0;
+    while (off < bytes.length) {
+      const got = fs.readSync(this.fd, bytes, off, bytes.length - off, pos + off);
+      if (got === 0) throw new GenmetricsError(`${this.file}: unexpected end of file`);
+      off += got;
+    }
+  }
+
   close(): void {
     fs.closeSync(this.fd);
   }

@@ -5,11 +5,16 @@
  * statistics) or row by row (image stacks), so memory stays bounded whatever a member inflates to.
  */
 import * as fs from 'fs';
-import { Inflate, zipSync, type Zippable } from 'fflate';
+import type * as Fflate from 'fflate';
+import type { Inflate, Zippable } from 'fflate';
 import { GenmetricsError } from '../errors';
+import { lazyModule } from '../lazy';
 import { writeFileAtomic } from './atomic';
 import { requireMemory } from './memory';
 import { elementCount, encodeNpy, ITEM_SIZE, parseNpyHeader, typedView, fortranToC, type NdArray, type NpyHeader, type TypedData } from './npy';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fflate = lazyModule(() => require('fflate') as typeof Fflate);
 
 interface ZipEntry {
   name: string;
@@ -124,7 +129,7 @@ class MemberStream {
     this.pending = [];
     this.pendingBytes = 0;
     if (this.e.method === 8) {
-      this.inflater = new Inflate((chunk) => {
+      this.inflater = new (fflate().Inflate)((chunk) => {
         this.pending.push(chunk);
         this.pendingBytes += chunk.length;
       });
@@ -277,7 +282,7 @@ export function encodeNpz(entries: Record<string, NdArray>, compress = false): U
     bytes.set(body, head.length);
     files[`${key}.npy`] = [bytes, { level: compress ? 6 : 0 }];
   }
-  return zipSync(files);
+  return fflate().zipSync(files);
 }
 
 export function writeNpz(file: string, entries: Record<string, NdArray>, compress = false): void {

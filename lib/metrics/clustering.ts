@@ -3,9 +3,13 @@
  * Hirschberg 2007 for homogeneity/completeness/V-measure; Hubert & Arabie 1985 for ARI; Vinh et
  * al. 2010 for NMI/AMI), edge cases included: natural logarithms, float64.
  */
-import gammaln from '@stdlib/math-base-special-gammaln';
+import type Gammaln from '@stdlib/math-base-special-gammaln';
 import { MI_AVERAGE, V_MEASURE_BETA } from '../defaults';
 import { GenmetricsError } from '../errors';
+import { lazyModule } from '../lazy';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadGammaln = lazyModule(() => require('@stdlib/math-base-special-gammaln') as typeof Gammaln);
 
 const EPS = 2.220446049250313e-16; // np.finfo(float64).eps
 
@@ -93,6 +97,7 @@ export function expectedMutualInfo(c: Contingency): number {
   if (a.length === 1 || b.length === 1) return 0;
   const N = c.n;
   const logN = Math.log(N);
+  const gammaln = loadGammaln();
   const glnN = gammaln(N + 1);
   let emi = 0;
   for (let i = 0; i < a.length; i++) {

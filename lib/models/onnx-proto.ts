@@ -4,33 +4,41 @@
  * model: protobuf merges repeated occurrences of a message field, so appending
  * `ModelProto.graph { output { name } }` to the file's bytes adds outputs to its graph.
  */
-import * as protobuf from 'protobufjs';
+import type * as Protobuf from 'protobufjs';
+import { lazyModule } from '../lazy';
 
-const root = new protobuf.Root();
-root
-  .define('onnx')
-  .add(
-    new protobuf.Type('TensorProto')
-      .add(new protobuf.Field('dims', 1, 'int64', 'repeated'))
-      .add(new protobuf.Field('data_type', 2, 'int32'))
-      .add(new protobuf.Field('name', 8, 'string')),
-  )
-  .add(new protobuf.Type('ValueInfoProto').add(new protobuf.Field('name', 1, 'string')))
-  .add(
-    new protobuf.Type('NodeProto')
-      .add(new protobuf.Field('input', 1, 'string', 'repeated'))
-      .add(new protobuf.Field('output', 2, 'string', 'repeated'))
-      .add(new protobuf.Field('name', 3, 'string'))
-      .add(new protobuf.Field('op_type', 4, 'string')),
-  )
-  .add(
-    new protobuf.Type('GraphProto')
-      .add(new protobuf.Field('node', 1, 'NodeProto', 'repeated'))
-      .add(new protobuf.Field('initializer', 5, 'TensorProto', 'repeated'))
-      .add(new protobuf.Field('input', 11, 'ValueInfoProto', 'repeated'))
-      .add(new protobuf.Field('output', 12, 'ValueInfoProto', 'repeated')),
-  )
-  .add(new protobuf.Type('ModelProto').add(new protobuf.Field('graph', 7, 'GraphProto')));
+// The schema is built on first use (protobufjs loads in about 20 ms, which commands that never
+// read an ONNX graph should not pay).
+const schema = lazyModule(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const protobuf = require('protobufjs') as typeof Protobuf;
+  const root = new protobuf.Root();
+  root
+    .define('onnx')
+    .add(
+      new protobuf.Type('TensorProto')
+        .add(new protobuf.Field('dims', 1, 'int64', 'repeated'))
+        .add(new protobuf.Field('data_type', 2, 'int32'))
+        .add(new protobuf.Field('name', 8, 'string')),
+    )
+    .add(new protobuf.Type('ValueInfoProto').add(new protobuf.Field('name', 1, 'string')))
+    .add(
+      new protobuf.Type('NodeProto')
+        .add(new protobuf.Field('input', 1, 'string', 'repeated'))
+        .add(new protobuf.Field('output', 2, 'string', 'repeated'))
+        .add(new protobuf.Field('name', 3, 'string'))
+        .add(new protobuf.Field('op_type', 4, 'string')),
+    )
+    .add(
+      new protobuf.Type('GraphProto')
+        .add(new protobuf.Field('node', 1, 'NodeProto', 'repeated'))
+        .add(new protobuf.Field('initializer', 5, 'TensorProto', 'repeated'))
+        .add(new protobuf.Field('input', 11, 'ValueInfoProto', 'repeated'))
+        .add(new protobuf.Field('output', 12, 'ValueInfoProto', 'repeated')),
+    )
+    .add(new protobuf.Type('ModelProto').add(new protobuf.Field('graph', 7, 'GraphProto')));
+  return root;
+});
 
 type Int64 = number | { toNumber(): number };
 
@@ -44,7 +52,7 @@ export interface OnnxModel {
 }
 
 export function decodeOnnx(bytes: Uint8Array): OnnxModel {
-  return root.lookupType('onnx.ModelProto').decode(bytes) as unknown as OnnxModel;
+  return schema().lookupType('onnx.ModelProto').decode(bytes) as unknown as OnnxModel;
 }
 
 export function toNumber(v: Int64): number {

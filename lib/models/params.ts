@@ -5,10 +5,16 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { unzipSync } from 'fflate';
-import { Parser } from 'pickleparser';
+import type * as Fflate from 'fflate';
+import type * as PickleParser from 'pickleparser';
 import { GenmetricsError } from '../errors';
+import { lazyModule } from '../lazy';
 import { decodeOnnx, toNumber, type OnnxModel } from './onnx-proto';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fflate = lazyModule(() => require('fflate') as typeof Fflate);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pickle = lazyModule(() => require('pickleparser') as typeof PickleParser);
 
 export interface TensorInfo {
   name: string;
@@ -108,14 +114,14 @@ interface Rebuilt {
 function readPytorch(file: string, pattern: RegExp): TensorInfo[] {
   let pkl: Uint8Array | undefined;
   try {
-    const files = unzipSync(fs.readFileSync(file), { filter: (f) => /(^|\/)data\.pkl$/.test(f.name) });
+    const files = fflate().unzipSync(fs.readFileSync(file), { filter: (f) => /(^|\/)data\.pkl$/.test(f.name) });
     pkl = Object.values(files)[0];
   } catch {
     throw new GenmetricsError(`${file}: not a PyTorch zip checkpoint (torch.save since 1.6); legacy tar/pickle files are not read`);
   }
   if (!pkl) throw new GenmetricsError(`${file}: no data.pkl inside: not a PyTorch checkpoint`);
   const unsupported = new Set<string>();
-  const parser = new Parser({
+  const parser = new (pickle().Parser)({
     nameResolver: {
       resolve(mod: string, name: string) {
         if (mod === 'collections' && name === 'OrderedDict') return () => new Map();

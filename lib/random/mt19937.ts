@@ -55,8 +55,13 @@ export class LegacyRandomState {
   permutation(n: number): Uint32Array {
     const a = new Uint32Array(n);
     for (let i = 0; i < n; i++) a[i] = i;
+    // interval(i) for i = n - 1 .. 1, its mask (the smallest 2^b - 1 >= i) narrowed as i falls.
+    let mask = 0xffffffff;
     for (let i = n - 1; i > 0; i--) {
-      const j = this.interval(i);
+      while (mask >>> 1 >= i) mask >>>= 1;
+      let j: number;
+      do j = (this.nextUint32() & mask) >>> 0;
+      while (j > i);
       const t = a[i];
       a[i] = a[j];
       a[j] = t;
@@ -105,11 +110,16 @@ export class LegacyRandomState {
   private spare: number | undefined;
 
   private twist(): void {
+    // The recurrence over the 624 words, in three runs so that no index needs a modulo.
     const mt = this.mt;
-    for (let k = 0; k < N; k++) {
-      const y = (mt[k] & 0x80000000) | (mt[(k + 1) % N] & 0x7fffffff);
-      mt[k] = mt[(k + M) % N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
-    }
+    const next = (k: number, k1: number, km: number) => {
+      const y = (mt[k] & 0x80000000) | (mt[k1] & 0x7fffffff);
+      mt[k] = mt[km] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+    };
+    let k = 0;
+    for (; k < N - M; k++) next(k, k + 1, k + M);
+    for (; k < N - 1; k++) next(k, k + 1, k + M - N);
+    next(N - 1, 0, M - 1);
     this.pos = 0;
   }
 }

@@ -1,5 +1,9 @@
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import type TQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { GenmetricsError } from '../errors';
+import { lazyModule } from '../lazy';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tQuantile = lazyModule(() => require('@stdlib/stats-base-dists-t-quantile') as typeof TQuantile);
 
 /** A sample mean with its spread and a two-sided confidence interval. */
 export interface MeanInterval {
@@ -29,6 +33,6 @@ export function meanInterval(values: ArrayLike<number>, level = 0.95): MeanInter
   for (let i = 0; i < n; i++) ss += (values[i] - mean) ** 2;
   const std = Math.sqrt(ss / (n - 1));
   const sem = std / Math.sqrt(n);
-  const half = tQuantile((1 + level) / 2, n - 1) * sem;
+  const half = tQuantile()((1 + level) / 2, n - 1) * sem;
   return { mean, std, sem, ci: [mean - half, mean + half], level, n };
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -303,6 +304,9 @@ struct RowPanels {
   using Packed = P;
   const Rows& rows;
   int64_t first;  // row `first` of `rows` is row 0 of the operand
+  // Stacked operands: rows from `split` on are rows of *below (same element type as `rows`).
+  const Rows* below = nullptr;
+  int64_t split = INT64_MAX;
   template <class T>
   static void panel(const T* const* src, int64_t count, int64_t kc, int mr, P* dst) {
 #ifdef GM_X86
@@ -345,9 +349,11 @@ struct RowPanels {
     for (int64_t q = 0; q < count; q += mr, dst += mr * kc) {
       const int64_t n = std::min<int64_t>(mr, count - q);
       for (int64_t r = 0; r < n; ++r) {
-        const int64_t src = rows.source(first + i0 + q + r) * rows.d + p0;
-        if (rows.f32) f[r] = rows.f32 + src;
-        else g[r] = rows.f64 + src;
+        const int64_t i = first + i0 + q + r;
+        const Rows& from = i < split ? rows : *below;
+        const int64_t src = from.source(i < split ? i : i - split) * from.d + p0;
+        if (rows.f32) f[r] = from.f32 + src;
+        else g[r] = from.f64 + src;
       }
       if (rows.f32) panel(f, n, kc, mr, dst);
       else panel(g, n, kc, mr, dst);
@@ -370,7 +376,8 @@ struct Buffer {
 };
 
 template <class A, class B>
-void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, double* c, int64_t ldc, Part part) {
+void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, double* c, int64_t ldc, Part part,
+               bool overwrite) {
   using P = typename A::Packed;
   const Kernel<P>& kr = kernel<P>();
   const int mr = kr.mr, nr = kr.nr;
@@ -406,14 +413,20 @@ void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, 
             const int64_t as = inPlace ? stride : mr;
             const P* bp = bbuf.data() + jr * kc;
             double* cp = c + col * ldc + row;
+            // Overwriting: the first panel's tile is zeroed here, where it is about to be read
+            // (in L1), not in a pass over all of C beforehand.
+            const bool zero = overwrite && pc == 0;
             if (rows == mr && cols == nr) {
+              if (zero)
+                for (int64_t jj = 0; jj < nr; ++jj) std::fill(cp + jj * ldc, cp + jj * ldc + mr, 0.0);
               kr.fn(kc, ap, as, bp, cp, ldc, alpha);
             } else {
               // Edge tile: same arithmetic as a full one, through a padded copy of C, so that
               // results do not depend on where the thread partition puts the edges.
               std::fill(tmp, tmp + mr * nr, 0.0);
-              for (int64_t jj = 0; jj < cols; ++jj)
-                for (int64_t ii = 0; ii < rows; ++ii) tmp[jj * mr + ii] = cp[jj * ldc + ii];
+              if (!zero)
+                for (int64_t jj = 0; jj < cols; ++jj)
+                  for (int64_t ii = 0; ii < rows; ++ii) tmp[jj * mr + ii] = cp[jj * ldc + ii];
               kr.fn(kc, ap, as, bp, tmp, mr, alpha);
               for (int64_t jj = 0; jj < cols; ++jj)
                 for (int64_t ii = 0; ii < rows; ++ii) cp[jj * ldc + ii] = tmp[jj * mr + ii];
@@ -462,7 +475,7 @@ std::vector<Rect> partition(int64_t m, int64_t n, Part part, int workers) {
 
 template <class A, class B>
 void run(int64_t m, int64_t n, int64_t k, double alpha, const A& a, const B& bt, double* c, int64_t ldc, Part part,
-         int threads) {
+         int threads, bool overwrite = false) {
   if (m <= 0 || n <= 0 || k <= 0) return;
   const int workers = resolveThreads(threads);
   const std::vector<Rect> parts = partition<typename A::Packed>(m, n, part, workers);
@@ -470,7 +483,7 @@ void run(int64_t m, int64_t n, int64_t k, double alpha, const A& a, const B& bt,
   const double flops = 2.0 * m * n * k;
   const int use = flops < 4e6 ? 1 : workers;
   parallelFor(static_cast<long>(parts.size()), use,
-              [&](long t) { gemmBlock(parts[t], k, alpha, a, bt, c, ldc, part); });
+              [&](long t) { gemmBlock(parts[t], k, alpha, a, bt, c, ldc, part, overwrite); });
 }
 
 // DotGroup entries (i, j_q) of gemmRows' float64 product, with the same operations in the same
@@ -509,11 +522,25 @@ void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double*
 }
 
 void gemmRows(int64_t m, int64_t n, const Rows& a, int64_t i0, const Rows& b, int64_t j0, double* c, int64_t ldc,
-              Part part, int threads, Precision precision) {
+              Part part, int threads, Precision precision, bool overwrite) {
   if (precision == Precision::Float32)
-    run(m, n, a.d, 1.0, RowPanels<float>{a, i0}, RowPanels<float>{b, j0}, c, ldc, part, threads);
+    run(m, n, a.d, 1.0, RowPanels<float>{a, i0}, RowPanels<float>{b, j0}, c, ldc, part, threads, overwrite);
   else
-    run(m, n, a.d, 1.0, RowPanels<double>{a, i0}, RowPanels<double>{b, j0}, c, ldc, part, threads);
+    run(m, n, a.d, 1.0, RowPanels<double>{a, i0}, RowPanels<double>{b, j0}, c, ldc, part, threads, overwrite);
+}
+
+void gemmRowsStacked(const Rows& top, const Rows& bottom, double* c, int64_t ldc, int threads, Precision precision,
+                     bool overwrite) {
+  if (!top.f32 != !bottom.f32 || top.d != bottom.d)
+    throw std::invalid_argument("gemmRowsStacked: the two row sets differ in element type or width");
+  const int64_t n = top.n + bottom.n;
+  if (precision == Precision::Float32) {
+    const RowPanels<float> z{top, 0, &bottom, top.n};
+    run(n, n, top.d, 1.0, z, z, c, ldc, Part::Lower, threads, overwrite);
+  } else {
+    const RowPanels<double> z{top, 0, &bottom, top.n};
+    run(n, n, top.d, 1.0, z, z, c, ldc, Part::Lower, threads, overwrite);
+  }
 }
 
 double gemmRowsDot(const Rows& a, int64_t i, const Rows& b, int64_t j) {

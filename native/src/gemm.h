@@ -35,10 +35,16 @@ void gemm(int64_t m, int64_t n, int64_t k, double alpha, View a, View b, double*
 // panel of 512 columns in float32, the panel sums added to C in float64 (about twice the rate).
 enum class Precision { Float64, Float32 };
 
-// C += A B^T for rows [i0, i0 + m) of a and [j0, j0 + n) of b (k = their width), the rows read
-// where they lie and converted as the panels are packed. part as for gemm.
+// C += A B^T (C = A B^T when overwrite) for rows [i0, i0 + m) of a and [j0, j0 + n) of b (k = their
+// width), the rows read where they lie and converted as the panels are packed. part as for gemm;
+// with overwrite and Part::Lower, entries above the diagonal may hold anything.
 void gemmRows(int64_t m, int64_t n, const Rows& a, int64_t i0, const Rows& b, int64_t j0, double* c, int64_t ldc,
-              Part part, int threads, Precision precision = Precision::Float64);
+              Part part, int threads, Precision precision = Precision::Float64, bool overwrite = false);
+
+// The lower triangle of Z Z^T for Z = [top; bottom] (top.n + bottom.n rows, read where they lie;
+// both float32 or both float64 rows of one width), into C (column-major, ldc), as gemmRows.
+void gemmRowsStacked(const Rows& top, const Rows& bottom, double* c, int64_t ldc, int threads, Precision precision,
+                     bool overwrite);
 
 // <a_i, b_j> bit for bit as gemmRows computes it in float64 (same panels, same order, fused or
 // not as the kernel in use): for re-checking, one pair at a time, a decision taken in float32.

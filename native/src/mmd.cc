@@ -167,50 +167,44 @@ std::vector<KernelSums> kernelSumsSubsets(const Rows& x, const Rows& y, const ui
   std::vector<KernelSums> out(static_cast<size_t>(subsets));
   if (m <= 0) return out;
   if (o.dense) return kernelSumsSubsetsDense(x, y, idxX, idxY, subsets, m, k, o);
-  const int64_t d = x.d, n = 2 * m;
-  // Each subset is one product: Z = [X_s; Y_s] (2m x d, float64 or float32 as o.precision) and
-  // the lower triangle of G = Z Z^T (float64), whose blocks are X_s X_s^T, Y_s X_s^T and Y_s Y_s^T
-  // and whose diagonal holds the squared norms. Per worker: Z and G, 2m x (d + 2m) doubles at most.
-  const bool f32 = o.precision == Precision::Float32;
+  const int64_t n = 2 * m;
+  // Each subset fills the lower triangle of G = Z Z^T (float64) for Z = [X_s; Y_s] (2m x d), whose
+  // blocks are X_s X_s^T, Y_s X_s^T and Y_s Y_s^T: one symmetric product of the drawn rows where
+  // they lie (packed from the indices, in float32 or float64 as o.precision), overwriting G. The
+  // diagonal holds the squared norms. Per worker: G, 2m x 2m doubles.
   struct Buffers {
-    Scratch z, g;
+    Scratch g;
     std::vector<double> norms;
-    Buffers(int64_t n, int64_t d, bool f32)
-        : z(static_cast<size_t>(f32 ? (n * d + 1) / 2 : n * d)), g(static_cast<size_t>(n * n)), norms(n) {}
+    explicit Buffers(int64_t n) : g(static_cast<size_t>(n * n)), norms(n) {}
   };
   std::vector<std::unique_ptr<Buffers>> buffers(static_cast<size_t>(workersFor(subsets, o.threads)));
   std::mutex progressLock;
   int64_t done = 0;
   parallelForWorkers(subsets, o.threads, [&](long s, int w) {
     auto& b = buffers[w];
-    if (!b) b = std::make_unique<Buffers>(n, d, f32);
+    if (!b) b = std::make_unique<Buffers>(n);
     Rows xs = x, ys = y;
     xs.idx = idxX + s * m;
     ys.idx = idxY + s * m;
     xs.n = ys.n = m;
-    Rows z;
-    if (f32) {
-      float* zf = reinterpret_cast<float*>(b->z.data());
-      xs.toFloat(0, m, zf);
-      ys.toFloat(0, m, zf + m * d);
-      z.f32 = zf;
-    } else {
-      xs.toDouble(0, m, b->z.data());
-      ys.toDouble(0, m, b->z.data() + m * d);
-      z.f64 = b->z.data();
+    double* g = b->g.data();  // column-major n x n: (i, j) at g[j * n + i]
+    if (!xs.f32 == !ys.f32) {
+      gemmRowsStacked(xs, ys, g, n, 1, o.precision, true);
+    } else {  // float32 and float64 rows: one product per block
+      gemmRows(m, m, xs, 0, xs, 0, g, n, Part::Lower, 1, o.precision, true);
+      gemmRows(m, m, ys, 0, xs, 0, g + m, n, Part::Full, 1, o.precision, true);
+      gemmRows(m, m, ys, 0, ys, 0, g + m * n + m, n, Part::Lower, 1, o.precision, true);
     }
-    z.n = n;
-    z.d = d;
-    double* g = b->g.data();
-    std::fill(g, g + n * n, 0.0);
-    gemmRows(n, n, z, 0, z, 0, g, n, Part::Lower, 1, o.precision);
     // The squared norms (RBF only): the diagonal of a float64 G; in float32 from the rows in float64,
     // as the tiled passes take them.
     if (k.kind == KernelSpec::Rbf) {
-      if (f32)
-        b->norms = z.squaredNorms();
-      else
+      if (o.precision == Precision::Float32) {
+        const std::vector<double> nx = xs.squaredNorms(), ny = ys.squaredNorms();
+        std::copy(nx.begin(), nx.end(), b->norms.begin());
+        std::copy(ny.begin(), ny.end(), b->norms.begin() + m);
+      } else {
         for (int64_t i = 0; i < n; ++i) b->norms[i] = g[i * n + i];
+      }
     }
     const Tile t{0, 0, n, n, g, b->norms.data(), b->norms.data(), true};
     KernelSums r;

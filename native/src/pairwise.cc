@@ -81,8 +81,8 @@ void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOpt
     const int64_t i0 = task.bi * T, rows = std::min(T, a.n - i0);
     const int64_t j0 = task.bj * T, cols = std::min(T, b.n - j0);
     const bool diagonal = symmetric && task.bi == task.bj;
-    std::fill(g->data(), g->data() + rows * cols, 0.0);
-    gemmRows(rows, cols, a, i0, b, j0, g->data(), rows, diagonal ? Part::Lower : Part::Full, 1, o.precision);
+    gemmRows(rows, cols, a, i0, b, j0, g->data(), rows, diagonal ? Part::Lower : Part::Full, 1, o.precision,
+             /*overwrite=*/true);
     visit(Tile{i0, j0, rows, cols, g->data(), normsA + i0, normsB + j0, diagonal}, w);
     if (o.progress) {
       std::lock_guard<std::mutex> lock(progressLock);
