@@ -18,6 +18,7 @@
         "native/src/linear_svm.cc",
         "native/src/logistic.cc",
         "native/src/mmd.cc",
+        "native/src/memory_binding.cc",
         "native/src/moments.cc",
         "native/src/moments_binding.cc",
         "native/src/pairwise.cc",

@@ -4,6 +4,7 @@
  */
 import { GenmetricsError } from './errors';
 import { openFeatureFile, type FeatureMatrix } from './features';
+import { requireMemory } from './io/memory';
 import { native, type FeatureData } from './native';
 
 /** The distinct rows of `draws` in increasing order, and `draws` renumbered into that list. */
@@ -37,7 +38,12 @@ export function readFeatureRows(file: string, rows: Uint32Array): FeatureMatrix 
   const reader = openFeatureFile(file);
   try {
     const d = reader.cols;
-    const data: FeatureData = reader.dtype === 'float32' ? new Float32Array(rows.length * d) : new Float64Array(rows.length * d);
+    // Huge-page memory: the read fills it at once, and 4 KiB page faults would cost more than the copy.
+    const count = rows.length * d;
+    const f32 = reader.dtype === 'float32';
+    requireMemory(count * (f32 ? 4 : 8), file, `${rows.length} x ${d} ${reader.dtype}`);
+    const buffer = native().hugeArrayBuffer(count * (f32 ? 4 : 8));
+    const data: FeatureData = f32 ? new Float32Array(buffer, 0, count) : new Float64Array(buffer, 0, count);
     for (let i = 0; i < rows.length; ) {
       let j = i + 1;
       while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;

@@ -158,6 +158,8 @@ export interface NativeAddon {
   gemmSeconds(n: number, threads: number, precision?: 'float32' | 'float64'): number;
   /** Index of the first NaN or Inf of `data`, or -1 (a parallel scan; synchronous). */
   firstNonFinite(data: FeatureData, threads?: number): number;
+  /** An ArrayBuffer of `bytes` in huge-page memory (fewer first-touch faults); contents unspecified. */
+  hugeArrayBuffer(bytes: number): ArrayBuffer;
   simdLevel: string;
 }
 

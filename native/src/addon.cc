@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gm::InitVaeBinding(env, exports);
   gm::InitSvmBinding(env, exports);
   gm::InitFiniteBinding(env, exports);
+  gm::InitMemoryBinding(env, exports);
   exports.Set("simdLevel", Napi::String::New(env, gm::SimdLevel()));
   return exports;
 }

@@ -35,6 +35,7 @@ void InitPairwiseBinding(Napi::Env env, Napi::Object exports);
 void InitVaeBinding(Napi::Env env, Napi::Object exports);
 void InitSvmBinding(Napi::Env env, Napi::Object exports);
 void InitFiniteBinding(Napi::Env env, Napi::Object exports);
+void InitMemoryBinding(Napi::Env env, Napi::Object exports);
 
 // The data of a Float64Array argument of exactly `expected` elements; throws a JS TypeError/RangeError
 // naming the argument otherwise.

@@ -28,14 +28,13 @@ template <class P>
 struct Blocking;
 template <>
 struct Blocking<double> {
-  static constexpr int64_t KC = 384, MC = 192;
+  static constexpr int64_t KC = 384, MC = 192, NC = 1024;
 };
 template <>
 struct Blocking<float> {
-  static constexpr int64_t KC = 512, MC = 192;
+  static constexpr int64_t KC = 512, MC = 192, NC = 2048;
 };
 constexpr int64_t KC = Blocking<double>::KC;
-constexpr int64_t NC = 1024;
 
 // P is the type of the packed panels and of the micro-kernel's arithmetic (double, or float for the
 // float32 products); C is float64 either way.
@@ -381,7 +380,7 @@ void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, 
   using P = typename A::Packed;
   const Kernel<P>& kr = kernel<P>();
   const int mr = kr.mr, nr = kr.nr;
-  constexpr int64_t KC = Blocking<P>::KC, MC = Blocking<P>::MC;
+  constexpr int64_t KC = Blocking<P>::KC, MC = Blocking<P>::MC, NC = Blocking<P>::NC;
   const int64_t ncMax = std::min<int64_t>(NC, r.j1 - r.j0);
   Buffer<P> abuf((MC + mr) * KC), bbuf((ncMax + nr) * KC);
   double tmp[64 * 32];

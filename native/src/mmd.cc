@@ -26,6 +26,32 @@ inline double kernelAt(const Tile& t, int64_t i, int64_t j, const KernelSpec& k)
   return std::exp(-t.squaredDistance(i, j) / (2.0 * k.sigma * k.sigma));
 }
 
+// Sum of K(i, j) over rows [i0, i1) of column j of a tile. The polynomial kernel in eight
+// independent partial sums (a loop the compiler vectorises; the kernel evaluations are 3% of KID's
+// time otherwise), the RBF kernel one by one.
+double columnSum(const Tile& t, int64_t j, int64_t i0, int64_t i1, const KernelSpec& k) {
+  if (k.kind != KernelSpec::Poly || k.degree != 3) {
+    double s = 0;
+    for (int64_t i = i0; i < i1; ++i) s += kernelAt(t, i, j, k);
+    return s;
+  }
+  const double* g = t.g + j * t.rows;
+  const double gamma = k.gamma, c0 = k.coef0;
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = i0;
+  for (; i + 8 <= i1; i += 8)
+    for (int l = 0; l < 8; ++l) {
+      const double v = gamma * g[i + l] + c0;
+      acc[l] += v * v * v;
+    }
+  double rest = 0;
+  for (; i < i1; ++i) {
+    const double v = gamma * g[i] + c0;
+    rest += v * v * v;
+  }
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + rest;
+}
+
 struct Sum {
   double all = 0, diag = 0;
 };
@@ -37,10 +63,9 @@ Sum tileSums(const Rows& a, const Rows& b, bool symmetric, const KernelSpec& k, 
   forEachTile(a, b, symmetric, o, [&](const Tile& t, int w) {
     double all = 0, diag = 0;
     for (int64_t j = 0; j < t.cols; ++j) {
-      double col = 0;  // column sums first: a shorter chain of additions
-      // Diagonal tiles of a symmetric pass hold their lower triangle (i > j) and the diagonal.
-      for (int64_t i = t.diagonal ? j + 1 : 0; i < t.rows; ++i) col += kernelAt(t, i, j, k);
-      all += col;
+      // Column sums first (a shorter chain of additions). Diagonal tiles of a symmetric pass hold
+      // their lower triangle (i > j) and the diagonal.
+      all += columnSum(t, j, t.diagonal ? j + 1 : 0, t.rows, k);
       const int64_t i = t.j0 + j - t.i0;
       if (i >= 0 && i < t.rows) diag += kernelAt(t, i, j, k);
     }
@@ -210,18 +235,13 @@ std::vector<KernelSums> kernelSumsSubsets(const Rows& x, const Rows& y, const ui
     KernelSums r;
     double xxOff = 0, yyOff = 0;
     for (int64_t j = 0; j < m; ++j) {
-      double col = 0, cross = 0;
-      for (int64_t i = j + 1; i < m; ++i) col += kernelAt(t, i, j, k);
-      for (int64_t i = m; i < n; ++i) cross += kernelAt(t, i, j, k);
-      xxOff += col;
-      r.xy += cross;
+      xxOff += columnSum(t, j, j + 1, m, k);
+      r.xy += columnSum(t, j, m, n, k);
       r.xxDiag += kernelAt(t, j, j, k);
       r.xyDiag += kernelAt(t, j + m, j, k);
     }
     for (int64_t j = m; j < n; ++j) {
-      double col = 0;
-      for (int64_t i = j + 1; i < n; ++i) col += kernelAt(t, i, j, k);
-      yyOff += col;
+      yyOff += columnSum(t, j, j + 1, n, k);
       r.yyDiag += kernelAt(t, j, j, k);
     }
     r.xx = 2 * xxOff + r.xxDiag;
