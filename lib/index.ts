@@ -22,6 +22,7 @@ export type { VaeOptions, VaeCommandResult, EncodeOptions, EncodeCommandResult }
 export type { ParamsOptions, ParamsCommandResult } from './commands/params';
 export type { DisentanglementOptions, DisentanglementCommandResult } from './commands/disentanglement';
 export type { ProbeOptions, ProbeCommandResult } from './commands/probe';
+export { createServer, type Service, type ServiceOptions } from './service/server';
 export * as defaults from './defaults';
 export { GenmetricsError, OptionError } from './errors';
 

@@ -9,6 +9,7 @@ import { GenmetricsError, OptionError } from '../errors';
 import { installCleanupHandlers } from '../process-cleanup';
 import { humanLines } from './format';
 import { progressBar } from './progress';
+import { addServiceCommands } from './service';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -96,6 +97,7 @@ export function buildProgram(failed: { command?: AnyCommand } = {}): Command {
     if (sub) addCommand(made.get(head)!, sub, d, failed);
     else made.set(head, addCommand(program, head, d, failed).enablePositionalOptions());
   }
+  addServiceCommands(program);
   const exitOverride = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(exitOverride);

@@ -1,0 +1,80 @@
+/**
+ * What an upload holds, checked before it becomes a dataset: a features .npy (float32/float64,
+ * 2-D, every value finite, read in row blocks so memory stays bounded) or a statistics .npz
+ * (TTUR/pytorch-fid mu + sigma, or genmetrics partial statistics). The format is recognised from
+ * the bytes (the .npy magic, a zip's signature), never from the name alone.
+ */
+import { openFeatureFile } from '../features';
+import { native } from '../native';
+import { readStatisticsFile } from '../stats/statistics';
+import { HttpError } from './http-error';
+import type { DatasetKind } from './store';
+
+const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]); // PK\3\4 (also an empty .npz's PK\5\6)
+
+export interface UploadFormat {
+  ext: '.npy' | '.npz';
+}
+
+/** The container of an upload from its first bytes, or 415 naming what was expected. */
+export function uploadFormat(head: Buffer, field: string): UploadFormat {
+  if (head.subarray(0, 6).equals(NPY_MAGIC)) return { ext: '.npy' };
+  if (head.subarray(0, 4).equals(ZIP_MAGIC)) return { ext: '.npz' };
+  throw new HttpError(
+    415,
+    'unsupported_media',
+    `${field}: not a .npy or .npz file (its first bytes are neither the NumPy magic nor a zip signature); upload features (.npy, N x D float) or statistics (.npz with mu and sigma)`,
+    field,
+  );
+}
+
+export interface DatasetFacts {
+  kind: DatasetKind;
+  count: number | null;
+  dims: number;
+  mode: string | null;
+  model: string | null;
+}
+
+const ROW_BLOCK_BYTES = 16 << 20;
+
+/** Checks the received file (named for messages by `name`) and describes it; 422 when it is not a dataset. */
+export function inspectUpload(file: string, format: UploadFormat, name: string): DatasetFacts {
+  const rename = (err: unknown) => {
+    const message = (err instanceof Error ? err.message : String(err)).split(file).join(name);
+    return new HttpError(422, 'invalid_dataset', message, 'file');
+  };
+  try {
+    if (format.ext === '.npy') {
+      const reader = openFeatureFile(file);
+      try {
+        const rowsPerBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (reader.cols * (reader.dtype === 'float32' ? 4 : 8))));
+        for (let r = 0; r < reader.rows; r += rowsPerBlock) {
+          const block = reader.read(r, rowsPerBlock) as Float32Array | Float64Array;
+          const bad = native().firstNonFinite(block);
+          if (bad >= 0) {
+            throw new HttpError(422, 'invalid_dataset', `${name}: non-finite value (NaN or Inf) at row ${r + Math.floor(bad / reader.cols)}, column ${bad % reader.cols}`, 'file');
+          }
+        }
+        return { kind: 'features', count: reader.rows, dims: reader.cols, mode: null, model: null };
+      } finally {
+        reader.close();
+      }
+    }
+    const s = readStatisticsFile(file);
+    if (s.kind === 'partial') {
+      return { kind: 'statistics', count: s.partial.n, dims: s.partial.dims, mode: null, model: null };
+    }
+    return {
+      kind: 'statistics',
+      count: s.stats.count ?? null,
+      dims: s.stats.dims,
+      mode: s.stats.preprocessing?.mode ?? null,
+      model: s.stats.preprocessing?.model.name ?? null,
+    };
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw rename(err);
+  }
+}

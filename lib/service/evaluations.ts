@@ -1,0 +1,228 @@
+/**
+ * Evaluations: a request names two datasets, metrics and the CLI's options; it becomes one run of
+ * a command descriptor (`fid`, `kid`, `prdc`, or `all` for several metrics) through the same
+ * runCommand() as the CLI, so its result is the CLI's --json object (inputs named by dataset id
+ * instead of a path). The queue is the evaluations table; jobs run `concurrency` at a time.
+ */
+import { createHash, randomBytes } from 'crypto';
+import { EventEmitter } from 'events';
+import { resolveOptions, type OptionSpec, type Options, type Progress, type Reporter } from '../commands/descriptor';
+import { kidOptions } from '../commands/feature-sets';
+import { findCommand, runCommand, type AnyCommand } from '../commands/registry';
+import { kidPlan } from '../metrics/kid';
+import type { BlobStore } from './blobs';
+import { fromLibrary, HttpError } from './http-error';
+import type { DatasetRow, EvaluationRow, Store } from './store';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+export const METRICS = ['fid', 'kid', 'prdc', 'all'] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** Options the server decides (threads, devices, files on the server), never the caller. */
+const SERVER_KEYS = new Set(['threads', 'device', 'batchSize', 'cache', 'skipBad', 'model', 'mode']);
+
+export interface EvaluationRequest {
+  generated: string;
+  reference: string;
+  metrics: string[];
+  options?: Options;
+  run?: string;
+  step?: number;
+}
+
+/** The command a metric list runs: one metric's own command, or `all` for several. */
+export function commandFor(metrics: string[]): AnyCommand {
+  if (!Array.isArray(metrics) || metrics.length === 0) throw new HttpError(400, 'bad_metrics', `metrics: expected a non-empty list of ${METRICS.join(', ')}`, 'metrics');
+  for (const m of metrics) {
+    if (m === 'is') {
+      throw new HttpError(422, 'unsupported_metric', "metrics: 'is' needs the generated set as images or logits; this server stores features and statistics", 'metrics');
+    }
+    if (!(METRICS as readonly string[]).includes(m)) throw new HttpError(400, 'bad_metrics', `metrics: unknown metric '${m}'; expected ${METRICS.join(', ')}`, 'metrics');
+  }
+  const distinct = [...new Set(metrics)];
+  return findCommand(distinct.length === 1 ? distinct[0] : 'all');
+}
+
+/** The request's options checked against the command's descriptor, as the CLI checks its flags. */
+export function checkOptions(d: AnyCommand, given: Options | undefined): Options {
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
+    throw new HttpError(400, 'bad_options', 'options: expected an object of option values', 'options');
+  }
+  const specs = new Map<string, OptionSpec>(d.options.map((s) => [s.key, s]));
+  for (const key of Object.keys(given ?? {})) {
+    const spec = specs.get(key);
+    if (SERVER_KEYS.has(key) || spec?.output) throw new HttpError(400, 'bad_option', `options.${key}: set by the server, not by a request`, `options.${key}`);
+    if (!spec) {
+      const allowed = d.options.filter((s) => !SERVER_KEYS.has(s.key) && !s.output).map((s) => s.key);
+      throw new HttpError(400, 'bad_option', `options.${key}: unknown option of ${d.name}; its options are ${allowed.join(', ')}`, `options.${key}`);
+    }
+  }
+  try {
+    const resolved = resolveOptions(d, given ?? {}) as Options;
+    d.check?.([], resolved);
+    return resolved;
+  } catch (err) {
+    throw fromLibrary(err);
+  }
+}
+
+/**
+ * What the datasets must be for the command: statistics hold no samples, so only FID takes them;
+ * KID's subsets must fit in both sets (the library's own plan check, before the job is queued).
+ */
+export function checkDatasets(d: AnyCommand, a: DatasetRow, b: DatasetRow, options: Options): void {
+  for (const [role, ds] of [['generated', a], ['reference', b]] as const) {
+    if (d.name !== 'fid' && ds.kind === 'statistics') {
+      throw new HttpError(422, 'needs_features', `${role}: dataset ${ds.id} is statistics (mu, sigma), which hold no samples; ${d.name} needs features`, role);
+    }
+  }
+  if (d.name === 'kid' || d.name === 'all') {
+    try {
+      kidPlan({ rows: a.count ?? 0, source: `generated dataset ${a.id}` }, { rows: b.count ?? 0, source: `reference dataset ${b.id}` }, kidOptions(options as never));
+    } catch (err) {
+      throw fromLibrary(err);
+    }
+  }
+  if (a.dims !== b.dims) throw new HttpError(422, 'dimension_mismatch', `dimension mismatch: generated dataset ${a.id} is ${a.dims}-d, reference dataset ${b.id} is ${b.dims}-d`, 'reference');
+  if (a.mode && b.mode && (a.mode !== b.mode || a.model !== b.model)) {
+    throw new HttpError(422, 'origin_mismatch', `generated dataset ${a.id} was made with ${a.mode}/${a.model}, reference ${b.id} with ${b.mode}/${b.model}: features of different preprocessing are not comparable`, 'reference');
+  }
+}
+
+/** The dedup key: the same project asking for the same work again gets the same evaluation. */
+export function requestKey(d: AnyCommand, r: EvaluationRequest, options: Options): string {
+  const canonical = JSON.stringify([d.name, r.generated, r.reference, Object.keys(options).sort().map((k) => [k, options[k]]), r.run ?? null, r.step ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export const newEvaluationId = (): string => `ev_${randomBytes(9).toString('base64url')}`;
+
+export interface EvaluationEvent {
+  id: string;
+  status: EvaluationRow['status'];
+  progress?: unknown;
+}
+
+/** The public form of an evaluation row. */
+export function evaluationJson(e: EvaluationRow): Record<string, unknown> {
+  return {
+    id: e.id,
+    status: e.status,
+    generated: e.generated,
+    reference: e.reference,
+    metrics: JSON.parse(e.metrics),
+    command: e.command,
+    run: e.run,
+    step: e.step,
+    progress: e.progress ? JSON.parse(e.progress) : null,
+    result: e.result ? JSON.parse(e.result) : null,
+    error: e.error,
+    provenance: e.provenance ? JSON.parse(e.provenance) : null,
+    attempts: e.attempts,
+    created: e.created,
+    started: e.started,
+    finished: e.finished,
+  };
+}
+
+/** Runs queued evaluations, `concurrency` at a time; emits an event per progress step and state. */
+export class JobRunner extends EventEmitter {
+  private running = 0;
+  private draining = false;
+  private readonly active = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly blobs: BlobStore,
+    private readonly o: { concurrency: number; threads: number; maxAttempts: number; progressIntervalMs: number },
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  /** Re-queues what a crash left running, then starts taking jobs. */
+  start(): { requeued: number; failed: number } {
+    const r = this.store.recover(this.o.maxAttempts, `interrupted ${this.o.maxAttempts} times (the server stopped while it ran)`);
+    this.poke();
+    return r;
+  }
+
+  /** Takes queued jobs while slots are free. */
+  poke(): void {
+    while (!this.draining && this.running < this.o.concurrency) {
+      const job = this.store.claimNext();
+      if (!job) return;
+      this.running++;
+      this.publish(job);
+      const p = this.execute(job).finally(() => {
+        this.running--;
+        this.active.delete(p);
+        this.poke();
+      });
+      this.active.add(p);
+    }
+  }
+
+  /** Takes no new jobs; waits for the running ones. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await Promise.all([...this.active]);
+  }
+
+  publish(e: EvaluationRow): void {
+    this.emit(e.id, { id: e.id, status: e.status, progress: e.progress ? JSON.parse(e.progress) : undefined } satisfies EvaluationEvent);
+  }
+
+  private async execute(job: EvaluationRow): Promise<void> {
+    const d = findCommand(job.command);
+    const names: Record<string, string> = {};
+    const inputs = [job.generated, job.reference].map((id) => {
+      const ds = this.store.datasetById(id);
+      if (!ds) throw new Error(`dataset ${id} is gone`);
+      const file = this.blobs.absolute(ds.blob);
+      names[file] = `dataset ${id}`;
+      return file;
+    });
+    let last = 0;
+    const reporter: Reporter = {
+      warn: (m) => this.store.audit(null, 'evaluation.warning', `${job.id}: ${m}`),
+      notice: () => undefined,
+      progress: (label: string, unit: string): Progress => ({
+        update: (done, total) => {
+          const t = Date.now();
+          if (t - last < this.o.progressIntervalMs && done < total) return;
+          last = t;
+          const progress = { phase: label, unit, done, total };
+          this.store.setProgress(job.id, progress);
+          this.emit(job.id, { id: job.id, status: 'running', progress } satisfies EvaluationEvent);
+        },
+        stop: () => undefined,
+      }),
+    };
+    const started = Date.now();
+    try {
+      const options = { ...(JSON.parse(job.options) as Options), threads: this.o.threads || undefined };
+      const result = (await runCommand(d, inputs, options, reporter)) as Record<string, unknown>;
+      // Inputs are named by dataset id: the blob paths are the server's business.
+      if (Array.isArray(result.inputs)) {
+        result.inputs = (result.inputs as { path: string }[]).map((p, i) => ({ ...p, path: `dataset:${[job.generated, job.reference][i]}` }));
+      }
+      const provenance = {
+        genmetrics: version,
+        command: d.name,
+        options: JSON.parse(job.options),
+        seconds: (Date.now() - started) / 1000,
+        datasets: [job.generated, job.reference].map((id) => {
+          const ds = this.store.datasetById(id)!;
+          return { id, sha256: ds.sha256, kind: ds.kind, count: ds.count, dims: ds.dims, mode: ds.mode, model: ds.model };
+        }),
+      };
+      this.store.finish(job.id, 'done', { result: JSON.stringify(result), provenance: JSON.stringify(provenance) });
+    } catch (err) {
+      this.store.finish(job.id, 'failed', { error: fromLibrary(err, names).message });
+    }
+    this.publish(this.store.evaluation(job.id)!);
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * The HTTP API. Every route has a JSON schema (validation and the OpenAPI document come from it);
+ * every /v1 route needs a bearer token of the right scope, and a project sees only its own datasets
+ * and evaluations (and public datasets): another project's id answers 404.
+ */
+import { createHash, randomBytes } from 'crypto';
+// Type-only: the plugins' augmentations of fastify's types (the plugins load in registerRoutes).
+import type {} from '@fastify/multipart';
+import type {} from '@fastify/swagger';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'stream';
+import { authenticate, requireScope } from './auth';
+import type { BlobStore } from './blobs';
+import { inspectUpload, uploadFormat } from './datasets';
+import { checkDatasets, checkOptions, commandFor, evaluationJson, newEvaluationId, requestKey, type EvaluationEvent, type EvaluationRequest, type JobRunner } from './evaluations';
+import { HttpError } from './http-error';
+import type { ResolvedServiceOptions } from './server';
+import type { DatasetRow, Scope, Store, TokenRow } from './store';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    token?: TokenRow;
+  }
+}
+
+interface Context {
+  store: Store;
+  blobs: BlobStore;
+  runner: JobRunner;
+  options: ResolvedServiceOptions;
+}
+
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } }, required: ['code', 'message'] } },
+};
+const datasetSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    sha256: { type: 'string' },
+    kind: { type: 'string', enum: ['features', 'statistics'] },
+    count: { type: ['integer', 'null'] },
+    dims: { type: 'integer' },
+    mode: { type: ['string', 'null'] },
+    model: { type: ['string', 'null'] },
+    name: { type: ['string', 'null'] },
+    public: { type: 'boolean' },
+    bytes: { type: 'integer' },
+    status: { type: 'string' },
+    created: { type: 'string' },
+  },
+};
+const evaluationSchema = { type: 'object', additionalProperties: true };
+const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] };
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema };
+const bearer = [{ bearer: [] as string[] }];
+
+function datasetJson(d: DatasetRow): Record<string, unknown> {
+  return { id: d.id, sha256: d.sha256, kind: d.kind, count: d.count, dims: d.dims, mode: d.mode, model: d.model, name: d.name, public: d.public === 1, bytes: d.bytes, status: 'ready', created: d.created };
+}
+
+function tokenOf(req: FastifyRequest, scope: Scope): TokenRow {
+  const t = req.token!;
+  requireScope(t, scope);
+  return t;
+}
+
+export async function registerRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
+  const { store, blobs, runner, options: o } = ctx;
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; validationContext?: string; code?: string }, _req, reply) => {
+    let e: HttpError;
+    if (err instanceof HttpError) e = err;
+    else if (err.validation) e = new HttpError(400, 'bad_request', `${err.validationContext ?? 'request'}: ${err.message}`);
+    else if (err.statusCode === 429) e = new HttpError(429, 'rate_limited', err.message, undefined, { 'Retry-After': String(Math.ceil(o.rateWindowMs / 1000)) });
+    else if (err.statusCode === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE') e = new HttpError(413, 'too_large', `upload larger than the limit of ${o.maxUploadBytes} bytes`, 'file');
+    else if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new HttpError(415, 'unsupported_media', err.message);
+    else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new HttpError(err.statusCode, 'bad_request', err.message);
+    else e = new HttpError(500, 'internal', err.message);
+    void reply.code(e.status).headers(e.headers).send(e.body());
+  });
+
+  await app.register(require('@fastify/swagger'), {
+    openapi: {
+      info: { title: 'genmetrics scoring service', version },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(require('@fastify/swagger-ui'), { routePrefix: '/docs' });
+  await app.register(require('@fastify/rate-limit'), {
+    max: o.rateLimit,
+    timeWindow: o.rateWindowMs,
+    keyGenerator: (req: FastifyRequest) => {
+      const h = req.headers.authorization;
+      return h ? `t:${createHash('sha256').update(h).digest('hex')}` : `a:${req.ip}`;
+    },
+    errorResponseBuilder: (_req: FastifyRequest, c: { after: string }) => {
+      const e = new HttpError(429, 'rate_limited', `too many requests: at most ${o.rateLimit} per ${o.rateWindowMs / 1000} s; retry in ${c.after}`);
+      return Object.assign(e, { statusCode: 429 });
+    },
+  });
+  await app.register(require('@fastify/multipart'), { limits: { fileSize: o.maxUploadBytes, files: 1, fields: 16 } });
+  // Raw uploads stream through untouched: the handler writes them to disk.
+  app.addContentTypeParser(['application/octet-stream', 'application/x-npy', 'application/zip', 'application/x-npz'], (_req, payload, done) => done(null, payload));
+
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/v1/')) req.token = authenticate(store, req.headers.authorization);
+  });
+
+  app.get('/healthz', { schema: { summary: 'Liveness (no token needed)', response: { 200: { type: 'object', properties: { status: { type: 'string' }, version: { type: 'string' } } } } } }, async () => ({ status: 'ok', version }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => (app as unknown as { swagger(): unknown }).swagger());
+
+  // ---- datasets
+  app.post(
+    '/v1/datasets',
+    {
+      schema: {
+        summary: 'Upload features (.npy) or statistics (.npz): a raw body or the multipart field "file"',
+        security: bearer,
+        querystring: { type: 'object', properties: { name: { type: 'string', maxLength: 200 }, public: { type: 'boolean' } }, additionalProperties: false },
+        response: { 200: datasetSchema, 201: datasetSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const token = tokenOf(req, 'write');
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > o.maxUploadBytes + 64 * 1024) {
+        throw new HttpError(413, 'too_large', `upload of ${declared} bytes is larger than the limit of ${o.maxUploadBytes} bytes`, 'file');
+      }
+      const q = req.query as { name?: string; public?: boolean };
+      let name = q.name;
+      let isPublic = q.public ?? false;
+      let source: Readable;
+      let truncated = () => false;
+      if (req.isMultipart()) {
+        const part = await (req as unknown as { file(): Promise<{ file: Readable & { truncated: boolean }; fieldname: string; fields: Record<string, { value?: unknown } | undefined> } | undefined> }).file();
+        if (!part || part.fieldname !== 'file') throw new HttpError(400, 'no_file', "multipart upload without the field 'file'", 'file');
+        const field = (k: string) => (part.fields[k] && typeof part.fields[k]!.value === 'string' ? (part.fields[k]!.value as string) : undefined);
+        name = field('name') ?? name;
+        if (field('public') !== undefined) isPublic = field('public') === 'true';
+        source = part.file;
+        truncated = () => part.file.truncated;
+      } else {
+        if (!(req.body && typeof (req.body as Readable).pipe === 'function')) {
+          throw new HttpError(415, 'unsupported_media', 'send the file as the body (Content-Type: application/octet-stream) or as the multipart field "file"', 'file');
+        }
+        source = req.body as Readable;
+      }
+      if (isPublic) requireScope(token, 'admin');
+      const temp = await blobs.receive(source, '', o.maxUploadBytes, 'file');
+      try {
+        // @fastify/multipart cuts a file at the limit and says so only through `truncated`.
+        if (truncated()) throw new HttpError(413, 'too_large', `file: upload larger than the limit of ${o.maxUploadBytes} bytes`, 'file');
+        if (temp.bytes === 0) throw new HttpError(422, 'invalid_dataset', 'file: the upload is empty', 'file');
+        const existing = store.datasetBySha(token.project, temp.sha256);
+        if (existing) {
+          blobs.discard(temp);
+          return reply.code(200).send(datasetJson(existing));
+        }
+        const format = uploadFormat(temp.head, 'file');
+        blobs.retype(temp, format.ext);
+        const facts = inspectUpload(temp.path, format, name ?? 'upload');
+        const blob = blobs.commit(temp, format.ext);
+        const row = store.insertDataset({
+          id: `ds_${randomBytes(9).toString('base64url')}`,
+          project: token.project,
+          sha256: temp.sha256,
+          blob,
+          kind: facts.kind,
+          count: facts.count,
+          dims: facts.dims,
+          mode: facts.mode,
+          model: facts.model,
+          name: name ?? null,
+          public: isPublic ? 1 : 0,
+          bytes: temp.bytes,
+        });
+        store.audit(token.id, 'dataset.create', row.id);
+        return reply.code(201).send(datasetJson(row));
+      } catch (err) {
+        blobs.discard(temp);
+        throw err;
+      }
+    },
+  );
+
+  app.get('/v1/datasets', { schema: { summary: "The project's datasets and the public ones", security: bearer, response: { 200: { type: 'object', properties: { datasets: { type: 'array', items: datasetSchema } } }, ...errors } } }, async (req) => {
+    const token = tokenOf(req, 'read');
+    return { datasets: store.datasets(token.project).map(datasetJson) };
+  });
+
+  const visibleDataset = (token: TokenRow, id: string): DatasetRow => {
+    const d = store.visibleDataset(token.project, id);
+    if (!d) throw new HttpError(404, 'not_found', `no dataset ${id}`, 'id');
+    return d;
+  };
+
+  app.get('/v1/datasets/:id', { schema: { summary: 'One dataset', security: bearer, params: idParams, response: { 200: datasetSchema, ...errors } } }, async (req) => {
+    const token = tokenOf(req, 'read');
+    return datasetJson(visibleDataset(token, (req.params as { id: string }).id));
+  });
+
+  app.delete('/v1/datasets/:id', { schema: { summary: 'Delete a dataset (admin for another project\'s public one)', security: bearer, params: idParams, response: { 204: { type: 'null' }, ...errors } } }, async (req, reply) => {
+    const token = tokenOf(req, 'write');
+    const d = visibleDataset(token, (req.params as { id: string }).id);
+    if (d.project !== token.project) requireScope(token, 'admin');
+    if (store.datasetInUse(d.id)) throw new HttpError(409, 'in_use', `dataset ${d.id} is used by a queued or running evaluation`, 'id');
+    store.deleteDataset(d.id);
+    if (!store.blobInUse(d.blob)) blobs.remove(d.blob);
+    store.audit(token.id, 'dataset.delete', d.id);
+    return reply.code(204).send();
+  });
+
+  // ---- evaluations
+  app.post(
+    '/v1/evaluations',
+    {
+      schema: {
+        summary: "Evaluate a generated dataset against a reference: the CLI's command and options",
+        security: bearer,
+        body: {
+          type: 'object',
+          properties: {
+            generated: { type: 'string', maxLength: 64 },
+            reference: { type: 'string', maxLength: 64 },
+            metrics: { type: 'array', items: { type: 'string', maxLength: 16 }, minItems: 1, maxItems: 8 },
+            options: { type: 'object' },
+            run: { type: 'string', maxLength: 200 },
+            step: { type: 'integer', minimum: 0 },
+          },
+          required: ['generated', 'reference', 'metrics'],
+          additionalProperties: false,
+        },
+        response: { 200: evaluationSchema, 202: evaluationSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const token = tokenOf(req, 'write');
+      const r = req.body as EvaluationRequest;
+      const d = commandFor(r.metrics);
+      const options = checkOptions(d, r.options);
+      const a = store.visibleDataset(token.project, r.generated);
+      if (!a) throw new HttpError(404, 'not_found', `generated: no dataset ${r.generated}`, 'generated');
+      const b = store.visibleDataset(token.project, r.reference);
+      if (!b) throw new HttpError(404, 'not_found', `reference: no dataset ${r.reference}`, 'reference');
+      checkDatasets(d, a, b, options);
+      const key = requestKey(d, r, options);
+      const existing = store.evaluationByKey(token.project, key);
+      if (existing) return reply.code(200).send(evaluationJson(existing));
+      if (store.queuedCount() >= o.maxQueue) {
+        throw new HttpError(503, 'queue_full', `the queue is full (${o.maxQueue} evaluations waiting); retry later`, undefined, { 'Retry-After': '30' });
+      }
+      const row = store.insertEvaluation({
+        id: newEvaluationId(),
+        project: token.project,
+        key,
+        generated: a.id,
+        reference: b.id,
+        metrics: JSON.stringify(r.metrics),
+        command: d.name,
+        options: JSON.stringify(options),
+        run: r.run ?? null,
+        step: r.step ?? null,
+      });
+      store.audit(token.id, 'evaluation.create', row.id);
+      runner.poke();
+      return reply.code(202).send(evaluationJson(store.evaluation(row.id)!));
+    },
+  );
+
+  app.get(
+    '/v1/evaluations',
+    {
+      schema: {
+        summary: "The project's evaluations; with run, that run's by step (its FID curve)",
+        security: bearer,
+        querystring: { type: 'object', properties: { run: { type: 'string', maxLength: 200 } }, additionalProperties: false },
+        response: { 200: { type: 'object', properties: { evaluations: { type: 'array', items: evaluationSchema } } }, ...errors },
+      },
+    },
+    async (req) => {
+      const token = tokenOf(req, 'read');
+      return { evaluations: store.evaluations(token.project, (req.query as { run?: string }).run).map(evaluationJson) };
+    },
+  );
+
+  const ownEvaluation = (token: TokenRow, id: string) => {
+    const e = store.evaluation(id);
+    if (!e || e.project !== token.project) throw new HttpError(404, 'not_found', `no evaluation ${id}`, 'id');
+    return e;
+  };
+
+  app.get('/v1/evaluations/:id', { schema: { summary: 'State, progress, result and provenance of an evaluation', security: bearer, params: idParams, response: { 200: evaluationSchema, ...errors } } }, async (req) => {
+    const token = tokenOf(req, 'read');
+    return evaluationJson(ownEvaluation(token, (req.params as { id: string }).id));
+  });
+
+  app.delete('/v1/evaluations/:id', { schema: { summary: 'Cancel a queued or running evaluation', security: bearer, params: idParams, response: { 200: evaluationSchema, ...errors } } }, async (req) => {
+    const token = tokenOf(req, 'write');
+    const e = ownEvaluation(token, (req.params as { id: string }).id);
+    if (store.cancel(e.id)) {
+      store.audit(token.id, 'evaluation.cancel', e.id);
+      runner.publish(store.evaluation(e.id)!);
+    }
+    return evaluationJson(store.evaluation(e.id)!);
+  });
+
+  app.get('/v1/evaluations/:id/events', { schema: { summary: 'Server-Sent Events: progress, then the final state', security: bearer, params: idParams } }, async (req, reply: FastifyReply) => {
+    const token = tokenOf(req, 'read');
+    const e = ownEvaluation(token, (req.params as { id: string }).id);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    let seq = 0;
+    const send = (ev: EvaluationEvent) => res.write(`id: ${seq++}\nevent: ${ev.progress && ev.status === 'running' ? 'progress' : 'state'}\ndata: ${JSON.stringify(ev)}\n\n`);
+    const terminal = (s: string) => s === 'done' || s === 'failed' || s === 'canceled';
+    const listener = (ev: EvaluationEvent) => {
+      send(ev);
+      if (terminal(ev.status)) finish();
+    };
+    const finish = () => {
+      runner.off(e.id, listener);
+      res.end();
+    };
+    runner.on(e.id, listener);
+    req.raw.on('close', () => runner.off(e.id, listener));
+    // The state now (read after subscribing, so that nothing between is lost).
+    const now = store.evaluation(e.id)!;
+    listener({ id: now.id, status: now.status, progress: now.progress ? JSON.parse(now.progress) : undefined });
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * `createServer(options)`: the scoring service as a fastify app over a data directory (SQLite
+ * store + blobs). `genmetrics serve` starts it; embedders call listen() themselves.
+ */
+import * as os from 'os';
+import * as path from 'path';
+import type { FastifyInstance } from 'fastify';
+import { lazyModule } from '../lazy';
+import { BlobStore } from './blobs';
+import { HttpError } from './http-error';
+import { JobRunner } from './evaluations';
+import { registerRoutes } from './routes';
+import { Store } from './store';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fastify = lazyModule(() => require('fastify') as typeof import('fastify'));
+
+export interface ServiceOptions {
+  /** Data directory (database and blobs); default: the user's data dir (XDG), created on first use. */
+  data?: string;
+  /** Evaluations run at once (each with all cores unless threads says otherwise). */
+  concurrency?: number;
+  /** Threads per evaluation (0: all cores). */
+  threads?: number;
+  /** Largest upload in bytes (413 beyond). */
+  maxUploadBytes?: number;
+  /** Queued evaluations at most (503 with Retry-After beyond). */
+  maxQueue?: number;
+  /** Requests per token (or per address without one) per rateWindowMs (429 beyond). */
+  rateLimit?: number;
+  rateWindowMs?: number;
+  /** Attempts of an evaluation interrupted by restarts before it fails. */
+  maxAttempts?: number;
+  /** Least interval between two progress events of one evaluation. */
+  progressIntervalMs?: number;
+  /** fastify's logger (off by default). */
+  logger?: boolean;
+}
+
+export type ResolvedServiceOptions = Required<ServiceOptions>;
+
+/** The per-user data directory: $XDG_DATA_HOME/genmetrics (~/.local/share/genmetrics), or GENMETRICS_DATA_DIR. */
+export function defaultDataDir(): string {
+  if (process.env.GENMETRICS_DATA_DIR) return process.env.GENMETRICS_DATA_DIR;
+  return path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'genmetrics');
+}
+
+export function resolveServiceOptions(o: ServiceOptions = {}): ResolvedServiceOptions {
+  const r: ResolvedServiceOptions = {
+    data: o.data ?? defaultDataDir(),
+    concurrency: o.concurrency ?? 1,
+    threads: o.threads ?? 0,
+    maxUploadBytes: o.maxUploadBytes ?? 8 * 2 ** 30,
+    maxQueue: o.maxQueue ?? 100,
+    rateLimit: o.rateLimit ?? 600,
+    rateWindowMs: o.rateWindowMs ?? 60_000,
+    maxAttempts: o.maxAttempts ?? 3,
+    progressIntervalMs: o.progressIntervalMs ?? 200,
+    logger: o.logger ?? false,
+  };
+  for (const k of ['concurrency', 'maxUploadBytes', 'maxQueue', 'rateLimit', 'rateWindowMs', 'maxAttempts'] as const) {
+    if (!Number.isInteger(r[k]) || r[k] < 1) throw new HttpError(400, 'bad_config', `${k}: expected a positive integer, got ${r[k]}`, k);
+  }
+  return r;
+}
+
+export interface Service {
+  app: FastifyInstance;
+  store: Store;
+  runner: JobRunner;
+  options: ResolvedServiceOptions;
+  /** Stops taking jobs, waits for the running ones, closes the server and the store. */
+  close(): Promise<void>;
+}
+
+export async function createServer(options: ServiceOptions = {}): Promise<Service> {
+  const o = resolveServiceOptions(options);
+  const store = new Store(o.data);
+  const blobs = new BlobStore(o.data);
+  const runner = new JobRunner(store, blobs, { concurrency: o.concurrency, threads: o.threads, maxAttempts: o.maxAttempts, progressIntervalMs: o.progressIntervalMs });
+  const app = fastify()({ logger: o.logger, bodyLimit: 1 << 20 });
+  await registerRoutes(app, { store, blobs, runner, options: o });
+  await app.ready();
+  runner.start();
+  let closed = false;
+  return {
+    app,
+    store,
+    runner,
+    options: o,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await runner.drain();
+      await app.close();
+      // What the drain could not finish is queued again for the next start.
+      store.recover(Number.MAX_SAFE_INTEGER, 'unused');
+      store.close();
+    },
+  };
+}
+
+/** Hosts a server may listen on without --allow-remote. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

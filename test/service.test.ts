@@ -1,0 +1,338 @@
+/**
+ * The scoring service over real HTTP on loopback (a random port): uploads, evaluations whose
+ * results equal the CLI's --json to the last bit, deduplication, SSE order, the auth matrix and
+ * the limits. Fixtures are small so the suite stays quick.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeNpy } from '../lib/io/npy';
+import { writeStatistics } from '../lib/stats/statistics';
+import { createToken } from '../lib/service/auth';
+import { Store } from '../lib/service/store';
+import { cli, tmpDir } from './helpers';
+
+const BIN = path.join(__dirname, '..', 'bin', 'genmetrics.js');
+
+interface Res {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+class Client {
+  constructor(
+    readonly base: string,
+    readonly token?: string,
+  ) {}
+  async req(method: string, url: string, o: { json?: unknown; body?: BodyInit; type?: string; token?: string | null } = {}): Promise<Res> {
+    const headers: Record<string, string> = {};
+    const tok = o.token === null ? undefined : (o.token ?? this.token);
+    if (tok) headers.authorization = `Bearer ${tok}`;
+    let body = o.body;
+    if (o.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(o.json);
+    } else if (o.type) headers['content-type'] = o.type;
+    const r = await fetch(this.base + url, { method, headers, body });
+    const text = await r.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: r.status, headers: r.headers, body: parsed };
+  }
+  upload(file: string, query = '', token?: string | null): Promise<Res> {
+    return this.req('POST', `/v1/datasets${query}`, { body: fs.readFileSync(file), type: 'application/octet-stream', token });
+  }
+  async waitDone(id: string): Promise<any> {
+    for (;;) {
+      const r = await this.req('GET', `/v1/evaluations/${id}`);
+      if (['done', 'failed', 'canceled'].includes(r.body.status)) return r.body;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+}
+
+interface Started {
+  base: string;
+  data: string;
+  tokens: Record<string, string>;
+  child: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+/** `genmetrics serve` in a child process on a random loopback port, with four tokens made first. */
+async function start(flags: string[] = []): Promise<Started> {
+  const data = tmpDir();
+  const store = new Store(data);
+  const tokens: Record<string, string> = {};
+  for (const [name, scope, project] of [
+    ['writer', 'write', 'lab'],
+    ['reader', 'read', 'lab'],
+    ['admin', 'admin', 'shared'],
+    ['other', 'write', 'elsewhere'],
+  ] as const) {
+    tokens[name] = createToken(store, { name, scope, project }).token;
+  }
+  store.close();
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--threads', '2', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  return {
+    base,
+    data,
+    tokens,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.on('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+// Small feature sets: 300 x 64 (KID subsets of 100, P/R/D/C exact in float64 and float32 alike).
+const dir = tmpDir();
+const feats = (name: string, n: number, d: number, seed: number) => {
+  let s = seed;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const file = path.join(dir, name);
+  writeNpy(file, { dtype: 'float32', shape: [n, d], data: Float32Array.from({ length: n * d }, () => rnd() + (seed % 3) * 0.05) });
+  return file;
+};
+const GEN = feats('gen.npy', 300, 64, 1);
+const REF = feats('ref.npy', 320, 64, 2);
+
+describe('the scoring service over HTTP', () => {
+  let s: Started;
+  let w: Client;
+  beforeAll(async () => {
+    s = await start();
+    w = new Client(s.base, s.tokens.writer);
+  });
+  afterAll(async () => {
+    // SIGTERM drains and exits 0.
+    expect(await s.stop()).toBe(0);
+  });
+
+  test('healthz needs no token; the OpenAPI document lists the routes', async () => {
+    const h = await w.req('GET', '/healthz', { token: null });
+    expect(h.status).toBe(200);
+    expect(h.body).toEqual({ status: 'ok', version: require('../package.json').version });
+    const doc = await w.req('GET', '/openapi.json', { token: null });
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/datasets', '/v1/datasets/{id}', '/v1/evaluations', '/v1/evaluations/{id}', '/v1/evaluations/{id}/events']));
+  });
+
+  test('upload features and statistics; the same bytes again give the same dataset', async () => {
+    const a = await w.upload(GEN, '?name=gen');
+    expect(a.status).toBe(201);
+    expect(a.body).toMatchObject({ kind: 'features', count: 300, dims: 64, name: 'gen', public: false });
+    expect(a.body.sha256).toBe(require('crypto').createHash('sha256').update(fs.readFileSync(GEN)).digest('hex'));
+    const again = await w.upload(GEN);
+    expect([again.status, again.body.id]).toEqual([200, a.body.id]);
+    const list = await w.req('GET', '/v1/datasets');
+    expect(list.body.datasets.map((d: any) => d.id)).toEqual([a.body.id]);
+  });
+
+  for (const metric of ['fid', 'kid', 'prdc', 'all'] as const) {
+    test(`${metric}: the result equals the CLI's --json on the same files to the last bit`, async () => {
+      const g = (await w.upload(GEN)).body.id;
+      const r = (await w.upload(REF)).body.id;
+      const options = metric === 'kid' || metric === 'all' ? { subsets: 5, subsetSize: 100 } : {};
+      const posted = await w.req('POST', '/v1/evaluations', { json: { generated: g, reference: r, metrics: [metric], options } });
+      expect(posted.status).toBe(202);
+      const done = await w.waitDone(posted.body.id);
+      expect(done.status).toBe('done');
+      const flags = metric === 'kid' || metric === 'all' ? ['--subsets', '5', '--subset-size', '100'] : [];
+      const c = cli([metric, GEN, REF, '--json', '-q', ...flags]);
+      expect(c.code).toBe(0);
+      const expected = JSON.parse(c.stdout);
+      expected.inputs = expected.inputs.map((p: any, i: number) => ({ ...p, path: `dataset:${[g, r][i]}` }));
+      expect(done.result).toEqual(expected);
+      expect(done.provenance).toMatchObject({ command: metric, genmetrics: require('../package.json').version });
+      // The same request again: the same evaluation.
+      const dup = await w.req('POST', '/v1/evaluations', { json: { generated: g, reference: r, metrics: [metric], options } });
+      expect([dup.status, dup.body.id]).toEqual([200, posted.body.id]);
+    });
+  }
+
+  test('FID from uploaded statistics; statistics refused for KID with a reason', async () => {
+    const stats = path.join(dir, 'ref_stats.npz');
+    const c0 = cli(['stats', REF, '-o', stats, '-q']);
+    expect(c0.code).toBe(0);
+    const st = await w.upload(stats);
+    expect(st.body).toMatchObject({ kind: 'statistics', dims: 64 });
+    const g = (await w.upload(GEN)).body.id;
+    const done = await w.waitDone((await w.req('POST', '/v1/evaluations', { json: { generated: g, reference: st.body.id, metrics: ['fid'] } })).body.id);
+    expect(done.result.fid).toBe(JSON.parse(cli(['fid', GEN, stats, '--json', '-q']).stdout).fid);
+    const kid = await w.req('POST', '/v1/evaluations', { json: { generated: g, reference: st.body.id, metrics: ['kid'] } });
+    expect(kid.status).toBe(422);
+    expect(kid.body.error).toMatchObject({ code: 'needs_features', field: 'reference' });
+    expect(kid.body.error.message).toMatch(/statistics \(mu, sigma\), which hold no samples; kid needs features/);
+  });
+
+  test('SSE: state events in order, ending with done', async () => {
+    const g = (await w.upload(GEN)).body.id;
+    const r = (await w.upload(REF)).body.id;
+    const posted = await w.req('POST', '/v1/evaluations', { json: { generated: g, reference: r, metrics: ['kid'], options: { subsets: 20, subsetSize: 100, seed: 5 } } });
+    const res = await fetch(`${s.base}/v1/evaluations/${posted.body.id}/events`, { headers: { authorization: `Bearer ${s.tokens.reader}` } });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const text = await res.text();
+    const events = text.trim().split('\n\n').map((block) => {
+      const lines = Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+      return { id: Number(lines.id), event: lines.event, data: JSON.parse(lines.data) };
+    });
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i));
+    expect(events[events.length - 1]).toMatchObject({ event: 'state', data: { status: 'done' } });
+    const order = ['queued', 'running', 'done'];
+    const seen = events.map((e) => order.indexOf(e.data.status));
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+
+  test('bad requests: options are checked as the CLI checks its flags, and name the field', async () => {
+    const g = (await w.upload(GEN)).body.id;
+    const r = (await w.upload(REF)).body.id;
+    const post = (json: unknown) => w.req('POST', '/v1/evaluations', { json });
+    const cases: [unknown, number, string, RegExp][] = [
+      [{ generated: g, reference: r, metrics: ['kid'], options: { subsetSize: 0 } }, 400, 'options.subsetSize', /subsetSize: expected an integer >= 2, got 0/],
+      [{ generated: g, reference: r, metrics: ['kid'], options: { subsetSize: 1000 } }, 400, 'options.subsetSize', /generated dataset ds_\S+: KID subset size 1000 is larger than its 300 samples/],
+      [{ generated: g, reference: r, metrics: ['kid'], options: { threads: 1 } }, 400, 'options.threads', /set by the server/],
+      [{ generated: g, reference: r, metrics: ['fid'], options: { subsets: 3 } }, 400, 'options.subsets', /unknown option of fid; its options are eps/],
+      [{ generated: g, reference: r, metrics: ['fdd'] }, 400, 'metrics', /unknown metric 'fdd'/],
+      [{ generated: g, reference: r, metrics: ['is'] }, 422, 'metrics', /'is' needs the generated set as images/],
+      [{ generated: 'ds_nope', reference: r, metrics: ['fid'] }, 404, 'generated', /no dataset ds_nope/],
+      [{ generated: g, metrics: ['fid'] }, 400, '', /body must have required property 'reference'/],
+    ];
+    for (const [json, status, field, message] of cases) {
+      const res = await post(json);
+      expect([res.status, res.body.error?.field ?? '']).toEqual([status, field]);
+      expect(res.body.error.message).toMatch(message);
+    }
+    // A failed run (here: too few rows for a kid subset after the fact cannot happen; a 1-row set fails FID).
+    const one = path.join(dir, 'one.npy');
+    writeNpy(one, { dtype: 'float32', shape: [1, 64], data: new Float32Array(64).fill(0.5) });
+    const o1 = (await w.upload(one)).body.id;
+    const failed = await w.waitDone((await post({ generated: o1, reference: r, metrics: ['fid'] })).body.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(new RegExp(`dataset ${o1}: need at least 2 samples`));
+  });
+
+  test('bad uploads get a 4xx naming the problem and store nothing', async () => {
+    const before = (await w.req('GET', '/v1/datasets')).body.datasets.length;
+    const nan = path.join(dir, 'nan.npy');
+    const data = new Float32Array(10 * 4).fill(1);
+    data[4 * 7 + 2] = NaN;
+    writeNpy(nan, { dtype: 'float32', shape: [10, 4], data });
+    const ints = path.join(dir, 'ints.npy');
+    writeNpy(ints, { dtype: 'int16', shape: [3, 2], data: new Int16Array(6) } as never);
+    const cases: [Buffer, number, RegExp][] = [
+      [fs.readFileSync(nan), 422, /nan: non-finite value \(NaN or Inf\) at row 7, column 2/],
+      [fs.readFileSync(ints), 422, /expected float32 or float64 features, got int16/],
+      [Buffer.from('hello, not an array'), 415, /not a \.npy or \.npz file/],
+      [fs.readFileSync(GEN).subarray(0, 5000), 422, /truncated/],
+      [Buffer.alloc(0), 422, /the upload is empty/],
+    ];
+    for (const [bytes, status, message] of cases) {
+      const res = await w.req('POST', '/v1/datasets?name=nan', { body: bytes, type: 'application/octet-stream' });
+      expect(res.status).toBe(status);
+      expect(res.body.error.message).toMatch(message);
+    }
+    expect((await w.req('GET', '/v1/datasets')).body.datasets.length).toBe(before);
+    const tmp = path.join(s.data, 'blobs', 'tmp');
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
+  test('auth matrix: no token, unknown, revoked, wrong scope, another project', async () => {
+    const g = (await w.upload(GEN)).body.id;
+    expect((await w.req('GET', '/v1/datasets', { token: null })).status).toBe(401);
+    expect((await w.req('GET', '/v1/datasets', { token: 'gm_nonsense' })).status).toBe(401);
+    const reader = new Client(s.base, s.tokens.reader);
+    expect((await reader.req('GET', `/v1/datasets/${g}`)).status).toBe(200);
+    const up = await reader.upload(GEN);
+    expect([up.status, up.body.error.message]).toEqual([403, "token 'reader' has scope 'read'; this needs 'write'"]);
+    const other = new Client(s.base, s.tokens.other);
+    expect((await other.req('GET', `/v1/datasets/${g}`)).status).toBe(404);
+    expect((await other.req('DELETE', `/v1/datasets/${g}`)).status).toBe(404);
+    // Public datasets: only an admin shares one; others read it, and only an admin deletes it.
+    expect((await w.upload(REF, '?public=true')).status).toBe(403);
+    const pub = await new Client(s.base, s.tokens.admin).upload(REF, '?public=true&name=shared');
+    expect(pub.status).toBe(201);
+    expect((await other.req('GET', `/v1/datasets/${pub.body.id}`)).body.name).toBe('shared');
+    expect((await other.req('DELETE', `/v1/datasets/${pub.body.id}`)).status).toBe(403);
+    const made = JSON.parse(cli(['token', 'create', '--name', 'temp', '--scope', 'read', '--project', 'lab', '--data', s.data, '--json']).stdout);
+    const t = { token: made.token as string };
+    expect((await w.req('GET', '/v1/datasets', { token: t.token })).status).toBe(200);
+    expect(cli(['token', 'revoke', made.id, '--data', s.data]).code).toBe(0);
+    const revoked = await w.req('GET', '/v1/datasets', { token: t.token });
+    expect([revoked.status, revoked.body.error.message]).toEqual([401, "token 'temp' was revoked"]);
+  });
+});
+
+describe('service limits', () => {
+  test('upload size (413, raw and multipart, nothing stored), queue (503 with Retry-After), rate (429)', async () => {
+    const s = await start(['--max-upload', '4096', '--rate-limit', '40', '--max-queue', '1']);
+    try {
+      const w = new Client(s.base, s.tokens.writer);
+      const big = await w.upload(GEN);
+      expect([big.status, big.body.error.code]).toEqual([413, 'too_large']);
+      const form = new FormData();
+      form.append('file', new Blob([fs.readFileSync(GEN)]), 'gen.npy');
+      const multi = await w.req('POST', '/v1/datasets', { body: form });
+      expect([multi.status, multi.body.error.code]).toEqual([413, 'too_large']);
+      expect((await w.req('GET', '/v1/datasets')).body.datasets).toEqual([]);
+      expect(fs.readdirSync(path.join(s.data, 'blobs', 'tmp'))).toEqual([]);
+      // A small upload through multipart works.
+      const small = path.join(dir, 'small.npy');
+      writeNpy(small, { dtype: 'float32', shape: [120, 8], data: Float32Array.from({ length: 960 }, (_, i) => Math.sin(i)) });
+      const f2 = new FormData();
+      f2.append('name', 'small');
+      f2.append('file', new Blob([fs.readFileSync(small)]), 'small.npy');
+      const ok = await w.req('POST', '/v1/datasets', { body: f2 });
+      expect([ok.status, ok.body.name, ok.body.count]).toEqual([201, 'small', 120]);
+      // The queue holds one: a long KID runs, one more waits, the next is refused.
+      const kid = (seed: number) => w.req('POST', '/v1/evaluations', { json: { generated: ok.body.id, reference: ok.body.id, metrics: ['kid'], options: { subsets: 20000, subsetSize: 100, seed } } });
+      const statuses: number[] = [];
+      let refused: Res | undefined;
+      for (let seed = 1; seed <= 4 && !refused; seed++) {
+        const r = await kid(seed);
+        statuses.push(r.status);
+        if (r.status === 503) refused = r;
+      }
+      expect(statuses.slice(0, 2)).toEqual([202, 202]);
+      expect([refused?.status, refused?.headers.get('retry-after'), refused?.body.error.code]).toEqual([503, '30', 'queue_full']);
+      let last: Res | undefined;
+      for (let i = 0; i < 60 && last?.status !== 429; i++) last = await w.req('GET', '/v1/datasets');
+      expect([last!.status, last!.body.error.code]).toEqual([429, 'rate_limited']);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('genmetrics serve refuses a non-loopback address without --allow-remote; token create/list/revoke', () => {
+    const r = cli(['serve', '--host', '0.0.0.0', '--port', '0', '--data', tmpDir()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--host 0\.0\.0\.0 is not a loopback address.*--allow-remote/);
+    const data = tmpDir();
+    const c = cli(['token', 'create', '--name', 'ci', '--scope', 'read', '--project', 'p', '--data', data, '--json']);
+    expect(c.code).toBe(0);
+    const made = JSON.parse(c.stdout);
+    expect(made.token).toMatch(/^gm_[A-Za-z0-9_-]{43}$/);
+    const list = JSON.parse(cli(['token', 'list', '--data', data, '--json']).stdout);
+    expect(list).toEqual([expect.objectContaining({ id: made.id, name: 'ci', scope: 'read', project: 'p', revoked: null })]);
+    expect(JSON.stringify(list)).not.toContain(made.token);
+    expect(cli(['token', 'revoke', made.id, '--data', data]).code).toBe(0);
+    expect(cli(['token', 'revoke', made.id, '--data', data]).stderr).toMatch(/no active token with id/);
+    expect(cli(['token', 'create', '--name', 'x', '--scope', 'root', '--data', data]).code).toBe(2);
+  });
+});
