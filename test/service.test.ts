@@ -3,103 +3,12 @@
  * results equal the CLI's --json to the last bit, deduplication, SSE order, the auth matrix and
  * the limits. Fixtures are small so the suite stays quick.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeNpy } from '../lib/io/npy';
 import { writeStatistics } from '../lib/stats/statistics';
-import { createToken } from '../lib/service/auth';
-import { Store } from '../lib/service/store';
 import { cli, tmpDir } from './helpers';
-
-const BIN = path.join(__dirname, '..', 'bin', 'genmetrics.js');
-
-interface Res {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-class Client {
-  constructor(
-    readonly base: string,
-    readonly token?: string,
-  ) {}
-  async req(method: string, url: string, o: { json?: unknown; body?: BodyInit; type?: string; token?: string | null } = {}): Promise<Res> {
-    const headers: Record<string, string> = {};
-    const tok = o.token === null ? undefined : (o.token ?? this.token);
-    if (tok) headers.authorization = `Bearer ${tok}`;
-    let body = o.body;
-    if (o.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(o.json);
-    } else if (o.type) headers['content-type'] = o.type;
-    const r = await fetch(this.base + url, { method, headers, body });
-    const text = await r.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    return { status: r.status, headers: r.headers, body: parsed };
-  }
-  upload(file: string, query = '', token?: string | null): Promise<Res> {
-    return this.req('POST', `/v1/datasets${query}`, { body: fs.readFileSync(file), type: 'application/octet-stream', token });
-  }
-  async waitDone(id: string): Promise<any> {
-    for (;;) {
-      const r = await this.req('GET', `/v1/evaluations/${id}`);
-      if (['done', 'failed', 'canceled'].includes(r.body.status)) return r.body;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-  }
-}
-
-interface Started {
-  base: string;
-  data: string;
-  tokens: Record<string, string>;
-  child: ChildProcess;
-  stop(): Promise<number | null>;
-}
-
-/** `genmetrics serve` in a child process on a random loopback port, with four tokens made first. */
-async function start(flags: string[] = []): Promise<Started> {
-  const data = tmpDir();
-  const store = new Store(data);
-  const tokens: Record<string, string> = {};
-  for (const [name, scope, project] of [
-    ['writer', 'write', 'lab'],
-    ['reader', 'read', 'lab'],
-    ['admin', 'admin', 'shared'],
-    ['other', 'write', 'elsewhere'],
-  ] as const) {
-    tokens[name] = createToken(store, { name, scope, project }).token;
-  }
-  store.close();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--threads', '2', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-  return {
-    base,
-    data,
-    tokens,
-    child,
-    stop: () =>
-      new Promise((resolve) => {
-        child.on('exit', (code) => resolve(code));
-        child.kill('SIGTERM');
-      }),
-  };
-}
+import { Client, start, type Res, type Started } from './service-helpers';
 
 // Small feature sets: 300 x 64 (KID subsets of 100, P/R/D/C exact in float64 and float32 alike).
 const dir = tmpDir();
@@ -131,6 +40,9 @@ describe('the scoring service over HTTP', () => {
     expect(h.body).toEqual({ status: 'ok', version: require('../package.json').version });
     const doc = await w.req('GET', '/openapi.json', { token: null });
     expect(doc.status).toBe(200);
+    const docs = await fetch(`${s.base}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger-ui');
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/datasets', '/v1/datasets/{id}', '/v1/evaluations', '/v1/evaluations/{id}', '/v1/evaluations/{id}/events']));
   });
 
