@@ -94,6 +94,42 @@ describe('the scoring service over HTTP', () => {
     expect(kid.body.error.message).toMatch(/statistics \(mu, sigma\), which hold no samples; kid needs features/);
   });
 
+  test('image stacks: features extracted in a job, then fid and is equal to the CLI on the same arrays', async () => {
+    const stack = (name: string, n: number, seed: number) => {
+      let q = seed;
+      const f = path.join(dir, name);
+      writeNpy(f, { dtype: 'uint8', shape: [n, 48, 40, 3], data: Uint8Array.from({ length: n * 48 * 40 * 3 }, () => (q = (Math.imul(q, 1664525) + 1013904223) >>> 0) >>> 24) });
+      return f;
+    };
+    const gi = stack('gen_images.npy', 6, 11);
+    const ri = stack('ref_images.npy', 5, 12);
+    const bad = await w.upload(gi, '?mode=fancy');
+    expect([bad.status, bad.body.error.field]).toEqual([400, 'mode']);
+    expect((await w.upload(gi, '?model=/etc/passwd.onnx')).body.error.message).toMatch(/model: expected a model name of the registry, not a file/);
+    expect((await w.upload(GEN, '?mode=clean')).body.error.message).toMatch(/mode\/model apply to image uploads; this upload is features/);
+    const g = await w.upload(gi, '?mode=clean&model=inception-fid-twin&name=gen-images');
+    expect(g.status).toBe(201);
+    expect(g.body).toMatchObject({ kind: 'images', count: 6, mode: 'clean', model: 'inception-fid-twin' });
+    const r = (await w.upload(ri, '?mode=clean&model=inception-fid-twin')).body;
+    // Evaluations may be posted at once: they wait for the extraction.
+    const fid = await w.req('POST', '/v1/evaluations', { json: { generated: g.body.id, reference: r.id, metrics: ['fid'] } });
+    const is = await w.req('POST', '/v1/evaluations', { json: { generated: g.body.id, metrics: ['is'], options: { splits: 2 } } });
+    expect([fid.status, is.status, fid.body.error]).toEqual([202, 202, null]);
+    const [fd, isd] = [await w.waitDone(fid.body.id), await w.waitDone(is.body.id)];
+    expect([fd.status, isd.status, isd.reference]).toEqual(['done', 'done', null]);
+    expect((await w.req('GET', `/v1/datasets/${g.body.id}`)).body).toMatchObject({ status: 'ready', count: 6, dims: 2048 });
+    const cf = JSON.parse(cli(['fid', gi, ri, '--mode', 'clean', '--model', 'inception-fid-twin', '--json', '-q']).stdout);
+    const ci = JSON.parse(cli(['is', gi, '--mode', 'clean', '--model', 'inception-fid-twin', '--splits', '2', '--json', '-q']).stdout);
+    // The same numbers and provenance, the paths written as dataset ids; `cached` and `device` differ (the
+    // service's evaluations find the features its extraction job left in the cache).
+    cf.inputs = cf.inputs.map((p: any, i: number) => ({ ...p, path: `dataset:${[g.body.id, r.id][i]}`, images: { ...p.images, cached: true, device: 'cache' } }));
+    expect(fd.result).toEqual(cf);
+    expect(isd.result).toEqual({ ...ci, input: { ...ci.input, path: `dataset:${g.body.id}`, cached: true } });
+    expect((await w.req('POST', '/v1/evaluations', { json: { generated: r.id, reference: g.body.id, metrics: ['is'] } })).status).toBe(202);
+    const featIs = await w.req('POST', '/v1/evaluations', { json: { generated: (await w.upload(GEN)).body.id, metrics: ['is'] } });
+    expect([featIs.status, featIs.body.error.code]).toEqual([422, 'needs_images']);
+  });
+
   test('SSE: state events in order, ending with done', async () => {
     const g = (await w.upload(GEN)).body.id;
     const r = (await w.upload(REF)).body.id;
@@ -122,9 +158,10 @@ describe('the scoring service over HTTP', () => {
       [{ generated: g, reference: r, metrics: ['kid'], options: { threads: 1 } }, 400, 'options.threads', /set by the server/],
       [{ generated: g, reference: r, metrics: ['fid'], options: { subsets: 3 } }, 400, 'options.subsets', /unknown option of fid; its options are eps/],
       [{ generated: g, reference: r, metrics: ['fdd'] }, 400, 'metrics', /unknown metric 'fdd'/],
-      [{ generated: g, reference: r, metrics: ['is'] }, 422, 'metrics', /'is' needs the generated set as images/],
+      [{ generated: g, reference: r, metrics: ['is'] }, 422, 'generated', /the Inception Score needs the images/],
+      [{ generated: g, metrics: ['fid'] }, 400, 'reference', /reference: required for fid/],
       [{ generated: 'ds_nope', reference: r, metrics: ['fid'] }, 404, 'generated', /no dataset ds_nope/],
-      [{ generated: g, metrics: ['fid'] }, 400, '', /body must have required property 'reference'/],
+      [{ reference: r, metrics: ['fid'] }, 400, '', /body must have required property 'generated'/],
     ];
     for (const [json, status, field, message] of cases) {
       const res = await post(json);

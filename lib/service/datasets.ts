@@ -4,7 +4,11 @@
  * (TTUR/pytorch-fid mu + sigma, or genmetrics partial statistics). The format is recognised from
  * the bytes (the .npy magic, a zip's signature), never from the name alone.
  */
+import { coerceOption } from '../commands/descriptor';
+import { networkOptions } from '../commands/common';
 import { openFeatureFile } from '../features';
+import { classifyInput } from '../inputs';
+import { NpyRowReader } from '../io/npy';
 import { native } from '../native';
 import { readStatisticsFile } from '../stats/statistics';
 import { HttpError } from './http-error';
@@ -39,13 +43,26 @@ export interface DatasetFacts {
 
 const ROW_BLOCK_BYTES = 16 << 20;
 
-/** Checks the received file (named for messages by `name`) and describes it; 422 when it is not a dataset. */
+/**
+ * Checks the received file (named for messages by `name`) and describes it; 422 when it is not a
+ * dataset. Image stacks (uint8, N x H x W x 3, .npy or .npz) are described by their header here;
+ * decoding them is the extraction job's (their dataset stays 'processing' until it is done).
+ */
 export function inspectUpload(file: string, format: UploadFormat, name: string): DatasetFacts {
   const rename = (err: unknown) => {
     const message = (err instanceof Error ? err.message : String(err)).split(file).join(name);
     return new HttpError(422, 'invalid_dataset', message, 'file');
   };
   try {
+    if (classifyInput(file) === 'images') {
+      let count: number | null = null;
+      if (format.ext === '.npy') {
+        const r = new NpyRowReader(file, true);
+        r.close();
+        count = r.rows;
+      }
+      return { kind: 'images', count, dims: 2048, mode: null, model: null };
+    }
     if (format.ext === '.npy') {
       const reader = openFeatureFile(file);
       try {
@@ -77,4 +94,19 @@ export function inspectUpload(file: string, format: UploadFormat, name: string):
     if (err instanceof HttpError) throw err;
     throw rename(err);
   }
+}
+
+/** The preprocessing of an image dataset from the upload's `mode` and `model` (a registry name, never a server path). */
+export function imageOptions(q: { mode?: string; model?: string }): { mode: string; model: string } {
+  const spec = (key: string) => networkOptions.find((o) => o.key === key)!;
+  const value = (key: 'mode' | 'model') => {
+    try {
+      return String(coerceOption(spec(key), q[key] ?? spec(key).default));
+    } catch (err) {
+      throw new HttpError(400, 'bad_option', (err as Error).message, key);
+    }
+  };
+  const model = value('model');
+  if (/[/\\]|\.onnx$/i.test(model)) throw new HttpError(400, 'bad_option', `model: expected a model name of the registry, not a file ('${model}')`, 'model');
+  return { mode: value('mode'), model };
 }

@@ -12,12 +12,14 @@ import { findCommand, runCommand, type AnyCommand } from '../commands/registry';
 import { kidPlan } from '../metrics/kid';
 import type { BlobStore } from './blobs';
 import { fromLibrary, HttpError } from './http-error';
+import type { ResizeMode } from '../images/preprocess';
+import { extractFeatureFiles, POOL3_DIMS } from '../network/inception';
 import type { DatasetRow, EvaluationRow, Store } from './store';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
-export const METRICS = ['fid', 'kid', 'prdc', 'all'] as const;
+export const METRICS = ['fid', 'kid', 'prdc', 'is', 'all'] as const;
 export type Metric = (typeof METRICS)[number];
 
 /** Options the server decides (threads, devices, files on the server), never the caller. */
@@ -25,7 +27,8 @@ const SERVER_KEYS = new Set(['threads', 'device', 'batchSize', 'cache', 'skipBad
 
 export interface EvaluationRequest {
   generated: string;
-  reference: string;
+  /** Not for `is` alone (the Inception Score of one set). */
+  reference?: string;
   metrics: string[];
   options?: Options;
   run?: string;
@@ -36,9 +39,6 @@ export interface EvaluationRequest {
 export function commandFor(metrics: string[]): AnyCommand {
   if (!Array.isArray(metrics) || metrics.length === 0) throw new HttpError(400, 'bad_metrics', `metrics: expected a non-empty list of ${METRICS.join(', ')}`, 'metrics');
   for (const m of metrics) {
-    if (m === 'is') {
-      throw new HttpError(422, 'unsupported_metric', "metrics: 'is' needs the generated set as images or logits; this server stores features and statistics", 'metrics');
-    }
     if (!(METRICS as readonly string[]).includes(m)) throw new HttpError(400, 'bad_metrics', `metrics: unknown metric '${m}'; expected ${METRICS.join(', ')}`, 'metrics');
   }
   const distinct = [...new Set(metrics)];
@@ -72,15 +72,26 @@ export function checkOptions(d: AnyCommand, given: Options | undefined): Options
  * What the datasets must be for the command: statistics hold no samples, so only FID takes them;
  * KID's subsets must fit in both sets (the library's own plan check, before the job is queued).
  */
-export function checkDatasets(d: AnyCommand, a: DatasetRow, b: DatasetRow, options: Options): void {
+export function checkDatasets(d: AnyCommand, a: DatasetRow, b: DatasetRow | undefined, options: Options): void {
+  if (d.name === 'is') {
+    if (a.kind !== 'images') {
+      throw new HttpError(422, 'needs_images', `generated: dataset ${a.id} is ${a.kind}; the Inception Score needs the images (its logits come from the network)`, 'generated');
+    }
+    return;
+  }
+  if (!b) throw new HttpError(400, 'bad_request', `reference: required for ${d.name}`, 'reference');
   for (const [role, ds] of [['generated', a], ['reference', b]] as const) {
     if (d.name !== 'fid' && ds.kind === 'statistics') {
       throw new HttpError(422, 'needs_features', `${role}: dataset ${ds.id} is statistics (mu, sigma), which hold no samples; ${d.name} needs features`, role);
     }
+    if (ds.status === 'failed') throw new HttpError(422, 'dataset_failed', `${role}: dataset ${ds.id} failed: ${ds.error}`, role);
   }
   if (d.name === 'kid' || d.name === 'all') {
     try {
-      kidPlan({ rows: a.count ?? 0, source: `generated dataset ${a.id}` }, { rows: b.count ?? 0, source: `reference dataset ${b.id}` }, kidOptions(options as never));
+      // Image datasets still processing have no count yet: their subsets are checked when they run.
+      if (a.count !== null && b.count !== null) {
+        kidPlan({ rows: a.count, source: `generated dataset ${a.id}` }, { rows: b.count, source: `reference dataset ${b.id}` }, kidOptions(options as never));
+      }
     } catch (err) {
       throw fromLibrary(err);
     }
@@ -93,7 +104,7 @@ export function checkDatasets(d: AnyCommand, a: DatasetRow, b: DatasetRow, optio
 
 /** The dedup key: the same project asking for the same work again gets the same evaluation. */
 export function requestKey(d: AnyCommand, r: EvaluationRequest, options: Options): string {
-  const canonical = JSON.stringify([d.name, r.generated, r.reference, Object.keys(options).sort().map((k) => [k, options[k]]), r.run ?? null, r.step ?? null]);
+  const canonical = JSON.stringify([d.name, r.generated, r.reference ?? null, Object.keys(options).sort().map((k) => [k, options[k]]), r.run ?? null, r.step ?? null]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -111,7 +122,7 @@ export function evaluationJson(e: EvaluationRow): Record<string, unknown> {
     id: e.id,
     status: e.status,
     generated: e.generated,
-    reference: e.reference,
+    reference: e.reference || null,
     metrics: JSON.parse(e.metrics),
     command: e.command,
     run: e.run,
@@ -149,14 +160,15 @@ export class JobRunner extends EventEmitter {
     return r;
   }
 
-  /** Takes queued jobs while slots are free. */
+  /** Takes queued jobs while slots are free: image datasets' extractions first (evaluations wait for them). */
   poke(): void {
     while (!this.draining && this.running < this.o.concurrency) {
-      const job = this.store.claimNext();
-      if (!job) return;
+      const dataset = this.store.claimDataset();
+      const job = dataset ? undefined : this.store.claimNext();
+      if (!dataset && !job) return;
       this.running++;
-      this.publish(job);
-      const p = this.execute(job).finally(() => {
+      if (job) this.publish(job);
+      const p = (dataset ? this.extract(dataset) : this.execute(job!)).finally(() => {
         this.running--;
         this.active.delete(p);
         this.poke();
@@ -175,10 +187,30 @@ export class JobRunner extends EventEmitter {
     this.emit(e.id, { id: e.id, status: e.status, progress: e.progress ? JSON.parse(e.progress) : undefined } satisfies EvaluationEvent);
   }
 
+  /** An image dataset's features, through the feature cache (the evaluations then find them there). */
+  private async extract(ds: DatasetRow): Promise<void> {
+    const file = this.blobs.absolute(ds.blob);
+    try {
+      const files = await extractFeatureFiles(file, {
+        mode: ds.mode as ResizeMode,
+        model: ds.model ?? undefined,
+        threads: this.o.threads,
+        cache: true,
+        onProgress: (done, total) => this.store.setDatasetProgress(ds.id, { phase: 'features', unit: 'img', done, total }),
+      });
+      const { count, model } = files.meta;
+      files.dispose();
+      this.store.finishDataset(ds.id, { status: 'ready', count, dims: POOL3_DIMS, mode: ds.mode!, model: model.name });
+    } catch (err) {
+      this.store.finishDataset(ds.id, { status: 'failed', error: fromLibrary(err, { [file]: `dataset ${ds.id}` }).message });
+    }
+  }
+
   private async execute(job: EvaluationRow): Promise<void> {
     const d = findCommand(job.command);
     const names: Record<string, string> = {};
-    const inputs = [job.generated, job.reference].map((id) => {
+    const ids = job.command === 'is' ? [job.generated] : [job.generated, job.reference];
+    const inputs = ids.map((id) => {
       const ds = this.store.datasetById(id);
       if (!ds) throw new Error(`dataset ${id} is gone`);
       const file = this.blobs.absolute(ds.blob);
@@ -203,18 +235,22 @@ export class JobRunner extends EventEmitter {
     };
     const started = Date.now();
     try {
-      const options = { ...(JSON.parse(job.options) as Options), threads: this.o.threads || undefined };
+      const options: Options = { ...(JSON.parse(job.options) as Options), threads: this.o.threads || undefined };
+      // Image datasets: the preprocessing they were extracted with (the features then come from the cache).
+      const images = ids.map((id) => this.store.datasetById(id)!).find((x) => x.kind === 'images');
+      if (images && d.options.some((o) => o.key === 'mode')) Object.assign(options, { mode: images.mode, model: images.model });
       const result = (await runCommand(d, inputs, options, reporter)) as Record<string, unknown>;
       // Inputs are named by dataset id: the blob paths are the server's business.
       if (Array.isArray(result.inputs)) {
-        result.inputs = (result.inputs as { path: string }[]).map((p, i) => ({ ...p, path: `dataset:${[job.generated, job.reference][i]}` }));
+        result.inputs = (result.inputs as { path: string }[]).map((p, i) => ({ ...p, path: `dataset:${ids[i]}` }));
       }
+      if (result.input && typeof result.input === 'object') result.input = { ...(result.input as object), path: `dataset:${ids[0]}` };
       const provenance = {
         genmetrics: version,
         command: d.name,
         options: JSON.parse(job.options),
         seconds: (Date.now() - started) / 1000,
-        datasets: [job.generated, job.reference].map((id) => {
+        datasets: ids.map((id) => {
           const ds = this.store.datasetById(id)!;
           return { id, sha256: ds.sha256, kind: ds.kind, count: ds.count, dims: ds.dims, mode: ds.mode, model: ds.model };
         }),

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'stream';
 import { authenticate, requireScope } from './auth';
 import type { BlobStore } from './blobs';
-import { inspectUpload, uploadFormat } from './datasets';
+import { imageOptions, inspectUpload, uploadFormat } from './datasets';
 import { checkDatasets, checkOptions, commandFor, evaluationJson, newEvaluationId, requestKey, type EvaluationEvent, type EvaluationRequest, type JobRunner } from './evaluations';
 import { HttpError } from './http-error';
 import type { ResolvedServiceOptions } from './server';
@@ -42,7 +42,7 @@ const datasetSchema = {
   properties: {
     id: { type: 'string' },
     sha256: { type: 'string' },
-    kind: { type: 'string', enum: ['features', 'statistics'] },
+    kind: { type: 'string', enum: ['features', 'statistics', 'images'] },
     count: { type: ['integer', 'null'] },
     dims: { type: 'integer' },
     mode: { type: ['string', 'null'] },
@@ -50,7 +50,9 @@ const datasetSchema = {
     name: { type: ['string', 'null'] },
     public: { type: 'boolean' },
     bytes: { type: 'integer' },
-    status: { type: 'string' },
+    status: { type: 'string', enum: ['processing', 'ready', 'failed'] },
+    progress: { type: ['object', 'null'], additionalProperties: true },
+    error: { type: ['string', 'null'] },
     created: { type: 'string' },
   },
 };
@@ -60,7 +62,8 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: erro
 const bearer = [{ bearer: [] as string[] }];
 
 function datasetJson(d: DatasetRow): Record<string, unknown> {
-  return { id: d.id, sha256: d.sha256, kind: d.kind, count: d.count, dims: d.dims, mode: d.mode, model: d.model, name: d.name, public: d.public === 1, bytes: d.bytes, status: 'ready', created: d.created };
+  const progress = d.status === 'processing' && d.progress && d.progress !== '{}' ? JSON.parse(d.progress) : null;
+  return { id: d.id, sha256: d.sha256, kind: d.kind, count: d.count, dims: d.dims, mode: d.mode, model: d.model, name: d.name, public: d.public === 1, bytes: d.bytes, status: d.status, progress, error: d.error, created: d.created };
 }
 
 function tokenOf(req: FastifyRequest, scope: Scope): TokenRow {
@@ -119,9 +122,13 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
     '/v1/datasets',
     {
       schema: {
-        summary: 'Upload features (.npy) or statistics (.npz): a raw body or the multipart field "file"',
+        summary: 'Upload features (.npy), statistics (.npz) or a uint8 image stack (.npy/.npz, N x H x W x 3; its features are extracted in a job): a raw body or the multipart field "file"',
         security: bearer,
-        querystring: { type: 'object', properties: { name: { type: 'string', maxLength: 200 }, public: { type: 'boolean' } }, additionalProperties: false },
+        querystring: {
+          type: 'object',
+          properties: { name: { type: 'string', maxLength: 200 }, public: { type: 'boolean' }, mode: { type: 'string', maxLength: 40 }, model: { type: 'string', maxLength: 100 } },
+          additionalProperties: false,
+        },
         response: { 200: datasetSchema, 201: datasetSchema, ...errors },
       },
     },
@@ -131,8 +138,9 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
       if (Number.isFinite(declared) && declared > o.maxUploadBytes + 64 * 1024) {
         throw new HttpError(413, 'too_large', `upload of ${declared} bytes is larger than the limit of ${o.maxUploadBytes} bytes`, 'file');
       }
-      const q = req.query as { name?: string; public?: boolean };
+      const q = req.query as { name?: string; public?: boolean; mode?: string; model?: string };
       let name = q.name;
+      const preprocessing = { mode: q.mode, model: q.model };
       let isPublic = q.public ?? false;
       let source: Readable;
       let truncated = () => false;
@@ -141,6 +149,8 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
         if (!part || part.fieldname !== 'file') throw new HttpError(400, 'no_file', "multipart upload without the field 'file'", 'file');
         const field = (k: string) => (part.fields[k] && typeof part.fields[k]!.value === 'string' ? (part.fields[k]!.value as string) : undefined);
         name = field('name') ?? name;
+        preprocessing.mode = field('mode') ?? preprocessing.mode;
+        preprocessing.model = field('model') ?? preprocessing.model;
         if (field('public') !== undefined) isPublic = field('public') === 'true';
         source = part.file;
         truncated = () => part.file.truncated;
@@ -151,19 +161,28 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
         source = req.body as Readable;
       }
       if (isPublic) requireScope(token, 'admin');
+      // Checked before the upload is read: a bad mode or model must not cost the transfer.
+      const image = imageOptions(preprocessing);
       const temp = await blobs.receive(source, '', o.maxUploadBytes, 'file');
       try {
         // @fastify/multipart cuts a file at the limit and says so only through `truncated`.
         if (truncated()) throw new HttpError(413, 'too_large', `file: upload larger than the limit of ${o.maxUploadBytes} bytes`, 'file');
         if (temp.bytes === 0) throw new HttpError(422, 'invalid_dataset', 'file: the upload is empty', 'file');
+        const onlyImages = (kind: string) => {
+          if (kind !== 'images' && (preprocessing.mode !== undefined || preprocessing.model !== undefined)) {
+            throw new HttpError(400, 'bad_option', `mode/model apply to image uploads; this upload is ${kind}`, preprocessing.mode !== undefined ? 'mode' : 'model');
+          }
+        };
         const existing = store.datasetBySha(token.project, temp.sha256);
         if (existing) {
+          onlyImages(existing.kind);
           blobs.discard(temp);
           return reply.code(200).send(datasetJson(existing));
         }
         const format = uploadFormat(temp.head, 'file');
         blobs.retype(temp, format.ext);
         const facts = inspectUpload(temp.path, format, name ?? 'upload');
+        onlyImages(facts.kind);
         const blob = blobs.commit(temp, format.ext);
         const row = store.insertDataset({
           id: `ds_${randomBytes(9).toString('base64url')}`,
@@ -173,13 +192,15 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
           kind: facts.kind,
           count: facts.count,
           dims: facts.dims,
-          mode: facts.mode,
-          model: facts.model,
+          mode: facts.kind === 'images' ? image.mode : facts.mode,
+          model: facts.kind === 'images' ? image.model : facts.model,
           name: name ?? null,
           public: isPublic ? 1 : 0,
           bytes: temp.bytes,
+          status: facts.kind === 'images' ? 'processing' : 'ready',
         });
         store.audit(token.id, 'dataset.create', row.id);
+        if (row.status === 'processing') runner.poke();
         return reply.code(201).send(datasetJson(row));
       } catch (err) {
         blobs.discard(temp);
@@ -208,6 +229,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
     const token = tokenOf(req, 'write');
     const d = visibleDataset(token, (req.params as { id: string }).id);
     if (d.project !== token.project) requireScope(token, 'admin');
+    if (d.status === 'processing') throw new HttpError(409, 'in_use', `dataset ${d.id} is still processing (its features are being extracted)`, 'id');
     if (store.datasetInUse(d.id)) throw new HttpError(409, 'in_use', `dataset ${d.id} is used by a queued or running evaluation`, 'id');
     store.deleteDataset(d.id);
     if (!store.blobInUse(d.blob)) blobs.remove(d.blob);
@@ -232,7 +254,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
             run: { type: 'string', maxLength: 200 },
             step: { type: 'integer', minimum: 0 },
           },
-          required: ['generated', 'reference', 'metrics'],
+          required: ['generated', 'metrics'],
           additionalProperties: false,
         },
         response: { 200: evaluationSchema, 202: evaluationSchema, ...errors },
@@ -245,8 +267,8 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
       const options = checkOptions(d, r.options);
       const a = store.visibleDataset(token.project, r.generated);
       if (!a) throw new HttpError(404, 'not_found', `generated: no dataset ${r.generated}`, 'generated');
-      const b = store.visibleDataset(token.project, r.reference);
-      if (!b) throw new HttpError(404, 'not_found', `reference: no dataset ${r.reference}`, 'reference');
+      const b = r.reference === undefined ? undefined : store.visibleDataset(token.project, r.reference);
+      if (r.reference !== undefined && !b) throw new HttpError(404, 'not_found', `reference: no dataset ${r.reference}`, 'reference');
       checkDatasets(d, a, b, options);
       const key = requestKey(d, r, options);
       const existing = store.evaluationByKey(token.project, key);
@@ -259,7 +281,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
         project: token.project,
         key,
         generated: a.id,
-        reference: b.id,
+        reference: d.name === 'is' ? '' : b!.id,
         metrics: JSON.stringify(r.metrics),
         command: d.name,
         options: JSON.stringify(options),

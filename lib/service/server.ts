@@ -75,6 +75,8 @@ export interface Service {
 
 export async function createServer(options: ServiceOptions = {}): Promise<Service> {
   const o = resolveServiceOptions(options);
+  // Image datasets' features live in the feature cache, beside the store unless one was chosen.
+  process.env.GENMETRICS_CACHE_DIR ??= path.join(o.data, 'cache');
   const store = new Store(o.data);
   const blobs = new BlobStore(o.data);
   const runner = new JobRunner(store, blobs, { concurrency: o.concurrency, threads: o.threads, maxAttempts: o.maxAttempts, progressIntervalMs: o.progressIntervalMs });

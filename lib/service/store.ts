@@ -24,7 +24,8 @@ export interface TokenRow {
   revoked: string | null;
 }
 
-export type DatasetKind = 'features' | 'statistics';
+export type DatasetKind = 'features' | 'statistics' | 'images';
+export type DatasetStatus = 'processing' | 'ready' | 'failed';
 
 export interface DatasetRow {
   id: string;
@@ -39,6 +40,11 @@ export interface DatasetRow {
   name: string | null;
   public: number;
   bytes: number;
+  /** Image datasets: 'processing' while their features are extracted (a job), then 'ready' or 'failed'. */
+  status: DatasetStatus;
+  progress: string | null;
+  error: string | null;
+  attempts: number;
   created: string;
 }
 
@@ -74,7 +80,9 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS datasets (
   id TEXT PRIMARY KEY, project TEXT NOT NULL, sha256 TEXT NOT NULL, blob TEXT NOT NULL, kind TEXT NOT NULL,
   count INTEGER, dims INTEGER NOT NULL, mode TEXT, model TEXT, name TEXT, public INTEGER NOT NULL DEFAULT 0,
-  bytes INTEGER NOT NULL, created TEXT NOT NULL, UNIQUE (project, sha256));
+  bytes INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'ready', progress TEXT, error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, UNIQUE (project, sha256));
+CREATE INDEX IF NOT EXISTS datasets_status ON datasets (status, created);
 CREATE TABLE IF NOT EXISTS evaluations (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, project TEXT NOT NULL, key TEXT NOT NULL,
   generated TEXT NOT NULL, reference TEXT NOT NULL, metrics TEXT NOT NULL, command TEXT NOT NULL,
@@ -131,14 +139,31 @@ export class Store {
   }
 
   // datasets
-  insertDataset(d: Omit<DatasetRow, 'created'>): DatasetRow {
-    const row = { ...d, created: now() };
+  insertDataset(d: Omit<DatasetRow, 'created' | 'progress' | 'error' | 'attempts'>): DatasetRow {
+    const row = { ...d, progress: null, error: null, attempts: 0, created: now() };
     this.db
       .prepare(
-        'INSERT INTO datasets (id, project, sha256, blob, kind, count, dims, mode, model, name, public, bytes, created) VALUES (@id, @project, @sha256, @blob, @kind, @count, @dims, @mode, @model, @name, @public, @bytes, @created)',
+        'INSERT INTO datasets (id, project, sha256, blob, kind, count, dims, mode, model, name, public, bytes, status, created) VALUES (@id, @project, @sha256, @blob, @kind, @count, @dims, @mode, @model, @name, @public, @bytes, @status, @created)',
       )
       .run(row);
     return row;
+  }
+  /** The oldest image dataset waiting for its features, marked as taken (attempts + 1). */
+  claimDataset(): DatasetRow | undefined {
+    return this.db.transaction(() => {
+      const row = this.db.prepare("SELECT * FROM datasets WHERE status = 'processing' AND progress IS NULL ORDER BY created, id LIMIT 1").get() as DatasetRow | undefined;
+      if (!row) return undefined;
+      this.db.prepare("UPDATE datasets SET attempts = attempts + 1, progress = '{}' WHERE id = ?").run(row.id);
+      return this.datasetById(row.id);
+    })();
+  }
+  setDatasetProgress(id: string, progress: unknown): void {
+    this.db.prepare("UPDATE datasets SET progress = ? WHERE id = ? AND status = 'processing'").run(JSON.stringify(progress), id);
+  }
+  finishDataset(id: string, f: { status: 'ready'; count: number; dims: number; mode: string; model: string } | { status: 'failed'; error: string }): void {
+    if (f.status === 'ready')
+      this.db.prepare('UPDATE datasets SET status = ?, count = ?, dims = ?, mode = ?, model = ?, progress = NULL WHERE id = ?').run(f.status, f.count, f.dims, f.mode, f.model, id);
+    else this.db.prepare("UPDATE datasets SET status = 'failed', error = ?, progress = NULL WHERE id = ?").run(f.error, id);
   }
   datasetBySha(project: string, sha256: string): DatasetRow | undefined {
     return this.db.prepare('SELECT * FROM datasets WHERE project = ? AND sha256 = ?').get(project, sha256) as DatasetRow | undefined;
@@ -193,7 +218,18 @@ export class Store {
   /** The oldest queued evaluation, marked running (one transaction: two runners never take one job). */
   claimNext(): EvaluationRow | undefined {
     return this.db.transaction(() => {
-      const row = this.db.prepare("SELECT * FROM evaluations WHERE status = 'queued' ORDER BY seq LIMIT 1").get() as EvaluationRow | undefined;
+      // An evaluation of a dataset whose features could not be extracted fails with its reason.
+      this.db
+        .prepare(
+          "UPDATE evaluations SET status = 'failed', finished = ?, error = (SELECT 'dataset ' || d.id || ': ' || d.error FROM datasets d WHERE d.id IN (evaluations.generated, evaluations.reference) AND d.status = 'failed' LIMIT 1) WHERE status = 'queued' AND EXISTS (SELECT 1 FROM datasets d WHERE d.id IN (evaluations.generated, evaluations.reference) AND d.status = 'failed')",
+        )
+        .run(now());
+      // The oldest queued evaluation whose datasets are ready (image datasets may still be processing).
+      const row = this.db
+        .prepare(
+          "SELECT * FROM evaluations e WHERE status = 'queued' AND NOT EXISTS (SELECT 1 FROM datasets d WHERE d.id IN (e.generated, e.reference) AND d.status != 'ready') ORDER BY seq LIMIT 1",
+        )
+        .get() as EvaluationRow | undefined;
       if (!row) return undefined;
       this.db.prepare("UPDATE evaluations SET status = 'running', attempts = attempts + 1, started = ?, progress = NULL WHERE id = ?").run(now(), row.id);
       return this.evaluation(row.id);
@@ -223,6 +259,9 @@ export class Store {
         .prepare("UPDATE evaluations SET status = 'failed', error = ?, finished = ? WHERE status = 'running' AND attempts >= ?")
         .run(reason, now(), maxAttempts).changes;
       const requeued = this.db.prepare("UPDATE evaluations SET status = 'queued', progress = NULL WHERE status = 'running'").run().changes;
+      // Image datasets whose extraction was interrupted: taken again, or failed after maxAttempts.
+      this.db.prepare("UPDATE datasets SET status = 'failed', error = ?, progress = NULL WHERE status = 'processing' AND progress IS NOT NULL AND attempts >= ?").run(reason, maxAttempts);
+      this.db.prepare("UPDATE datasets SET progress = NULL WHERE status = 'processing'").run();
       return { requeued, failed };
     })();
   }
