@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# System packages that building genmetrics needs on Debian/Ubuntu: a C++17 compiler, CMake and
-# Eigen 3.4 (headers only). Installs only what is missing; uses sudo when not root.
+# System packages that building genmetrics needs on Debian/Ubuntu: a C++17 compiler, CMake,
+# Eigen 3.4 (headers only) and Python 3 (node-gyp). Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 need=()
 dpkg -s libeigen3-dev >/dev/null 2>&1 || need+=(libeigen3-dev)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
+# node-gyp's Python, for better-sqlite3 when its prebuilt binary cannot be downloaded.
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -188,7 +188,7 @@ describe('the scoring service over HTTP', () => {
     const cases: [Buffer, number, RegExp][] = [
       [fs.readFileSync(nan), 422, /nan: non-finite value \(NaN or Inf\) at row 7, column 2/],
       [fs.readFileSync(ints), 422, /expected float32 or float64 features, got int16/],
-      [Buffer.from('hello, not an array'), 415, /not a \.npy or \.npz file/],
+      [Buffer.from('hello, not an array'), 415, /not a \.npy, \.npz, \.zip or \.tar file/],
       [fs.readFileSync(GEN).subarray(0, 5000), 422, /truncated/],
       [Buffer.alloc(0), 422, /the upload is empty/],
     ];

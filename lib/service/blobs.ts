@@ -10,12 +10,15 @@ import * as path from 'path';
 import type { Readable } from 'stream';
 import { HttpError } from './http-error';
 
+/** Bytes kept from the start of an upload: enough for a tar header's magic (offset 257). */
+const HEAD = 512;
+
 export interface TempBlob {
   /** The temporary file (delete with discard(), or keep with commit()). */
   path: string;
   sha256: string;
   bytes: number;
-  /** The first bytes, to recognise the format. */
+  /** The first HEAD bytes, to recognise the format. */
   head: Buffer;
 }
 
@@ -29,6 +32,11 @@ export class BlobStore {
     this.tmp = path.join(this.root, 'tmp');
     fs.mkdirSync(this.tmp, { recursive: true });
     for (const f of fs.readdirSync(this.tmp)) fs.rmSync(path.join(this.tmp, f), { force: true, recursive: true });
+    // Archives a crash interrupted while unpacking (`<sha256>.d.partial/`).
+    for (const d of fs.readdirSync(this.root)) {
+      if (d === 'tmp' || !fs.statSync(path.join(this.root, d)).isDirectory()) continue;
+      for (const f of fs.readdirSync(path.join(this.root, d))) if (f.endsWith('.partial')) fs.rmSync(path.join(this.root, d, f), { recursive: true, force: true });
+    }
   }
 
   /**
@@ -48,9 +56,9 @@ export class BlobStore {
         bytes += buf.length;
         if (bytes > limit) throw new HttpError(413, 'too_large', `${field}: upload larger than the limit of ${limit} bytes`, field);
         hash.update(buf);
-        if (headBytes < 64) {
-          headParts.push(buf.subarray(0, 64 - headBytes));
-          headBytes += Math.min(buf.length, 64 - headBytes);
+        if (headBytes < HEAD) {
+          headParts.push(buf.subarray(0, HEAD - headBytes));
+          headBytes += Math.min(buf.length, HEAD - headBytes);
         }
         let off = 0;
         while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
@@ -104,7 +112,17 @@ export class BlobStore {
     return path.join(this.root, blob);
   }
 
+  /** Removes a blob (a file, or the folder of an unpacked archive). */
   remove(blob: string): void {
-    fs.rmSync(this.absolute(blob), { force: true });
+    fs.rmSync(this.absolute(blob), { force: true, recursive: true });
+  }
+
+  /** Unpacks a received archive into its content address (`<sha256>.d/`) and drops the archive. */
+  async commitArchive(t: TempBlob, unpack: (dest: string) => Promise<void>): Promise<string> {
+    const dest = this.pathOf(t.sha256, '.d');
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    if (!fs.existsSync(dest)) await unpack(dest);
+    fs.rmSync(t.path, { force: true });
+    return path.relative(this.root, dest);
   }
 }

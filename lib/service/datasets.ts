@@ -11,24 +11,29 @@ import { classifyInput } from '../inputs';
 import { NpyRowReader } from '../io/npy';
 import { native } from '../native';
 import { readStatisticsFile } from '../stats/statistics';
+import { archiveKind, isNpz } from './archives';
 import { HttpError } from './http-error';
 import type { DatasetKind } from './store';
 
 const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
-const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]); // PK\3\4 (also an empty .npz's PK\5\6)
+const EMPTY_ZIP = Buffer.from([0x50, 0x4b, 0x05, 0x06]); // an empty zip: its end record only
 
 export interface UploadFormat {
-  ext: '.npy' | '.npz';
+  /** .npy/.npz: read as a file; .zip/.tar: an image archive, unpacked into a folder. */
+  ext: '.npy' | '.npz' | '.zip' | '.tar';
 }
 
-/** The container of an upload from its first bytes, or 415 naming what was expected. */
-export function uploadFormat(head: Buffer, field: string): UploadFormat {
+/** The container of an upload from its first bytes (and a zip's member names), or 415 naming what was expected. */
+export async function uploadFormat(head: Buffer, file: string, field: string): Promise<UploadFormat> {
   if (head.subarray(0, 6).equals(NPY_MAGIC)) return { ext: '.npy' };
-  if (head.subarray(0, 4).equals(ZIP_MAGIC)) return { ext: '.npz' };
+  const archive = archiveKind(head);
+  if (archive === 'zip') return { ext: (await isNpz(file)) ? '.npz' : '.zip' };
+  if (head.subarray(0, 4).equals(EMPTY_ZIP)) return { ext: '.npz' };
+  if (archive === 'tar') return { ext: '.tar' };
   throw new HttpError(
     415,
     'unsupported_media',
-    `${field}: not a .npy or .npz file (its first bytes are neither the NumPy magic nor a zip signature); upload features (.npy, N x D float) or statistics (.npz with mu and sigma)`,
+    `${field}: not a .npy, .npz, .zip or .tar file (its first bytes are none of their signatures); upload features (.npy, N x D float), statistics (.npz with mu and sigma), a uint8 image stack, or an archive of images`,
     field,
   );
 }

@@ -4,6 +4,8 @@
  * and evaluations (and public datasets): another project's id answers 404.
  */
 import { createHash, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 // Type-only: the plugins' augmentations of fastify's types (the plugins load in registerRoutes).
 import type {} from '@fastify/multipart';
 import type {} from '@fastify/swagger';
@@ -11,7 +13,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'stream';
 import { authenticate, requireScope } from './auth';
 import type { BlobStore } from './blobs';
-import { imageOptions, inspectUpload, uploadFormat } from './datasets';
+import { IMAGE_EXTENSIONS } from '../images/decode';
+import { unpackArchive } from './archives';
+import { imageOptions, inspectUpload, uploadFormat, type DatasetFacts } from './datasets';
 import { checkDatasets, checkOptions, commandFor, evaluationJson, newEvaluationId, requestKey, type EvaluationEvent, type EvaluationRequest, type JobRunner } from './evaluations';
 import { HttpError } from './http-error';
 import type { ResolvedServiceOptions } from './server';
@@ -64,6 +68,15 @@ const bearer = [{ bearer: [] as string[] }];
 function datasetJson(d: DatasetRow): Record<string, unknown> {
   const progress = d.status === 'processing' && d.progress && d.progress !== '{}' ? JSON.parse(d.progress) : null;
   return { id: d.id, sha256: d.sha256, kind: d.kind, count: d.count, dims: d.dims, mode: d.mode, model: d.model, name: d.name, public: d.public === 1, bytes: d.bytes, status: d.status, progress, error: d.error, created: d.created };
+}
+
+/** Image files under a folder (what the image loader will find). */
+function countImages(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) n++;
+  }
+  return n;
 }
 
 function tokenOf(req: FastifyRequest, scope: Scope): TokenRow {
@@ -179,11 +192,25 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
           blobs.discard(temp);
           return reply.code(200).send(datasetJson(existing));
         }
-        const format = uploadFormat(temp.head, 'file');
-        blobs.retype(temp, format.ext);
-        const facts = inspectUpload(temp.path, format, name ?? 'upload');
-        onlyImages(facts.kind);
-        const blob = blobs.commit(temp, format.ext);
+        const format = await uploadFormat(temp.head, temp.path, 'file');
+        let facts: DatasetFacts;
+        let blob: string;
+        if (format.ext === '.zip' || format.ext === '.tar') {
+          // An image archive: unpacked (safely, within the limits) into a folder of images.
+          const kind = format.ext === '.zip' ? 'zip' : 'tar';
+          blob = await blobs.commitArchive(temp, (dest) => unpackArchive(kind, temp.path, dest, { maxEntries: o.maxArchiveEntries, maxBytes: o.maxArchiveBytes }));
+          const images = countImages(blobs.absolute(blob));
+          if (images === 0) {
+            blobs.remove(blob);
+            throw new HttpError(422, 'invalid_dataset', `file: the ${kind} archive holds no images (${[...IMAGE_EXTENSIONS].join(' ')})`, 'file');
+          }
+          facts = { kind: 'images', count: images, dims: 2048, mode: null, model: null };
+        } else {
+          blobs.retype(temp, format.ext);
+          facts = inspectUpload(temp.path, format, name ?? 'upload');
+          onlyImages(facts.kind);
+          blob = blobs.commit(temp, format.ext);
+        }
         const row = store.insertDataset({
           id: `ds_${randomBytes(9).toString('base64url')}`,
           project: token.project,

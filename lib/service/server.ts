@@ -24,6 +24,9 @@ export interface ServiceOptions {
   threads?: number;
   /** Largest upload in bytes (413 beyond). */
   maxUploadBytes?: number;
+  /** Image archives: entries and uncompressed bytes at most (422 beyond). */
+  maxArchiveEntries?: number;
+  maxArchiveBytes?: number;
   /** Queued evaluations at most (503 with Retry-After beyond). */
   maxQueue?: number;
   /** Requests per token (or per address without one) per rateWindowMs (429 beyond). */
@@ -51,6 +54,8 @@ export function resolveServiceOptions(o: ServiceOptions = {}): ResolvedServiceOp
     concurrency: o.concurrency ?? 1,
     threads: o.threads ?? 0,
     maxUploadBytes: o.maxUploadBytes ?? 8 * 2 ** 30,
+    maxArchiveEntries: o.maxArchiveEntries ?? 1_000_000,
+    maxArchiveBytes: o.maxArchiveBytes ?? 64 * 2 ** 30,
     maxQueue: o.maxQueue ?? 100,
     rateLimit: o.rateLimit ?? 600,
     rateWindowMs: o.rateWindowMs ?? 60_000,
@@ -58,7 +63,7 @@ export function resolveServiceOptions(o: ServiceOptions = {}): ResolvedServiceOp
     progressIntervalMs: o.progressIntervalMs ?? 200,
     logger: o.logger ?? false,
   };
-  for (const k of ['concurrency', 'maxUploadBytes', 'maxQueue', 'rateLimit', 'rateWindowMs', 'maxAttempts'] as const) {
+  for (const k of ['concurrency', 'maxUploadBytes', 'maxArchiveEntries', 'maxArchiveBytes', 'maxQueue', 'rateLimit', 'rateWindowMs', 'maxAttempts'] as const) {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new HttpError(400, 'bad_config', `${k}: expected a positive integer, got ${r[k]}`, k);
   }
   return r;
