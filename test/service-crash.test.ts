@@ -104,3 +104,37 @@ test('SIGKILL mid-evaluation: re-queued at restart, finished with the uninterrup
   }
   expect(checkStore(s.data).evaluations.every((e) => e.status === 'done')).toBe(true);
 });
+
+test('SIGKILL mid-extraction of an image dataset: taken again at restart, ready, with the CLI numbers', async () => {
+  let q = 21;
+  const stack = path.join(dir, 'stack.npy');
+  writeNpy(stack, { dtype: 'uint8', shape: [48, 64, 64, 3], data: Uint8Array.from({ length: 48 * 64 * 64 * 3 }, () => (q = (Math.imul(q, 1664525) + 1013904223) >>> 0) >>> 24) });
+  const s = await start();
+  const w = new Client(s.base, s.tokens.writer);
+  const up = (await w.upload(stack, '?model=inception-fid-twin')).body;
+  expect(up.status).toBe('processing');
+  for (let i = 0; i < 400; i++) {
+    if ((await w.req('GET', `/v1/datasets/${up.id}`)).body.progress?.done > 0) break;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  await s.kill9();
+  const again = await start([], s.data, s.tokens);
+  try {
+    const w2 = new Client(again.base, s.tokens.writer);
+    const ev = (await w2.req('POST', '/v1/evaluations', { json: { generated: up.id, metrics: ['is'], options: { splits: 3 } } })).body;
+    const done = await w2.waitDone(ev.id);
+    expect(done.status).toBe('done');
+    expect((await w2.req('GET', `/v1/datasets/${up.id}`)).body).toMatchObject({ status: 'ready', count: 48 });
+    const c = JSON.parse(cli(['is', stack, '--model', 'inception-fid-twin', '--splits', '3', '--json', '-q']).stdout);
+    expect(done.result.inception_score).toEqual(c.inception_score);
+  } finally {
+    expect(await again.stop()).toBe(0);
+  }
+  const store = new Store(s.data);
+  try {
+    expect(store.integrityCheck()).toBe('ok');
+    expect(store.datasetById(up.id)!.attempts).toBe(2);
+  } finally {
+    store.close();
+  }
+});

@@ -130,6 +130,30 @@ describe('the scoring service over HTTP', () => {
     expect([featIs.status, featIs.body.error.code]).toEqual([422, 'needs_images']);
   });
 
+  test("a run's evaluations by step (its FID curve); cancel", async () => {
+    const g = (await w.upload(GEN)).body.id;
+    const r = (await w.upload(REF)).body.id;
+    for (const step of [3000, 1000, 2000]) {
+      const e = await w.req('POST', '/v1/evaluations', { json: { generated: g, reference: r, metrics: ['fid'], run: 'curve', step } });
+      expect(e.status).toBe(202);
+      await w.waitDone(e.body.id);
+    }
+    const curve = (await w.req('GET', '/v1/evaluations?run=curve')).body.evaluations;
+    expect(curve.map((e: any) => [e.step, e.status, typeof e.result.fid])).toEqual([
+      [1000, 'done', 'number'],
+      [2000, 'done', 'number'],
+      [3000, 'done', 'number'],
+    ]);
+    expect((await new Client(s.base, s.tokens.other).req('GET', '/v1/evaluations?run=curve')).body.evaluations).toEqual([]);
+    // Cancel: a long KID is canceled while it waits or runs, and stays canceled.
+    const long = await w.req('POST', '/v1/evaluations', { json: { generated: g, reference: r, metrics: ['kid'], options: { subsets: 20000, subsetSize: 100 } } });
+    const c = await w.req('DELETE', `/v1/evaluations/${long.body.id}`);
+    expect([c.status, c.body.status]).toEqual([200, 'canceled']);
+    await new Promise((res) => setTimeout(res, 300));
+    expect((await w.req('GET', `/v1/evaluations/${long.body.id}`)).body).toMatchObject({ status: 'canceled', result: null });
+    expect((await new Client(s.base, s.tokens.reader).req('DELETE', `/v1/evaluations/${long.body.id}`)).status).toBe(403);
+  });
+
   test('SSE: state events in order, ending with done', async () => {
     const g = (await w.upload(GEN)).body.id;
     const r = (await w.upload(REF)).body.id;
