@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeNpy } from '../lib/io/npy';
 import { writeStatistics } from '../lib/stats/statistics';
-import { cli, tmpDir } from './helpers';
+import { zipSync } from 'fflate';
+import { cli, FIXTURES, referenceImages, sharedFile, tmpDir } from './helpers';
 import { Client, start, type Res, type Started } from './service-helpers';
 
 // Small feature sets: 300 x 64 (KID subsets of 100, P/R/D/C exact in float64 and float32 alike).
@@ -212,6 +213,7 @@ describe('the scoring service over HTTP', () => {
     const cases: [Buffer, number, RegExp][] = [
       [fs.readFileSync(nan), 422, /nan: non-finite value \(NaN or Inf\) at row 7, column 2/],
       [fs.readFileSync(ints), 422, /expected float32 or float64 features, got int16/],
+      [fs.readFileSync(path.join(FIXTURES, 'f4_bigendian.npy')), 422, /big-endian data: convert with/],
       [Buffer.from('hello, not an array'), 415, /not a \.npy, \.npz, \.zip or \.tar file/],
       [fs.readFileSync(GEN).subarray(0, 5000), 422, /truncated/],
       [Buffer.alloc(0), 422, /the upload is empty/],
@@ -253,8 +255,8 @@ describe('the scoring service over HTTP', () => {
 });
 
 describe('service limits', () => {
-  test('upload size (413, raw and multipart, nothing stored), queue (503 with Retry-After), rate (429)', async () => {
-    const s = await start(['--max-upload', '4096', '--rate-limit', '40', '--max-queue', '1']);
+  test('upload size (413, raw and multipart, nothing stored), pixels per image, queue (503 with Retry-After), rate (429)', async () => {
+    const s = await start(['--max-upload', '4096', '--rate-limit', '40', '--max-queue', '1', '--max-pixels', '1000']);
     try {
       const w = new Client(s.base, s.tokens.writer);
       const big = await w.upload(GEN);
@@ -273,6 +275,18 @@ describe('service limits', () => {
       f2.append('file', new Blob([fs.readFileSync(small)]), 'small.npy');
       const ok = await w.req('POST', '/v1/datasets', { body: f2 });
       expect([ok.status, ok.body.name, ok.body.count]).toEqual([201, 'small', 120]);
+      // An image over the pixel limit fails its dataset (in the extraction job), naming the file.
+      const img = referenceImages()[0];
+      const zip = path.join(dir, 'one.zip');
+      fs.writeFileSync(zip, zipSync({ [img]: new Uint8Array(fs.readFileSync(sharedFile('fixtures', 'images', img))) }));
+      const zipped = await w.req('POST', '/v1/datasets?model=inception-fid-twin', { body: fs.readFileSync(zip), type: 'application/octet-stream' });
+      expect([zipped.status, zipped.body.kind]).toEqual([201, 'images']);
+      let ds = zipped.body;
+      while (ds.status === 'processing') ds = (await w.req('GET', `/v1/datasets/${ds.id}`)).body;
+      expect(ds.status).toBe('failed');
+      expect(ds.error).toMatch(new RegExp(`${img.replace('.', '\\.')}: .*more than the limit of 1000 pixels`));
+      const onFailed = await w.req('POST', '/v1/evaluations', { json: { generated: ds.id, metrics: ['is'] } });
+      expect([onFailed.status, onFailed.body.error.code, onFailed.body.error.field]).toEqual([422, 'dataset_failed', 'generated']);
       // The queue holds one: a long KID runs, one more waits, the next is refused.
       const kid = (seed: number) => w.req('POST', '/v1/evaluations', { json: { generated: ok.body.id, reference: ok.body.id, metrics: ['kid'], options: { subsets: 20000, subsetSize: 100, seed } } });
       const statuses: number[] = [];

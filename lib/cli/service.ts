@@ -40,16 +40,17 @@ export function addServiceCommands(program: Command): void {
     .option('--max-upload <bytes>', 'largest upload in bytes', positiveInt('--max-upload'))
     .option('--max-archive-entries <n>', 'entries of an uploaded image archive at most', positiveInt('--max-archive-entries'))
     .option('--max-archive-bytes <bytes>', 'uncompressed bytes of an uploaded image archive at most', positiveInt('--max-archive-bytes'))
+    .option('--max-pixels <n>', 'pixels of one uploaded image at most (a larger one fails its dataset)', positiveInt('--max-pixels'))
     .option('--max-queue <n>', 'queued evaluations at most (503 beyond)', positiveInt('--max-queue'))
     .option('--rate-limit <n>', 'requests per token per minute (429 beyond)', positiveInt('--rate-limit'))
     .option('--allow-remote', 'allow listening on a non-loopback address (put TLS in front)')
-    .action(async (o: { host: string; port: string; data?: string; concurrency: number; threads?: number; maxUpload?: number; maxArchiveEntries?: number; maxArchiveBytes?: number; maxQueue?: number; rateLimit?: number; allowRemote?: boolean }) => {
+    .action(async (o: { host: string; port: string; data?: string; concurrency: number; threads?: number; maxUpload?: number; maxArchiveEntries?: number; maxArchiveBytes?: number; maxPixels?: number; maxQueue?: number; rateLimit?: number; allowRemote?: boolean }) => {
       if (!isLoopback(o.host) && !o.allowRemote) {
         throw new GenmetricsError(`--host ${o.host} is not a loopback address: the service would be reachable from other machines; pass --allow-remote to mean it`);
       }
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GenmetricsError(`--port: expected a port number 0-65535, got '${o.port}'`);
-      const service = await createServer({ data: o.data, concurrency: o.concurrency, threads: o.threads, maxUploadBytes: o.maxUpload, maxArchiveEntries: o.maxArchiveEntries, maxArchiveBytes: o.maxArchiveBytes, maxQueue: o.maxQueue, rateLimit: o.rateLimit });
+      const service = await createServer({ data: o.data, concurrency: o.concurrency, threads: o.threads, maxUploadBytes: o.maxUpload, maxArchiveEntries: o.maxArchiveEntries, maxArchiveBytes: o.maxArchiveBytes, maxPixels: o.maxPixels, maxQueue: o.maxQueue, rateLimit: o.rateLimit });
       const address = await service.app.listen({ host: o.host, port });
       process.stderr.write(`genmetrics: serving on ${address} (data: ${service.options.data}); docs at ${address}/docs\n`);
       await new Promise<void>((resolve) => {

@@ -23,7 +23,7 @@ export const METRICS = ['fid', 'kid', 'prdc', 'is', 'all'] as const;
 export type Metric = (typeof METRICS)[number];
 
 /** Options the server decides (threads, devices, files on the server), never the caller. */
-const SERVER_KEYS = new Set(['threads', 'device', 'batchSize', 'cache', 'skipBad', 'model', 'mode']);
+const SERVER_KEYS = new Set(['threads', 'device', 'batchSize', 'cache', 'skipBad', 'model', 'mode', 'maxPixels']);
 
 export interface EvaluationRequest {
   generated: string;
@@ -73,6 +73,9 @@ export function checkOptions(d: AnyCommand, given: Options | undefined): Options
  * KID's subsets must fit in both sets (the library's own plan check, before the job is queued).
  */
 export function checkDatasets(d: AnyCommand, a: DatasetRow, b: DatasetRow | undefined, options: Options): void {
+  for (const [role, ds] of [['generated', a], ['reference', b]] as const) {
+    if (ds?.status === 'failed') throw new HttpError(422, 'dataset_failed', `${role}: dataset ${ds.id} failed: ${ds.error}`, role);
+  }
   if (d.name === 'is') {
     if (a.kind !== 'images') {
       throw new HttpError(422, 'needs_images', `generated: dataset ${a.id} is ${a.kind}; the Inception Score needs the images (its logits come from the network)`, 'generated');
@@ -84,7 +87,6 @@ export function checkDatasets(d: AnyCommand, a: DatasetRow, b: DatasetRow | unde
     if (d.name !== 'fid' && ds.kind === 'statistics') {
       throw new HttpError(422, 'needs_features', `${role}: dataset ${ds.id} is statistics (mu, sigma), which hold no samples; ${d.name} needs features`, role);
     }
-    if (ds.status === 'failed') throw new HttpError(422, 'dataset_failed', `${role}: dataset ${ds.id} failed: ${ds.error}`, role);
   }
   if (d.name === 'kid' || d.name === 'all') {
     try {
@@ -147,7 +149,7 @@ export class JobRunner extends EventEmitter {
   constructor(
     private readonly store: Store,
     private readonly blobs: BlobStore,
-    private readonly o: { concurrency: number; threads: number; maxAttempts: number; progressIntervalMs: number },
+    private readonly o: { concurrency: number; threads: number; maxAttempts: number; progressIntervalMs: number; maxPixels: number },
   ) {
     super();
     this.setMaxListeners(0);
@@ -195,6 +197,7 @@ export class JobRunner extends EventEmitter {
         mode: ds.mode as ResizeMode,
         model: ds.model ?? undefined,
         threads: this.o.threads,
+        maxPixels: this.o.maxPixels,
         cache: true,
         onProgress: (done, total) => this.store.setDatasetProgress(ds.id, { phase: 'features', unit: 'img', done, total }),
       });
@@ -238,7 +241,7 @@ export class JobRunner extends EventEmitter {
       const options: Options = { ...(JSON.parse(job.options) as Options), threads: this.o.threads || undefined };
       // Image datasets: the preprocessing they were extracted with (the features then come from the cache).
       const images = ids.map((id) => this.store.datasetById(id)!).find((x) => x.kind === 'images');
-      if (images && d.options.some((o) => o.key === 'mode')) Object.assign(options, { mode: images.mode, model: images.model });
+      if (images && d.options.some((o) => o.key === 'mode')) Object.assign(options, { mode: images.mode, model: images.model, maxPixels: this.o.maxPixels });
       const result = (await runCommand(d, inputs, options, reporter)) as Record<string, unknown>;
       // Inputs are named by dataset id: the blob paths are the server's business.
       if (Array.isArray(result.inputs)) {

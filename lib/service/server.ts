@@ -5,6 +5,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import type { FastifyInstance } from 'fastify';
+import { MAX_IMAGE_PIXELS } from '../defaults';
 import { lazyModule } from '../lazy';
 import { BlobStore } from './blobs';
 import { HttpError } from './http-error';
@@ -27,6 +28,8 @@ export interface ServiceOptions {
   /** Image archives: entries and uncompressed bytes at most (422 beyond). */
   maxArchiveEntries?: number;
   maxArchiveBytes?: number;
+  /** Pixels of one image at most (sharp's limitInputPixels): a larger one fails its dataset. */
+  maxPixels?: number;
   /** Queued evaluations at most (503 with Retry-After beyond). */
   maxQueue?: number;
   /** Requests per token (or per address without one) per rateWindowMs (429 beyond). */
@@ -56,6 +59,7 @@ export function resolveServiceOptions(o: ServiceOptions = {}): ResolvedServiceOp
     maxUploadBytes: o.maxUploadBytes ?? 8 * 2 ** 30,
     maxArchiveEntries: o.maxArchiveEntries ?? 1_000_000,
     maxArchiveBytes: o.maxArchiveBytes ?? 64 * 2 ** 30,
+    maxPixels: o.maxPixels ?? MAX_IMAGE_PIXELS,
     maxQueue: o.maxQueue ?? 100,
     rateLimit: o.rateLimit ?? 600,
     rateWindowMs: o.rateWindowMs ?? 60_000,
@@ -63,7 +67,7 @@ export function resolveServiceOptions(o: ServiceOptions = {}): ResolvedServiceOp
     progressIntervalMs: o.progressIntervalMs ?? 200,
     logger: o.logger ?? false,
   };
-  for (const k of ['concurrency', 'maxUploadBytes', 'maxArchiveEntries', 'maxArchiveBytes', 'maxQueue', 'rateLimit', 'rateWindowMs', 'maxAttempts'] as const) {
+  for (const k of ['concurrency', 'maxUploadBytes', 'maxArchiveEntries', 'maxArchiveBytes', 'maxPixels', 'maxQueue', 'rateLimit', 'rateWindowMs', 'maxAttempts'] as const) {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new HttpError(400, 'bad_config', `${k}: expected a positive integer, got ${r[k]}`, k);
   }
   return r;
@@ -84,7 +88,7 @@ export async function createServer(options: ServiceOptions = {}): Promise<Servic
   process.env.GENMETRICS_CACHE_DIR ??= path.join(o.data, 'cache');
   const store = new Store(o.data);
   const blobs = new BlobStore(o.data);
-  const runner = new JobRunner(store, blobs, { concurrency: o.concurrency, threads: o.threads, maxAttempts: o.maxAttempts, progressIntervalMs: o.progressIntervalMs });
+  const runner = new JobRunner(store, blobs, { concurrency: o.concurrency, threads: o.threads, maxAttempts: o.maxAttempts, progressIntervalMs: o.progressIntervalMs, maxPixels: o.maxPixels });
   const app = fastify()({ logger: o.logger, bodyLimit: 1 << 20 });
   await registerRoutes(app, { store, blobs, runner, options: o });
   await app.ready();
