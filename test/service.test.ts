@@ -118,7 +118,8 @@ describe('the scoring service over HTTP', () => {
     expect([fid.status, is.status, fid.body.error]).toEqual([202, 202, null]);
     const [fd, isd] = [await w.waitDone(fid.body.id), await w.waitDone(is.body.id)];
     expect([fd.status, isd.status, isd.reference]).toEqual(['done', 'done', null]);
-    expect((await w.req('GET', `/v1/datasets/${g.body.id}`)).body).toMatchObject({ status: 'ready', count: 6, dims: 2048 });
+    expect((await w.req('GET', `/v1/datasets/${g.body.id}`)).body).toMatchObject({ status: 'ready', count: 6, dims: 2048, model_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(isd.provenance.datasets[0]).toMatchObject({ id: g.body.id, mode: 'clean', model: 'inception-fid-twin', model_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const cf = JSON.parse(cli(['fid', gi, ri, '--mode', 'clean', '--model', 'inception-fid-twin', '--json', '-q']).stdout);
     const ci = JSON.parse(cli(['is', gi, '--mode', 'clean', '--model', 'inception-fid-twin', '--splits', '2', '--json', '-q']).stdout);
     // The same numbers and provenance, the paths written as dataset ids; `cached` and `device` differ (the

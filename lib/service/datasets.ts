@@ -44,6 +44,7 @@ export interface DatasetFacts {
   dims: number;
   mode: string | null;
   model: string | null;
+  modelSha256: string | null;
 }
 
 const ROW_BLOCK_BYTES = 16 << 20;
@@ -66,7 +67,7 @@ export function inspectUpload(file: string, format: UploadFormat, name: string):
         r.close();
         count = r.rows;
       }
-      return { kind: 'images', count, dims: 2048, mode: null, model: null };
+      return { kind: 'images', count, dims: 2048, mode: null, model: null, modelSha256: null };
     }
     if (format.ext === '.npy') {
       const reader = openFeatureFile(file);
@@ -79,14 +80,14 @@ export function inspectUpload(file: string, format: UploadFormat, name: string):
             throw new HttpError(422, 'invalid_dataset', `${name}: non-finite value (NaN or Inf) at row ${r + Math.floor(bad / reader.cols)}, column ${bad % reader.cols}`, 'file');
           }
         }
-        return { kind: 'features', count: reader.rows, dims: reader.cols, mode: null, model: null };
+        return { kind: 'features', count: reader.rows, dims: reader.cols, mode: null, model: null, modelSha256: null };
       } finally {
         reader.close();
       }
     }
     const s = readStatisticsFile(file);
     if (s.kind === 'partial') {
-      return { kind: 'statistics', count: s.partial.n, dims: s.partial.dims, mode: null, model: null };
+      return { kind: 'statistics', count: s.partial.n, dims: s.partial.dims, mode: null, model: null, modelSha256: null };
     }
     return {
       kind: 'statistics',
@@ -94,6 +95,7 @@ export function inspectUpload(file: string, format: UploadFormat, name: string):
       dims: s.stats.dims,
       mode: s.stats.preprocessing?.mode ?? null,
       model: s.stats.preprocessing?.model.name ?? null,
+      modelSha256: s.stats.preprocessing?.model.sha256 ?? null,
     };
   } catch (err) {
     if (err instanceof HttpError) throw err;

@@ -203,7 +203,7 @@ export class JobRunner extends EventEmitter {
       });
       const { count, model } = files.meta;
       files.dispose();
-      this.store.finishDataset(ds.id, { status: 'ready', count, dims: POOL3_DIMS, mode: ds.mode!, model: model.name });
+      this.store.finishDataset(ds.id, { status: 'ready', count, dims: POOL3_DIMS, mode: ds.mode!, model: model.name, modelSha256: model.sha256 });
     } catch (err) {
       this.store.finishDataset(ds.id, { status: 'failed', error: fromLibrary(err, { [file]: `dataset ${ds.id}` }).message });
     }
@@ -255,7 +255,7 @@ export class JobRunner extends EventEmitter {
         seconds: (Date.now() - started) / 1000,
         datasets: ids.map((id) => {
           const ds = this.store.datasetById(id)!;
-          return { id, sha256: ds.sha256, kind: ds.kind, count: ds.count, dims: ds.dims, mode: ds.mode, model: ds.model };
+          return { id, sha256: ds.sha256, kind: ds.kind, count: ds.count, dims: ds.dims, mode: ds.mode, model: ds.model, model_sha256: ds.model_sha256 };
         }),
       };
       this.store.finish(job.id, 'done', { result: JSON.stringify(result), provenance: JSON.stringify(provenance) });

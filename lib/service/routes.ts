@@ -51,6 +51,7 @@ const datasetSchema = {
     dims: { type: 'integer' },
     mode: { type: ['string', 'null'] },
     model: { type: ['string', 'null'] },
+    model_sha256: { type: ['string', 'null'] },
     name: { type: ['string', 'null'] },
     public: { type: 'boolean' },
     bytes: { type: 'integer' },
@@ -67,7 +68,7 @@ const bearer = [{ bearer: [] as string[] }];
 
 function datasetJson(d: DatasetRow): Record<string, unknown> {
   const progress = d.status === 'processing' && d.progress && d.progress !== '{}' ? JSON.parse(d.progress) : null;
-  return { id: d.id, sha256: d.sha256, kind: d.kind, count: d.count, dims: d.dims, mode: d.mode, model: d.model, name: d.name, public: d.public === 1, bytes: d.bytes, status: d.status, progress, error: d.error, created: d.created };
+  return { id: d.id, sha256: d.sha256, kind: d.kind, count: d.count, dims: d.dims, mode: d.mode, model: d.model, model_sha256: d.model_sha256, name: d.name, public: d.public === 1, bytes: d.bytes, status: d.status, progress, error: d.error, created: d.created };
 }
 
 /** Image files under a folder (what the image loader will find). */
@@ -204,7 +205,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
             blobs.remove(blob);
             throw new HttpError(422, 'invalid_dataset', `file: the ${kind} archive holds no images (${[...IMAGE_EXTENSIONS].join(' ')})`, 'file');
           }
-          facts = { kind: 'images', count: images, dims: 2048, mode: null, model: null };
+          facts = { kind: 'images', count: images, dims: 2048, mode: null, model: null, modelSha256: null };
         } else {
           blobs.retype(temp, format.ext);
           facts = inspectUpload(temp.path, format, name ?? 'upload');
@@ -221,6 +222,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
           dims: facts.dims,
           mode: facts.kind === 'images' ? image.mode : facts.mode,
           model: facts.kind === 'images' ? image.model : facts.model,
+          model_sha256: facts.modelSha256,
           name: name ?? null,
           public: isPublic ? 1 : 0,
           bytes: temp.bytes,

@@ -37,6 +37,8 @@ export interface DatasetRow {
   dims: number;
   mode: string | null;
   model: string | null;
+  /** The network's SHA-256, where known (image datasets once extracted; genmetrics statistics). */
+  model_sha256: string | null;
   name: string | null;
   public: number;
   bytes: number;
@@ -79,7 +81,7 @@ CREATE TABLE IF NOT EXISTS tokens (
   hash TEXT NOT NULL UNIQUE, created TEXT NOT NULL, revoked TEXT);
 CREATE TABLE IF NOT EXISTS datasets (
   id TEXT PRIMARY KEY, project TEXT NOT NULL, sha256 TEXT NOT NULL, blob TEXT NOT NULL, kind TEXT NOT NULL,
-  count INTEGER, dims INTEGER NOT NULL, mode TEXT, model TEXT, name TEXT, public INTEGER NOT NULL DEFAULT 0,
+  count INTEGER, dims INTEGER NOT NULL, mode TEXT, model TEXT, model_sha256 TEXT, name TEXT, public INTEGER NOT NULL DEFAULT 0,
   bytes INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'ready', progress TEXT, error TEXT,
   attempts INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, UNIQUE (project, sha256));
 CREATE INDEX IF NOT EXISTS datasets_status ON datasets (status, created);
@@ -143,7 +145,7 @@ export class Store {
     const row = { ...d, progress: null, error: null, attempts: 0, created: now() };
     this.db
       .prepare(
-        'INSERT INTO datasets (id, project, sha256, blob, kind, count, dims, mode, model, name, public, bytes, status, created) VALUES (@id, @project, @sha256, @blob, @kind, @count, @dims, @mode, @model, @name, @public, @bytes, @status, @created)',
+        'INSERT INTO datasets (id, project, sha256, blob, kind, count, dims, mode, model, model_sha256, name, public, bytes, status, created) VALUES (@id, @project, @sha256, @blob, @kind, @count, @dims, @mode, @model, @model_sha256, @name, @public, @bytes, @status, @created)',
       )
       .run(row);
     return row;
@@ -160,9 +162,11 @@ export class Store {
   setDatasetProgress(id: string, progress: unknown): void {
     this.db.prepare("UPDATE datasets SET progress = ? WHERE id = ? AND status = 'processing'").run(JSON.stringify(progress), id);
   }
-  finishDataset(id: string, f: { status: 'ready'; count: number; dims: number; mode: string; model: string } | { status: 'failed'; error: string }): void {
+  finishDataset(id: string, f: { status: 'ready'; count: number; dims: number; mode: string; model: string; modelSha256: string } | { status: 'failed'; error: string }): void {
     if (f.status === 'ready')
-      this.db.prepare('UPDATE datasets SET status = ?, count = ?, dims = ?, mode = ?, model = ?, progress = NULL WHERE id = ?').run(f.status, f.count, f.dims, f.mode, f.model, id);
+      this.db
+        .prepare('UPDATE datasets SET status = ?, count = ?, dims = ?, mode = ?, model = ?, model_sha256 = ?, progress = NULL WHERE id = ?')
+        .run(f.status, f.count, f.dims, f.mode, f.model, f.modelSha256, id);
     else this.db.prepare("UPDATE datasets SET status = 'failed', error = ?, progress = NULL WHERE id = ?").run(f.error, id);
   }
   datasetBySha(project: string, sha256: string): DatasetRow | undefined {
