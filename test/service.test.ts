@@ -44,7 +44,7 @@ describe('the scoring service over HTTP', () => {
     const docs = await fetch(`${s.base}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/datasets', '/v1/datasets/{id}', '/v1/evaluations', '/v1/evaluations/{id}', '/v1/evaluations/{id}/events']));
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/datasets', '/v1/datasets/{id}', '/v1/evaluations', '/v1/evaluations/{id}', '/v1/evaluations/{id}/events', '/v1/tokens', '/v1/tokens/{id}']));
   });
 
   test('upload features and statistics; the same bytes again give the same dataset', async () => {
@@ -246,7 +246,19 @@ describe('the scoring service over HTTP', () => {
     expect(pub.status).toBe(201);
     expect((await other.req('GET', `/v1/datasets/${pub.body.id}`)).body.name).toBe('shared');
     expect((await other.req('DELETE', `/v1/datasets/${pub.body.id}`)).status).toBe(403);
+    // Tokens over HTTP: admin only, within the admin's project; the token appears once.
+    const admin = new Client(s.base, s.tokens.admin);
+    expect((await w.req('GET', '/v1/tokens')).status).toBe(403);
+    const viaApi = await admin.req('POST', '/v1/tokens', { json: { name: 'bot', scope: 'read' } });
+    expect([viaApi.status, viaApi.body.project, viaApi.body.scope]).toEqual([201, 'shared', 'read']);
+    const listed = (await admin.req('GET', '/v1/tokens')).body.tokens;
+    expect(listed.map((t: any) => t.name).sort()).toEqual(['admin', 'bot']);
+    expect(JSON.stringify(listed)).not.toContain(viaApi.body.token);
+    expect((await new Client(s.base, viaApi.body.token).req('GET', '/v1/datasets')).status).toBe(200);
+    expect((await admin.req('DELETE', `/v1/tokens/${viaApi.body.id}`)).status).toBe(204);
+    expect((await new Client(s.base, viaApi.body.token).req('GET', '/v1/datasets')).status).toBe(401);
     const made = JSON.parse(cli(['token', 'create', '--name', 'temp', '--scope', 'read', '--project', 'lab', '--data', s.data, '--json']).stdout);
+    expect((await admin.req('DELETE', `/v1/tokens/${made.id}`)).status).toBe(404); // another project's
     const t = { token: made.token as string };
     expect((await w.req('GET', '/v1/datasets', { token: t.token })).status).toBe(200);
     expect(cli(['token', 'revoke', made.id, '--data', s.data]).code).toBe(0);

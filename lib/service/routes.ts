@@ -11,7 +11,7 @@ import type {} from '@fastify/multipart';
 import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'stream';
-import { authenticate, requireScope } from './auth';
+import { authenticate, createToken, requireScope } from './auth';
 import type { BlobStore } from './blobs';
 import { IMAGE_EXTENSIONS } from '../images/decode';
 import { unpackArchive } from './archives';
@@ -263,6 +263,43 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
     store.deleteDataset(d.id);
     if (!store.blobInUse(d.blob)) blobs.remove(d.blob);
     store.audit(token.id, 'dataset.delete', d.id);
+    return reply.code(204).send();
+  });
+
+  // ---- tokens (admin): the CLI's `genmetrics token` over HTTP, within the admin's project
+  const tokenSchema = {
+    type: 'object',
+    properties: { id: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string' }, project: { type: 'string' }, created: { type: 'string' }, revoked: { type: ['string', 'null'] }, token: { type: 'string' } },
+  };
+  const tokenJson = ({ hash: _hash, ...t }: TokenRow) => t;
+  app.get('/v1/tokens', { schema: { summary: "The project's tokens (never the tokens themselves)", security: bearer, response: { 200: { type: 'object', properties: { tokens: { type: 'array', items: tokenSchema } } }, ...errors } } }, async (req) => {
+    const token = tokenOf(req, 'admin');
+    return { tokens: store.tokens().filter((t) => t.project === token.project).map(tokenJson) };
+  });
+  app.post(
+    '/v1/tokens',
+    {
+      schema: {
+        summary: 'Create a token in the admin\'s project (the token is in this answer only)',
+        security: bearer,
+        body: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, scope: { type: 'string', enum: ['read', 'write', 'admin'] } }, required: ['name', 'scope'], additionalProperties: false },
+        response: { 201: tokenSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const admin = tokenOf(req, 'admin');
+      const body = req.body as { name: string; scope: Scope };
+      const { token, row } = createToken(store, { name: body.name, scope: body.scope, project: admin.project });
+      store.audit(admin.id, 'token.create', row.id);
+      return reply.code(201).send({ ...tokenJson(row), token });
+    },
+  );
+  app.delete('/v1/tokens/:id', { schema: { summary: 'Revoke a token of the admin\'s project', security: bearer, params: idParams, response: { 204: { type: 'null' }, ...errors } } }, async (req, reply) => {
+    const admin = tokenOf(req, 'admin');
+    const id = (req.params as { id: string }).id;
+    const t = store.tokens().find((x) => x.id === id && x.project === admin.project);
+    if (!t || !store.revokeToken(id)) throw new HttpError(404, 'not_found', `no active token ${id}`, 'id');
+    store.audit(admin.id, 'token.revoke', id);
     return reply.code(204).send();
   });
 
