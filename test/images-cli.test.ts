@@ -97,7 +97,7 @@ describe('images from the CLI: bad input', () => {
     const imgs = imageFolder(SMALL);
     const r = cli(['is', imgs, '--device', 'cuda', '--splits', '1', '--no-cache', ...TWIN], env);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/--device cuda: cannot create a CUDA session .*onnxruntime-node-install=cuda12/);
+    expect(r.stderr).toMatch(/--device cuda: cannot create a CUDA session .*ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/);
     const a = cli(['features', imgs, '-o', path.join(tmpDir(), 'f.npy'), '--no-cache', '--json', ...TWIN], env);
     expect(a.code).toBe(0);
     expect(json(a.stdout).device).toBe('cpu');

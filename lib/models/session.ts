@@ -40,6 +40,9 @@ export function ortLogSeverity(): OrtLogSeverity {
 
 const LOG_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
 
+/** How a CUDA 12 user adds onnxruntime-node's CUDA provider (its install script, denied by default in package.json's allowScripts). */
+export const CUDA_INSTALL = 'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js';
+
 /** onnxruntime-node, loaded on first use (commands that run no network never pay for it). */
 export function ort(): Ort {
   if (!ortModule) {
@@ -56,7 +59,7 @@ export function ort(): Ort {
 }
 
 
-/** Whether onnxruntime-node's CUDA provider library was installed (npm install --onnxruntime-node-install=cuda12). */
+/** Whether onnxruntime-node's CUDA provider library was installed (see CUDA_INSTALL). */
 function cudaProviderInstalled(): boolean {
   const bin = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'bin');
   const walk = (dir: string): boolean =>
@@ -98,7 +101,7 @@ export async function openSession(model: ResolvedModel, options: SessionOptions 
       if (device === 'cuda') {
         throw new OptionError(
           'device',
-          `device cuda: cannot create a CUDA session (${why}). The CUDA provider is installed with 'npm install --onnxruntime-node-install=cuda12' (see README, GPU)`,
+          `device cuda: cannot create a CUDA session (${why}). The CUDA provider is installed with '${CUDA_INSTALL}' (see README, GPU)`,
         );
       }
       options.onNotice?.(`CUDA unavailable (${why}); running on the CPU`);
