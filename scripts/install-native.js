@@ -21,5 +21,17 @@ console.error('genmetrics: cmake-js build failed; trying node-gyp');
 // npm passes the path of its bundled node-gyp to install scripts.
 const nodeGyp = process.env.npm_config_node_gyp;
 if (nodeGyp && run(process.execPath, [nodeGyp, 'rebuild'])) process.exit(0);
-console.error('genmetrics: could not build the native addon. It needs a C++17 compiler, CMake >= 3.15 and Eigen 3.4 (Debian/Ubuntu: apt-get install g++ cmake libeigen3-dev).');
+// Name what is missing: a compiler, CMake, Eigen's headers.
+const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const eigen = process.env.EIGEN3_INCLUDE_DIR || '/usr/include/eigen3';
+const missing = [
+  ...(onPath('c++') || onPath('g++') || onPath('clang++') ? [] : ['a C++17 compiler (g++)']),
+  ...(onPath('cmake') ? [] : ['CMake >= 3.15 (cmake)']),
+  ...(require('fs').existsSync(path.join(eigen, 'Eigen', 'Core')) ? [] : [`Eigen 3.4's headers (libeigen3-dev; looked in ${eigen}, set EIGEN3_INCLUDE_DIR)`]),
+];
+console.error(
+  `genmetrics: no prebuilt binary fits this platform (${process.platform}-${process.arch}), and building one from source failed` +
+    (missing.length ? `; missing: ${missing.join(', ')}` : '') +
+    '. Debian/Ubuntu: apt-get install g++ cmake libeigen3-dev (or scripts/install-deps.sh).',
+);
 process.exit(1);

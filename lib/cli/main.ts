@@ -10,6 +10,7 @@ import { installCleanupHandlers } from '../process-cleanup';
 import { humanLines } from './format';
 import { progressBar } from './progress';
 import { addServiceCommands } from './service';
+import { versionLines } from './version';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -116,6 +117,11 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'EPIPE') process.exit(0);
       throw err;
     });
+  }
+  const flags = argv.slice(2);
+  if ((flags.includes('--version') || flags.includes('-V')) && flags.includes('--verbose')) {
+    process.stdout.write(`${versionLines(version).join('\n')}\n`);
+    return 0;
   }
   const failed: { command?: AnyCommand } = {};
   const program = buildProgram(failed);

@@ -60,7 +60,7 @@ export function ort(): Ort {
 
 
 /** Whether onnxruntime-node's CUDA provider library was installed (see CUDA_INSTALL). */
-function cudaProviderInstalled(): boolean {
+export function cudaProviderInstalled(): boolean {
   const bin = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'bin');
   const walk = (dir: string): boolean =>
     fs.readdirSync(dir, { withFileTypes: true }).some((e) =>

@@ -6,10 +6,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { GenmetricsError } from '../errors';
 import { lazyModule } from '../lazy';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sqlite = lazyModule(() => require('better-sqlite3') as typeof BetterSqlite3);
+// An optional dependency: it needs a prebuilt binary (downloaded from GitHub) or a C++ compiler,
+// and only the service uses it, so an install without either still gives the CLI and the API.
+const sqlite = lazyModule(() => {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('better-sqlite3') as typeof BetterSqlite3;
+  } catch (err) {
+    throw new GenmetricsError(
+      `the service needs better-sqlite3, which is not installed or did not build (${(err as Error).message.split('\n')[0]}); install it with 'npm install better-sqlite3' (it downloads a prebuilt binary, or builds with a C++ compiler and Python 3)`,
+    );
+  }
+});
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
