@@ -5,16 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type * as Fflate from 'fflate';
-import type * as PickleParser from 'pickleparser';
 import { GenmetricsError } from '../errors';
-import { lazyModule } from '../lazy';
 import { decodeOnnx, toNumber, type OnnxModel } from './onnx-proto';
+import { readCheckpoint } from './torch-checkpoint';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const fflate = lazyModule(() => require('fflate') as typeof Fflate);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pickle = lazyModule(() => require('pickleparser') as typeof PickleParser);
 
 export interface TensorInfo {
   name: string;
@@ -55,11 +49,6 @@ const ONNX_TYPES: Record<number, string> = {
 const SAFETENSORS_TYPES: Record<string, string> = {
   F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8',
   U64: 'uint64', U32: 'uint32', U16: 'uint16', U8: 'uint8', BOOL: 'bool', F8_E4M3: 'float8', F8_E5M2: 'float8',
-};
-
-const TORCH_STORAGES: Record<string, string> = {
-  DoubleStorage: 'float64', FloatStorage: 'float32', HalfStorage: 'float16', BFloat16Storage: 'bfloat16', LongStorage: 'int64',
-  IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8', BoolStorage: 'bool',
 };
 
 function tensor(name: string, shape: number[], dtype: string, bufferPattern: RegExp): TensorInfo {
@@ -105,62 +94,11 @@ function readSafetensors(file: string, pattern: RegExp): TensorInfo[] {
   }
 }
 
-interface Rebuilt {
-  tensor: true;
-  dtype: string;
-  shape: number[];
-}
-
 function readPytorch(file: string, pattern: RegExp): TensorInfo[] {
-  let pkl: Uint8Array | undefined;
-  try {
-    const files = fflate().unzipSync(fs.readFileSync(file), { filter: (f) => /(^|\/)data\.pkl$/.test(f.name) });
-    pkl = Object.values(files)[0];
-  } catch {
-    throw new GenmetricsError(`${file}: not a PyTorch zip checkpoint (torch.save since 1.6); legacy tar/pickle files are not read`);
-  }
-  if (!pkl) throw new GenmetricsError(`${file}: no data.pkl inside: not a PyTorch checkpoint`);
-  const unsupported = new Set<string>();
-  const parser = new (pickle().Parser)({
-    nameResolver: {
-      resolve(mod: string, name: string) {
-        if (mod === 'collections' && name === 'OrderedDict') return () => new Map();
-        if (mod === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor')) {
-          return (storage: { dtype: string }, _offset: number, shape: number[]): Rebuilt => ({ tensor: true, dtype: storage.dtype, shape: Array.from(shape) });
-        }
-        if (mod === 'torch._utils' && name === '_rebuild_parameter') return (t: Rebuilt) => t;
-        if (mod === 'torch' && name in TORCH_STORAGES) return Object.assign(() => undefined, { storageDtype: TORCH_STORAGES[name] });
-        unsupported.add(`${mod}.${name}`);
-        // A stand-in that records nothing: objects of other classes are not looked into.
-        // (a plain function: pickles both call it (REDUCE) and construct it (NEWOBJ)).
-        return function unsupportedObject() {
-          return {};
-        };
-      },
-    },
-    persistentResolver: {
-      resolve(pid: unknown) {
-        // ('storage', storage type, key, location, numel)
-        const type = (pid as unknown[])[1] as { storageDtype?: string } | undefined;
-        if (!type?.storageDtype) throw new GenmetricsError(`${file}: unsupported storage in the checkpoint`);
-        return { dtype: type.storageDtype };
-      },
-    },
-    unpicklingTypeOfDictionary: 'Map',
-  });
-  const root = parser.parse<unknown>(pkl);
-  const out: TensorInfo[] = [];
-  const walk = (v: unknown, prefix: string) => {
-    if (v && typeof v === 'object' && (v as Rebuilt).tensor === true) {
-      const t = v as Rebuilt;
-      out.push(tensor(prefix, t.shape, t.dtype, pattern));
-    } else if (v instanceof Map) {
-      for (const [k, x] of v) walk(x, prefix ? `${prefix}.${String(k)}` : String(k));
-    }
-  };
-  walk(root, '');
+  const c = readCheckpoint(file, fs.readFileSync(file), false);
+  const out = c.tensors.map((t) => tensor(t.name, t.shape, t.dtype, pattern));
   if (out.length === 0) {
-    const why = unsupported.size ? ` (it pickles ${[...unsupported].slice(0, 3).join(', ')}: a whole module? save model.state_dict() instead)` : '';
+    const why = c.unsupported.size ? ` (it pickles ${[...c.unsupported].slice(0, 3).join(', ')}: a whole module? save model.state_dict() instead)` : '';
     throw new GenmetricsError(`${file}: no tensors found in the checkpoint${why}`);
   }
   return out;
