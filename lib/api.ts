@@ -14,6 +14,7 @@ import type { FidCommandResult, FidOptions } from './commands/fid';
 import type { IsCommandResult, IsOptions } from './commands/is';
 import type { KidCommandResult, KidOptions } from './commands/kid';
 import type { LpipsCommandResult, LpipsCommonOptions } from './commands/lpips';
+import type { ModelsInstallOptions, ModelsInstallResult, ModelsListResult } from './commands/models';
 import type { ParamsCommandResult, ParamsOptions } from './commands/params';
 import type { PrdcCommandResult, PrdcOptions } from './commands/prdc';
 import type { ProbeCommandResult, ProbeOptions } from './commands/probe';
@@ -67,3 +68,8 @@ export const disentanglement = (options: Given<DisentanglementOptions> & { codes
 /** Linear-probe accuracy of a network's features. */
 export const probe = (options: Given<ProbeOptions> & { model: string; layers: string; train: string[]; test: string[] }, reporter?: Reporter) =>
   call<ProbeOptions, ProbeCommandResult>('probe')([], options, reporter);
+/** The registry's networks: installed or not, where, their SHA-256. */
+export const modelsList = (reporter?: Reporter) => call<Record<string, never>, ModelsListResult>('models list')([], {}, reporter);
+/** Installs a network's real weights (inception-v3-fid from pytorch-fid's checkpoint, downloaded or option from). */
+export const modelsInstall = (name: string, options?: Given<ModelsInstallOptions>, reporter?: Reporter) =>
+  call<ModelsInstallOptions, ModelsInstallResult>('models install')([name], options, reporter);

@@ -5,7 +5,7 @@
  * - `metrics`: the pure functions for callers who hold arrays (features, statistics, logits);
  * - building blocks: .npy/.npz I/O, running moments, feature extraction, the model registry.
  */
-export { run, fid, kid, prdc, all, is, lpips, diversity, features, stats, mergeStats, cluster, vae, encode, params, disentanglement, probe } from './api';
+export { run, fid, kid, prdc, all, is, lpips, diversity, features, stats, mergeStats, cluster, vae, encode, params, disentanglement, probe, modelsList, modelsInstall } from './api';
 export { commands, findCommand } from './commands/registry';
 export type { CommandDescriptor, OptionSpec, InputSpec, Reporter, Progress } from './commands/descriptor';
 export type { FidOptions, FidCommandResult } from './commands/fid';
@@ -22,6 +22,7 @@ export type { VaeOptions, VaeCommandResult, EncodeOptions, EncodeCommandResult }
 export type { ParamsOptions, ParamsCommandResult } from './commands/params';
 export type { DisentanglementOptions, DisentanglementCommandResult } from './commands/disentanglement';
 export type { ProbeOptions, ProbeCommandResult } from './commands/probe';
+export type { ModelsInstallOptions, ModelsInstallResult, ModelsListResult } from './commands/models';
 export { createServer, type Service, type ServiceOptions } from './service/server';
 export * as defaults from './defaults';
 export { GenmetricsError, OptionError } from './errors';

@@ -6,6 +6,7 @@ import { commands, run } from '../lib';
 import { kebab } from '../lib/commands/descriptor';
 import { readNpy, writeNpy } from '../lib/io/npy';
 import { FIXTURES, cli, networkEnv, sharedFile, tmpDir } from './helpers';
+import { twinCheckpoint } from './twin-checkpoint';
 
 const env = networkEnv();
 Object.assign(process.env, env);
@@ -65,6 +66,16 @@ const cases: Case[] = [
   ['encode', () => [], () => ({ encoder: vae('bernoulli_mlp', 'encoder.onnx'), data: vae('bernoulli_mlp', 'x_400x64.npy'), output: path.join(dir, 'codes.npy') })],
   ['params', () => [vae('dcgan_mnist', 'generator.safetensors')], () => ({ tensors: true })],
   ['disentanglement', () => [], () => ({ codes: dis('fixed_codes_10000x7.npy'), factors: dis('fixed_factors_10000x5.npy'), bins: 10 })],
+  ['models list', () => [], () => ({})],
+  [
+    'models install',
+    () => {
+      const pth = path.join(dir, 'pt_inception-twin.pth');
+      if (!fs.existsSync(pth)) twinCheckpoint(pth);
+      return ['inception-v3-fid'];
+    },
+    () => ({ from: path.join(dir, 'pt_inception-twin.pth'), dir: path.join(dir, 'installed') }),
+  ],
   ['probe', () => [], () => ({ model: vae('dcgan_mnist', 'discriminator.onnx'), layers: '/LeakyRelu_output_0,/LeakyRelu_1_output_0', train: probeSet('train', 60), test: probeSet('test', 30), maxIter: 50 })],
 ];
 

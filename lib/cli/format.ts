@@ -95,6 +95,11 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
   ],
 };
 FORMATS['stats merge'] = FORMATS.stats;
+FORMATS['models list'] = (r) => [
+  ...r.models.map((m: Result) => `${m.name.padEnd(20)} ${m.installed ? `${m.path}  sha256 ${m.sha256} (${m.verified})` : 'not installed'}`),
+  `searched: ${r.searched.join(', ')}`,
+];
+FORMATS['models install'] = (r) => [`installed ${r.name}: ${r.path}`, `sha256 ${r.sha256} (from ${r.source.file}, sha256 ${r.source.sha256})`];
 
 export function humanLines(command: string, result: Result): string[] {
   return FORMATS[command](result);

@@ -95,6 +95,7 @@ export function buildProgram(failed: { command?: AnyCommand } = {}): Command {
   const made = new Map<string, Command>();
   for (const d of commands) {
     const [head, sub] = d.name.split(' ');
+    if (sub && !made.has(head)) made.set(head, program.command(head).description(`${head} commands`));
     if (sub) addCommand(made.get(head)!, sub, d, failed);
     else made.set(head, addCommand(program, head, d, failed).enablePositionalOptions());
   }

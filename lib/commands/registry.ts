@@ -11,6 +11,7 @@ import { fidCommand } from './fid';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
+import { modelsInstallCommand, modelsListCommand } from './models';
 import { paramsCommand } from './params';
 import { prdcCommand } from './prdc';
 import { probeCommand } from './probe';
@@ -37,6 +38,8 @@ export const commands: readonly AnyCommand[] = [
   disentanglementCommand,
   probeCommand,
   featuresCommand,
+  modelsListCommand,
+  modelsInstallCommand,
 ];
 
 export function findCommand(name: string): AnyCommand {

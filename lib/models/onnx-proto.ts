@@ -19,7 +19,8 @@ const schema = lazyModule(() => {
       new protobuf.Type('TensorProto')
         .add(new protobuf.Field('dims', 1, 'int64', 'repeated'))
         .add(new protobuf.Field('data_type', 2, 'int32'))
-        .add(new protobuf.Field('name', 8, 'string')),
+        .add(new protobuf.Field('name', 8, 'string'))
+        .add(new protobuf.Field('raw_data', 9, 'bytes')),
     )
     .add(new protobuf.Type('ValueInfoProto').add(new protobuf.Field('name', 1, 'string')))
     .add(
@@ -36,16 +37,22 @@ const schema = lazyModule(() => {
         .add(new protobuf.Field('input', 11, 'ValueInfoProto', 'repeated'))
         .add(new protobuf.Field('output', 12, 'ValueInfoProto', 'repeated')),
     )
-    .add(new protobuf.Type('ModelProto').add(new protobuf.Field('graph', 7, 'GraphProto')));
+    .add(new protobuf.Type('StringStringEntryProto').add(new protobuf.Field('key', 1, 'string')).add(new protobuf.Field('value', 2, 'string')))
+    .add(
+      new protobuf.Type('ModelProto')
+        .add(new protobuf.Field('graph', 7, 'GraphProto'))
+        .add(new protobuf.Field('metadata_props', 14, 'StringStringEntryProto', 'repeated')),
+    );
   return root;
 });
 
 type Int64 = number | { toNumber(): number };
 
 export interface OnnxModel {
+  metadata_props?: { key?: string; value?: string }[];
   graph?: {
     node?: { input?: string[]; output?: string[]; name?: string; op_type?: string }[];
-    initializer?: { dims?: Int64[]; data_type?: number; name?: string }[];
+    initializer?: { dims?: Int64[]; data_type?: number; name?: string; raw_data?: Uint8Array }[];
     input?: { name?: string }[];
     output?: { name?: string }[];
   };
@@ -85,4 +92,28 @@ export function withOutputs(model: Uint8Array, names: string[]): Uint8Array {
     off += e.length;
   }
   return out;
+}
+
+/** A length-delimited field for large payloads (no copy through arrays). */
+function bigField(num: number, parts: Uint8Array[]): Buffer {
+  const length = parts.reduce((s, p) => s + p.length, 0);
+  return Buffer.concat([Buffer.from(varint(num * 8 + 2)), Buffer.from(varint(length)), ...parts]);
+}
+
+/**
+ * The model's bytes with float32 initializers added (TensorProto: dims, data_type 1, name,
+ * raw_data little-endian), each as its own appended `graph { initializer }`: protobuf merges
+ * repeated occurrences of the graph field, so the tensors join the graph's initializers.
+ */
+export function withInitializers(model: Uint8Array, tensors: { name: string; dims: readonly number[]; data: Float32Array }[]): Buffer {
+  const parts: Uint8Array[] = [model];
+  for (const t of tensors) {
+    if (t.data.length !== t.dims.reduce((a, b) => a * b, 1)) throw new Error(`initializer ${t.name}: ${t.data.length} values for dims [${t.dims.join(', ')}]`);
+    const dims = bigField(1, [Uint8Array.from(t.dims.flatMap(varint))]);
+    const type = Uint8Array.from([...varint(2 * 8), ...varint(1)]);
+    const name = bigField(8, [new TextEncoder().encode(t.name)]);
+    const raw = bigField(9, [new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)]);
+    parts.push(bigField(7, [bigField(5, [dims, type, name, raw])]));
+  }
+  return Buffer.concat(parts);
 }

@@ -1,0 +1,71 @@
+/**
+ * `genmetrics models install inception-v3-fid --from FILE.pth` without Python: on a checkpoint with
+ * pytorch-fid's real key names and shapes (test/fixtures/pt_inception_keys.json) whose weights are
+ * the twin's, so the installed network must compute exactly what the twin computes. The download
+ * path is checked against a loopback server: a file whose SHA-256 is not the pinned one is refused
+ * and nothing is installed.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { openSession, ort } from '../lib/models/session';
+import { cli, cliAsync, tmpDir } from './helpers';
+import { KEYS, TWIN, twinCheckpoint } from './twin-checkpoint';
+
+test('models install --from a pytorch-fid checkpoint: the installed network computes what the twin computes, bit for bit', async () => {
+  const dir = tmpDir();
+  const pth = path.join(dir, 'pt_inception-twin.pth');
+  twinCheckpoint(pth);
+  // The checkpoint reads as pytorch-fid's: the same names and shapes through `params`.
+  const params = JSON.parse(cli(['params', pth, '--json', '--tensors']).stdout);
+  expect(params.tensors.map((t: { name: string; shape: number[] }) => [t.name, t.shape])).toEqual(KEYS);
+  const models = path.join(dir, 'models');
+  const r = cli(['models', 'install', 'inception-v3-fid', '--from', pth, '--dir', models, '--json']);
+  expect(r.stderr).toMatch(/SHA-256 [0-9a-f]{64} is not the pinned 6726825d/);
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.stdout);
+  expect(out.path).toBe(path.join(models, 'inception-v3-fid.onnx'));
+  expect(fs.readFileSync(`${out.path}.sha256`, 'utf8').split(/\s+/)[0]).toBe(out.sha256);
+  // Listed, verified against the checksum written beside it, and resolved by name.
+  const list = JSON.parse(cli(['models', 'list', '--json'], { GENMETRICS_MODEL_DIR: models }).stdout);
+  expect(list.models.find((m: { name: string }) => m.name === 'inception-v3-fid')).toMatchObject({ installed: true, sha256: out.sha256, verified: 'export' });
+  // The same outputs as the twin on the same batch.
+  let s = 7;
+  const x = Float32Array.from({ length: 2 * 3 * 299 * 299 }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
+  const run = async (file: string) => {
+    const m = await openSession({ name: path.basename(file), path: file, sha256: '', verified: 'unchecked' }, { device: 'cpu', threads: 2 });
+    const o = await m.session.run({ input: new (ort().Tensor)('float32', x, [2, 3, 299, 299]) });
+    await m.session.release();
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Array.from(v.data as Float32Array)]));
+  };
+  const [mine, twin] = [await run(out.path), await run(TWIN)];
+  expect(Object.keys(mine).sort()).toEqual(Object.keys(twin).sort());
+  for (const k of Object.keys(twin)) expect(mine[k]).toEqual(twin[k]);
+}, 300_000);
+
+test('models install downloads through the pinned SHA-256: a wrong file is refused and nothing is installed', async () => {
+  const served = Buffer.from('not the inception weights');
+  let ranges = 0;
+  const server = http.createServer((req, res) => {
+    if (req.headers.range) ranges++;
+    res.writeHead(200, { 'content-length': served.length });
+    res.end(served);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const dir = tmpDir();
+    const env = { GENMETRICS_WEIGHTS_MIRROR: `http://127.0.0.1:${port}/w`, GENMETRICS_CACHE_DIR: path.join(dir, 'cache') };
+    const r = await cliAsync(['models', 'install', 'inception-v3-fid', '--dir', path.join(dir, 'models')], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/http:\/\/127\.0\.0\.1:\d+\/w\/pt_inception-2015-12-05-6726825d\.pth: the download's SHA-256 is [0-9a-f]{64}, not the pinned 6726825d0af5/);
+    expect(fs.existsSync(path.join(dir, 'models'))).toBe(false);
+    expect(fs.readdirSync(path.join(dir, 'cache', 'downloads'))).toEqual([]);
+    // A partial file from an interrupted download is resumed with a Range request.
+    fs.writeFileSync(path.join(dir, 'cache', 'downloads', 'pt_inception-2015-12-05-6726825d.pth.partial'), 'abc');
+    await cliAsync(['models', 'install', 'inception-v3-fid', '--dir', path.join(dir, 'models')], env);
+    expect(ranges).toBe(1);
+  } finally {
+    server.close();
+  }
+});
