@@ -9,6 +9,7 @@ import { hashFile } from '../io/hash';
 import { fetchWeights } from '../models/download';
 import { inceptionOnnx, writeModel } from '../models/install';
 import { cacheDir, MODELS, modelDirs, type WeightFile } from '../models/registry';
+import { openSession, ort } from '../models/session';
 import { defineCommand } from './descriptor';
 import { withProgress } from './common';
 
@@ -83,6 +84,23 @@ export const modelsInstallCommand = defineCommand<ModelsInstallOptions, ModelsIn
     const bytes = inceptionOnnx(pth, fs.readFileSync(pth));
     const target = path.join(dir, spec.file);
     const sha256 = writeModel(target, bytes);
+    // Verified by running it: a grey image through the written file gives finite outputs of the expected names.
+    try {
+      const m = await openSession({ name, path: target, sha256, verified: 'export' }, { device: 'cpu' });
+      try {
+        const out = await m.session.run({ input: new (ort().Tensor)('float32', new Float32Array(3 * 299 * 299), [1, 3, 299, 299]) });
+        for (const k of ['pool3', 'logits_unbiased']) {
+          const v = out[k]?.data as Float32Array | undefined;
+          if (!v || !v.every(Number.isFinite)) throw new Error(`output ${k} is ${v ? 'not finite' : 'missing'}`);
+        }
+      } finally {
+        await m.session.release();
+      }
+    } catch (err) {
+      fs.rmSync(target, { force: true });
+      fs.rmSync(`${target}.sha256`, { force: true });
+      throw new GenmetricsError(`${target}: the installed network does not run (${(err as Error).message}); removed`);
+    }
     return { name, path: target, sha256, source: { file: pth, sha256: hashFile(pth), downloaded } };
   },
 });
