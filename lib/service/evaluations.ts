@@ -213,13 +213,20 @@ export class JobRunner extends EventEmitter {
     const d = findCommand(job.command);
     const names: Record<string, string> = {};
     const ids = job.command === 'is' ? [job.generated] : [job.generated, job.reference];
-    const inputs = ids.map((id) => {
-      const ds = this.store.datasetById(id);
-      if (!ds) throw new Error(`dataset ${id} is gone`);
-      const file = this.blobs.absolute(ds.blob);
-      names[file] = `dataset ${id}`;
-      return file;
-    });
+    let inputs: string[];
+    try {
+      inputs = ids.map((id) => {
+        const ds = this.store.datasetById(id);
+        if (!ds) throw new HttpError(404, 'not_found', `dataset ${id} is gone`);
+        const file = this.blobs.absolute(ds.blob);
+        names[file] = `dataset ${id}`;
+        return file;
+      });
+    } catch (err) {
+      this.store.finish(job.id, 'failed', { error: fromLibrary(err).message });
+      this.publish(this.store.evaluation(job.id)!);
+      return;
+    }
     let last = 0;
     const reporter: Reporter = {
       warn: (m) => this.store.audit(null, 'evaluation.warning', `${job.id}: ${m}`),

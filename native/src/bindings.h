@@ -37,6 +37,10 @@ void InitSvmBinding(Napi::Env env, Napi::Object exports);
 void InitFiniteBinding(Napi::Env env, Napi::Object exports);
 void InitMemoryBinding(Napi::Env env, Napi::Object exports);
 
+// The memory of `mem` (its first `bytes`) as an ArrayBuffer that frees it when collected; `mem`
+// gives it up (or keeps it, when the runtime refuses external memory and gets a copy).
+Napi::ArrayBuffer HugeArrayBufferOf(Napi::Env env, HugeArray& mem, size_t bytes);
+
 // The data of a Float64Array argument of exactly `expected` elements; throws a JS TypeError/RangeError
 // naming the argument otherwise.
 const double* Float64Arg(Napi::Env env, const Napi::Value& v, size_t expected, const char* name);

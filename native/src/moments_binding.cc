@@ -194,18 +194,7 @@ Napi::Value MomentsBinding::Finalize(const Napi::CallbackInfo& info) {
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
   }
-  Napi::Float64Array cov;
-  napi_value buffer;
-  double* covPtr = covData.data();
-  if (napi_create_external_arraybuffer(
-          env, covPtr, d * d * sizeof(double), [](napi_env, void* p, void*) { HugeArray::release(static_cast<double*>(p)); },
-          nullptr, &buffer) == napi_ok) {
-    covData.detach();
-    cov = Napi::Float64Array::New(env, d * d, Napi::ArrayBuffer(env, buffer), 0);
-  } else {  // runtimes that refuse external buffers (a V8 sandbox): copy
-    cov = Napi::Float64Array::New(env, d * d);
-    std::copy(covPtr, covPtr + d * d, cov.Data());
-  }
+  auto cov = Napi::Float64Array::New(env, d * d, HugeArrayBufferOf(env, covData, d * d * sizeof(double)), 0);
   Napi::Object out = Napi::Object::New(env);
   out.Set("mean", mean);
   out.Set("cov", cov);

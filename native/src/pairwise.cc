@@ -24,19 +24,6 @@ void Rows::toDouble(int64_t r0, int64_t count, double* dst) const {
   }
 }
 
-void Rows::toFloat(int64_t r0, int64_t count, float* dst) const {
-  for (int64_t r = 0; r < count; ++r) {
-    const int64_t src = idx ? static_cast<int64_t>(idx[r0 + r]) : r0 + r;
-    float* out = dst + r * d;
-    if (f32) {
-      std::copy(f32 + src * d, f32 + src * d + d, out);
-    } else {
-      const double* in = f64 + src * d;
-      for (int64_t c = 0; c < d; ++c) out[c] = static_cast<float>(in[c]);
-    }
-  }
-}
-
 std::vector<double> Rows::squaredNorms() const {
   std::vector<double> out(static_cast<size_t>(n));
   std::vector<double> row(static_cast<size_t>(d));

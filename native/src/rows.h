@@ -17,8 +17,6 @@ struct Rows {
   int64_t source(int64_t r) const { return idx ? static_cast<int64_t>(idx[r]) : r; }
   // Rows [r0, r0 + count) as float64, row-major, into dst (count x d).
   void toDouble(int64_t r0, int64_t count, double* dst) const;
-  // The same as float32 (float64 rows rounded to nearest).
-  void toFloat(int64_t r0, int64_t count, float* dst) const;
   // Squared norms of all rows, in float64.
   std::vector<double> squaredNorms() const;
 };
