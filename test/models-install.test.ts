@@ -9,7 +9,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { openSession, ort } from '../lib/models/session';
-import { cli, cliAsync, tmpDir } from './helpers';
+import { decodeOnnx } from '../lib/models/onnx-proto';
+import { cli, cliAsync, sharedFile, tmpDir } from './helpers';
+import { writeTorchZip } from './torch-zip';
 import { KEYS, TWIN, twinCheckpoint } from './twin-checkpoint';
 
 test('models install --from a pytorch-fid checkpoint: the installed network computes what the twin computes, bit for bit', async () => {
@@ -69,3 +71,41 @@ test('models install downloads through the pinned SHA-256: a wrong file is refus
     server.close();
   }
 });
+
+test("models install lpips-alex from the lpips package's alex.pth and torchvision's AlexNet: the twin's outputs, bit for bit", async () => {
+  const LPIPS_TWIN = sharedFile('models', 'lpips-alex-twin.onnx');
+  const model = decodeOnnx(fs.readFileSync(LPIPS_TWIN));
+  const init = new Map(model.graph!.initializer!.map((t) => [t.name!, t]));
+  const tensor = (name: string, key: string) => {
+    const t = init.get(name)!;
+    const raw = t.raw_data!;
+    return { name: key, shape: t.dims!.map(Number), data: new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) };
+  };
+  const dir = tmpDir();
+  const lin = path.join(dir, 'alex.pth');
+  const trunk = path.join(dir, 'alexnet-trunk.pth');
+  // The lpips package's key names, and torchvision's AlexNet feature layers (its classifier is not read).
+  writeTorchZip(lin, [0, 1, 2, 3, 4].map((k) => tensor(`lin${k}.model.1.weight`, `lin${k}.model.1.weight`)));
+  const slices: [number, number][] = [[1, 0], [2, 3], [3, 6], [4, 8], [5, 10]];
+  writeTorchZip(trunk, slices.flatMap(([s, i]) => ['weight', 'bias'].map((p) => tensor(`net.slice${s}.${i}.${p}`, `features.${i}.${p}`))));
+  const models = path.join(dir, 'models');
+  const r = cli(['models', 'install', 'lpips-alex', '--from', lin, '--trunk', trunk, '--dir', models, '--json']);
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.stdout);
+  expect(out.sources.map((s: { downloaded: boolean }) => s.downloaded)).toEqual([false, false]);
+  let s = 11;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const [a, b] = [0, 1].map(() => Float32Array.from({ length: 4 * 3 * 64 * 64 }, rnd));
+  const run = async (file: string) => {
+    const m = await openSession({ name: path.basename(file), path: file, sha256: '', verified: 'unchecked' }, { device: 'cpu', threads: 2 });
+    const T = ort().Tensor;
+    const o = await m.session.run({ in0: new T('float32', a, [4, 3, 64, 64]), in1: new T('float32', b, [4, 3, 64, 64]) });
+    await m.session.release();
+    return Array.from(o.distance.data as Float32Array);
+  };
+  expect(await run(out.path)).toEqual(await run(LPIPS_TWIN));
+  // A trunk for the wrong network is refused naming what was expected.
+  const bad = cli(['models', 'install', 'lpips-alex', '--from', lin, '--trunk', lin, '--dir', models]);
+  expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/not torchvision's AlexNet weights \(no 'features\.0\.weight'\)/)]);
+  expect(cli(['models', 'install', 'inception-v3-fid', '--trunk', trunk, '--dir', models]).stderr).toMatch(/--trunk: only lpips-alex takes a trunk/);
+}, 120_000);

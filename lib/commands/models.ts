@@ -4,10 +4,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { GenmetricsError } from '../errors';
+import { GenmetricsError, OptionError } from '../errors';
 import { hashFile } from '../io/hash';
 import { fetchWeights } from '../models/download';
-import { inceptionOnnx, writeModel } from '../models/install';
+import { inceptionOnnx, lpipsAlexOnnx, writeModel } from '../models/install';
 import { cacheDir, MODELS, modelDirs, type WeightFile } from '../models/registry';
 import { openSession, ort } from '../models/session';
 import { defineCommand } from './descriptor';
@@ -43,6 +43,7 @@ export const modelsListCommand = defineCommand<Record<string, never>, ModelsList
 
 export interface ModelsInstallOptions {
   from?: string;
+  trunk?: string;
   dir?: string;
 }
 
@@ -50,57 +51,73 @@ export interface ModelsInstallResult {
   name: string;
   path: string;
   sha256: string;
-  source: { file: string; sha256: string; downloaded: boolean };
+  sources: { file: string; sha256: string; downloaded: boolean }[];
 }
+
+const INSTALLABLE = ['inception-v3-fid', 'lpips-alex'];
 
 export const modelsInstallCommand = defineCommand<ModelsInstallOptions, ModelsInstallResult>({
   name: 'models install',
-  summary: "install a network's real weights without Python: inception-v3-fid from pytorch-fid's checkpoint (downloaded, pinned by SHA-256, or option from)",
+  summary:
+    "install a network's real weights without Python: inception-v3-fid from pytorch-fid's checkpoint, lpips-alex from the lpips package's alex.pth and torchvision's AlexNet (downloaded, pinned by SHA-256, or options from/trunk)",
   example: 'models install inception-v3-fid',
-  inputs: [{ name: 'name', help: 'registry name (inception-v3-fid)' }],
+  inputs: [{ name: 'name', help: `registry name (${INSTALLABLE.join(', ')})` }],
   options: [
-    { key: 'from', type: 'string', help: 'the checkpoint already downloaded (pt_inception-2015-12-05-6726825d.pth) instead of downloading it', valueName: '<file.pth>' },
+    { key: 'from', type: 'string', help: 'the checkpoint already downloaded (pt_inception-2015-12-05-6726825d.pth; for lpips-alex, alex.pth) instead of downloading it', valueName: '<file.pth>' },
+    { key: 'trunk', type: 'string', help: "lpips-alex: torchvision's alexnet-owt-7be5be79.pth already downloaded", valueName: '<file.pth>' },
     { key: 'dir', type: 'string', help: 'where to install (default: GENMETRICS_MODEL_DIR, else <cache>/models)', valueName: '<dir>' },
   ],
   async run([name], o, reporter) {
     const spec = MODELS[name];
     if (!spec) throw new GenmetricsError(`unknown model '${name}'; known: ${Object.keys(MODELS).join(', ')}`);
-    if (name !== 'inception-v3-fid') {
-      throw new GenmetricsError(`models install: ${name} is not installable here yet; export it with scripts/export_onnx.py (README, Models)`);
+    if (!INSTALLABLE.includes(name)) {
+      throw new GenmetricsError(`models install: ${name} is not installable here yet (${INSTALLABLE.join(', ')} are); export it with scripts/export_onnx.py (README, Models)`);
     }
-    const source = spec.source as WeightFile;
-    const dir = path.resolve(o.dir ?? modelDirs()[0]);
-    let pth: string;
-    let downloaded = false;
-    if (o.from) {
-      if (!fs.existsSync(o.from)) throw new GenmetricsError(`${o.from}: no such file`);
-      pth = o.from;
-      const sha = hashFile(pth);
-      if (sha !== source.sha256) reporter.warn(`${pth}: SHA-256 ${sha} is not the pinned ${source.sha256} of ${source.file}; installing it as given (its own SHA-256 goes beside the model)`);
-    } else {
-      pth = await withProgress(reporter, `download ${source.file}`, 'B', (bar) => fetchWeights(source, path.join(cacheDir(), 'downloads'), (d, t) => bar.update(d, t)));
-      downloaded = true;
-    }
-    const bytes = inceptionOnnx(pth, fs.readFileSync(pth));
-    const target = path.join(dir, spec.file);
-    const sha256 = writeModel(target, bytes);
-    // Verified by running it: a grey image through the written file gives finite outputs of the expected names.
-    try {
-      const m = await openSession({ name, path: target, sha256, verified: 'export' }, { device: 'cpu' });
-      try {
-        const out = await m.session.run({ input: new (ort().Tensor)('float32', new Float32Array(3 * 299 * 299), [1, 3, 299, 299]) });
-        for (const k of ['pool3', 'logits_unbiased']) {
-          const v = out[k]?.data as Float32Array | undefined;
-          if (!v || !v.every(Number.isFinite)) throw new Error(`output ${k} is ${v ? 'not finite' : 'missing'}`);
-        }
-      } finally {
-        await m.session.release();
+    if (o.trunk && name !== 'lpips-alex') throw new OptionError('trunk', `trunk: only lpips-alex takes a trunk, not ${name}`);
+    const wanted = ([] as WeightFile[]).concat(spec.source ?? []);
+    const given = [o.from, o.trunk];
+    // Each source: the file given, else downloaded (resumed, checked against its pinned SHA-256).
+    const sources: ModelsInstallResult['sources'] = [];
+    for (const [i, w] of wanted.entries()) {
+      const file = given[i];
+      if (file) {
+        if (!fs.existsSync(file)) throw new GenmetricsError(`${file}: no such file`);
+        const sha = hashFile(file);
+        if (sha !== w.sha256) reporter.warn(`${file}: SHA-256 ${sha} is not the pinned ${w.sha256} of ${w.file}; installing it as given (its own SHA-256 goes beside the model)`);
+        sources.push({ file, sha256: sha, downloaded: false });
+      } else {
+        const got = await withProgress(reporter, `download ${w.file}`, 'B', (bar) => fetchWeights(w, path.join(cacheDir(), 'downloads'), (d, t) => bar.update(d, t)));
+        sources.push({ file: got, sha256: w.sha256, downloaded: true });
       }
-    } catch (err) {
-      fs.rmSync(target, { force: true });
-      fs.rmSync(`${target}.sha256`, { force: true });
-      throw new GenmetricsError(`${target}: the installed network does not run (${(err as Error).message}); removed`);
     }
-    return { name, path: target, sha256, source: { file: pth, sha256: hashFile(pth), downloaded } };
+    const read = (i: number) => ({ file: sources[i].file, bytes: fs.readFileSync(sources[i].file) });
+    const bytes = name === 'lpips-alex' ? lpipsAlexOnnx(read(0), read(1)) : inceptionOnnx(sources[0].file, read(0).bytes);
+    const target = path.join(path.resolve(o.dir ?? modelDirs()[0]), spec.file);
+    const sha256 = writeModel(target, bytes);
+    await checkRuns(name, target, sha256);
+    return { name, path: target, sha256, sources };
   },
 });
+
+/** Runs the written network once on a small input (finite outputs of the expected names); removes it otherwise. */
+async function checkRuns(name: string, target: string, sha256: string): Promise<void> {
+  const lpips = name.startsWith('lpips');
+  try {
+    const m = await openSession({ name, path: target, sha256, verified: 'export' }, { device: 'cpu' });
+    try {
+      const size = lpips ? [1, 3, 64, 64] : [1, 3, 299, 299];
+      const zeros = () => new (ort().Tensor)('float32', new Float32Array(size.reduce((a, b) => a * b, 1)), size);
+      const out = await m.session.run(lpips ? { in0: zeros(), in1: zeros() } : { input: zeros() });
+      for (const k of lpips ? ['distance'] : ['pool3', 'logits_unbiased']) {
+        const v = out[k]?.data as Float32Array | undefined;
+        if (!v || !v.every(Number.isFinite)) throw new Error(`output ${k} is ${v ? 'not finite' : 'missing'}`);
+      }
+    } finally {
+      await m.session.release();
+    }
+  } catch (err) {
+    fs.rmSync(target, { force: true });
+    fs.rmSync(`${target}.sha256`, { force: true });
+    throw new GenmetricsError(`${target}: the installed network does not run (${(err as Error).message}); removed`);
+  }
+}
