@@ -108,4 +108,10 @@ test("models install lpips-alex from the lpips package's alex.pth and torchvisio
   const bad = cli(['models', 'install', 'lpips-alex', '--from', lin, '--trunk', lin, '--dir', models]);
   expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/not torchvision's AlexNet weights \(no 'features\.0\.weight'\)/)]);
   expect(cli(['models', 'install', 'inception-v3-fid', '--trunk', trunk, '--dir', models]).stderr).toMatch(/--trunk: only lpips-alex takes a trunk/);
+  // Only TTUR's TensorFlow graph at hand: told which file to get instead.
+  const pb = path.join(dir, 'classify_image_graph_def.pb');
+  fs.writeFileSync(pb, 'tf');
+  expect(cli(['models', 'install', 'inception-v3-fid', '--from', pb, '--dir', models]).stderr).toMatch(
+    /classify_image_graph_def\.pb: a TensorFlow graph .* is not read; pytorch-fid's pt_inception-2015-12-05-6726825d\.pth holds the same weights converted: https:\/\/github\.com\/mseitzer/,
+  );
 }, 120_000);

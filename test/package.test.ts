@@ -63,6 +63,13 @@ test('the packed tarball installs with no compiler on the PATH and runs genmetri
   const fid = run(bin, ['fid', path.join(M, 'real_3000x2048.npy'), path.join(M, 'fake_3000x2048.npy'), '--json', '-q'], user, env);
   const here = run(process.execPath, [path.join(ROOT, 'bin', 'genmetrics.js'), 'fid', path.join(M, 'real_3000x2048.npy'), path.join(M, 'fake_3000x2048.npy'), '--json', '-q'], ROOT);
   expect(JSON.parse(fid.stdout).fid).toBeCloseTo(JSON.parse(here.stdout).fid, 9);
+  // Without a fitting binary and without the tools, the source build says what is missing.
+  const scratch = path.join(tmpDir(), 'src');
+  fs.cpSync(copy, scratch, { recursive: true, filter: (p) => !/\/(prebuilds|build|node_modules)$/.test(p) });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(scratch, 'node_modules'));
+  const failed = spawnSync(process.execPath, ['scripts/install-native.js'], { cwd: scratch, env: { ...env, GENMETRICS_BUILD_FROM_SOURCE: '1' }, encoding: 'utf8' });
+  expect(failed.status).toBe(1);
+  expect(failed.stderr).toMatch(/no prebuilt binary fits this platform \(linux-x64\), and building one from source failed; missing: a C\+\+17 compiler \(g\+\+\), CMake >= 3\.15 \(cmake\)/);
   const version = run(bin, ['--version', '--verbose'], user, env).stdout;
   expect(version).toMatch(/native addon: .*prebuilds\/linux-x64\/genmetrics\.node \(prebuilt, portable x86-64-v2 baseline\)/);
   expect(version).toMatch(/GEMM kernel: (avx512|avx2|generic) \(chosen when the addon loads/);

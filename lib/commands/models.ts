@@ -82,6 +82,11 @@ export const modelsInstallCommand = defineCommand<ModelsInstallOptions, ModelsIn
       const file = given[i];
       if (file) {
         if (!fs.existsSync(file)) throw new GenmetricsError(`${file}: no such file`);
+        if (/\.pb$/i.test(file)) {
+          throw new GenmetricsError(
+            `${file}: a TensorFlow graph (TTUR's classify_image_graph_def.pb) is not read; pytorch-fid's ${w.file} holds the same weights converted: ${w.url} (or run without option from to download it)`,
+          );
+        }
         const sha = hashFile(file);
         if (sha !== w.sha256) reporter.warn(`${file}: SHA-256 ${sha} is not the pinned ${w.sha256} of ${w.file}; installing it as given (its own SHA-256 goes beside the model)`);
         sources.push({ file, sha256: sha, downloaded: false });
