@@ -106,12 +106,36 @@ test("models install lpips-alex from the lpips package's alex.pth and torchvisio
   expect(await run(out.path)).toEqual(await run(LPIPS_TWIN));
   // A trunk for the wrong network is refused naming what was expected.
   const bad = cli(['models', 'install', 'lpips-alex', '--from', lin, '--trunk', lin, '--dir', models]);
-  expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/not torchvision's AlexNet weights \(no 'features\.0\.weight'\)/)]);
-  expect(cli(['models', 'install', 'inception-v3-fid', '--trunk', trunk, '--dir', models]).stderr).toMatch(/--trunk: only lpips-alex takes a trunk/);
+  expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/not torchvision's alex weights \(no 'features\.0\.weight'\)/)]);
+  expect(cli(['models', 'install', 'inception-v3-fid', '--trunk', trunk, '--dir', models]).stderr).toMatch(/--trunk: only the LPIPS networks take a trunk/);
   // Only TTUR's TensorFlow graph at hand: told which file to get instead.
   const pb = path.join(dir, 'classify_image_graph_def.pb');
   fs.writeFileSync(pb, 'tf');
   expect(cli(['models', 'install', 'inception-v3-fid', '--from', pb, '--dir', models]).stderr).toMatch(
     /classify_image_graph_def\.pb: a TensorFlow graph .* is not read; pytorch-fid's pt_inception-2015-12-05-6726825d\.pth holds the same weights converted: https:\/\/github\.com\/mseitzer/,
   );
+}, 120_000);
+
+test('models install lpips-vgg and lpips-squeeze: every tensor lands where its name says, and the network runs', async () => {
+  for (const net of ['vgg', 'squeeze'] as const) {
+    // The packaged graph lists what it expects: make a checkpoint pair with the real key names.
+    const graph = decodeOnnx(fs.readFileSync(path.join(__dirname, '..', 'lib', 'models', 'graphs', `lpips-${net}.graph.onnx`)));
+    const wanted = (graph.metadata_props ?? []).filter((p) => p.key!.startsWith('initializer:')).map((p) => ({ name: p.key!.slice(12), shape: p.value!.split(':')[1].split(',').map(Number) }));
+    let s = 5;
+    const values = (n: number) => Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 0.1);
+    const made = wanted.map((w) => ({ ...w, data: values(w.shape.reduce((a, b) => a * b, 1)) }));
+    const dir = tmpDir();
+    const lin = path.join(dir, `${net}.pth`);
+    const trunk = path.join(dir, `${net}-trunk.pth`);
+    writeTorchZip(lin, made.filter((m) => m.name.startsWith('lin')));
+    writeTorchZip(trunk, made.filter((m) => m.name.startsWith('net.')).map((m) => ({ ...m, name: m.name.replace(/^net\.slice\d+\./, 'features.') })));
+    const r = cli(['models', 'install', `lpips-${net}`, '--from', lin, '--trunk', trunk, '--dir', path.join(dir, 'models'), '--json']);
+    expect([net, r.code, r.stderr.replace(/.*warning.*\n/g, '')]).toEqual([net, 0, '']);
+    const installed = decodeOnnx(fs.readFileSync(JSON.parse(r.stdout).path)).graph!.initializer!;
+    for (const m of made) {
+      const t = installed.find((i) => i.name === m.name)!;
+      const raw = t.raw_data!;
+      expect([m.name, Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)))]).toEqual([m.name, Array.from(m.data)]);
+    }
+  }
 }, 120_000);

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { GenmetricsError, OptionError } from '../errors';
 import { hashFile } from '../io/hash';
 import { fetchWeights } from '../models/download';
-import { inceptionOnnx, lpipsAlexOnnx, writeModel } from '../models/install';
+import { inceptionOnnx, lpipsOnnx, writeModel } from '../models/install';
 import { cacheDir, MODELS, modelDirs, type WeightFile } from '../models/registry';
 import { openSession, ort } from '../models/session';
 import { defineCommand } from './descriptor';
@@ -54,17 +54,17 @@ export interface ModelsInstallResult {
   sources: { file: string; sha256: string; downloaded: boolean }[];
 }
 
-const INSTALLABLE = ['inception-v3-fid', 'lpips-alex'];
+const INSTALLABLE = ['inception-v3-fid', 'lpips-alex', 'lpips-vgg', 'lpips-squeeze'];
 
 export const modelsInstallCommand = defineCommand<ModelsInstallOptions, ModelsInstallResult>({
   name: 'models install',
   summary:
-    "install a network's real weights without Python: inception-v3-fid from pytorch-fid's checkpoint, lpips-alex from the lpips package's alex.pth and torchvision's AlexNet (downloaded, pinned by SHA-256, or options from/trunk)",
+    "install a network's real weights without Python: inception-v3-fid from pytorch-fid's checkpoint, lpips-alex/vgg/squeeze from the lpips package's linear layers and torchvision's trunk (downloaded, pinned by SHA-256, or options from/trunk)",
   example: 'models install inception-v3-fid',
   inputs: [{ name: 'name', help: `registry name (${INSTALLABLE.join(', ')})` }],
   options: [
-    { key: 'from', type: 'string', help: 'the checkpoint already downloaded (pt_inception-2015-12-05-6726825d.pth; for lpips-alex, alex.pth) instead of downloading it', valueName: '<file.pth>' },
-    { key: 'trunk', type: 'string', help: "lpips-alex: torchvision's alexnet-owt-7be5be79.pth already downloaded", valueName: '<file.pth>' },
+    { key: 'from', type: 'string', help: 'the checkpoint already downloaded (pt_inception-2015-12-05-6726825d.pth; for LPIPS the lpips package\'s <net>.pth) instead of downloading it', valueName: '<file.pth>' },
+    { key: 'trunk', type: 'string', help: "LPIPS: torchvision's trunk weights already downloaded (alexnet-owt-7be5be79.pth, vgg16-397923af.pth, squeezenet1_1-b8a52dc0.pth)", valueName: '<file.pth>' },
     { key: 'dir', type: 'string', help: 'where to install (default: GENMETRICS_MODEL_DIR, else <cache>/models)', valueName: '<dir>' },
   ],
   async run([name], o, reporter) {
@@ -73,7 +73,7 @@ export const modelsInstallCommand = defineCommand<ModelsInstallOptions, ModelsIn
     if (!INSTALLABLE.includes(name)) {
       throw new GenmetricsError(`models install: ${name} is not installable here yet (${INSTALLABLE.join(', ')} are); export it with scripts/export_onnx.py (README, Models)`);
     }
-    if (o.trunk && name !== 'lpips-alex') throw new OptionError('trunk', `trunk: only lpips-alex takes a trunk, not ${name}`);
+    if (o.trunk && !name.startsWith('lpips-')) throw new OptionError('trunk', `trunk: only the LPIPS networks take a trunk, not ${name}`);
     const wanted = ([] as WeightFile[]).concat(spec.source ?? []);
     const given = [o.from, o.trunk];
     // Each source: the file given, else downloaded (resumed, checked against its pinned SHA-256).
@@ -96,7 +96,8 @@ export const modelsInstallCommand = defineCommand<ModelsInstallOptions, ModelsIn
       }
     }
     const read = (i: number) => ({ file: sources[i].file, bytes: fs.readFileSync(sources[i].file) });
-    const bytes = name === 'lpips-alex' ? lpipsAlexOnnx(read(0), read(1)) : inceptionOnnx(sources[0].file, read(0).bytes);
+    const lpips = /^lpips-(alex|vgg|squeeze)$/.exec(name);
+    const bytes = lpips ? lpipsOnnx(lpips[1] as 'alex' | 'vgg' | 'squeeze', read(0), read(1)) : inceptionOnnx(sources[0].file, read(0).bytes);
     const target = path.join(path.resolve(o.dir ?? modelDirs()[0]), spec.file);
     const sha256 = writeModel(target, bytes);
     await checkRuns(name, target, sha256);

@@ -1,5 +1,5 @@
 /**
- * The real weights without Python: `genmetrics models install inception-v3-fid` (and `lpips-alex`) turns pytorch-fid's
+ * The real weights without Python: `genmetrics models install inception-v3-fid` (and the LPIPS networks) turns pytorch-fid's
  * published checkpoint (pt_inception-2015-12-05-6726825d.pth, pinned by SHA-256) into the ONNX
  * file genmetrics runs. The graph ships with the package without weights
  * (lib/models/graphs/inception-v3-fid.graph.onnx, the exported architecture); the checkpoint's
@@ -92,24 +92,25 @@ export function inceptionOnnx(file: string, bytes: Uint8Array): Buffer {
 }
 
 /**
- * LPIPS v0.1 (alex) from the lpips package's linear layers (alex.pth: lin0..lin4.model.1.weight)
- * and torchvision's AlexNet (alexnet-owt-7be5be79.pth: features.<i>.weight/bias), into the packaged
- * graph (net.slice<k>.<i> is features.<i>; the scaling layer's constants come with the graph).
+ * LPIPS v0.1 from the lpips package's linear layers (<net>.pth: lin<k>.model.1.weight) and
+ * torchvision's ImageNet trunk (features.<i>.*), into the packaged graph of that net: its
+ * net.slice<k>.<rest> is the trunk's features.<rest> (scripts/lpips_net.py, trunk_state), and the
+ * scaling layer's constants come with the graph.
  */
-export function lpipsAlexOnnx(lin: { file: string; bytes: Uint8Array }, trunk: { file: string; bytes: Uint8Array }): Buffer {
-  const graph = fs.readFileSync(path.join(GRAPHS, 'lpips-alex.graph.onnx'));
+export function lpipsOnnx(net: 'alex' | 'vgg' | 'squeeze', lin: { file: string; bytes: Uint8Array }, trunk: { file: string; bytes: Uint8Array }): Buffer {
+  const graph = fs.readFileSync(path.join(GRAPHS, `lpips-${net}.graph.onnx`));
   const dims = expected(graph);
   const linC = readCheckpoint(lin.file, lin.bytes, true);
   const trunkC = readCheckpoint(trunk.file, trunk.bytes, true);
   if (!linC.tensors.some((t) => t.name === 'lin0.model.1.weight')) {
-    throw new GenmetricsError(`${lin.file}: not the lpips package's alex.pth (no 'lin0.model.1.weight')`);
+    throw new GenmetricsError(`${lin.file}: not the lpips package's ${net}.pth (no 'lin0.model.1.weight')`);
   }
   if (!trunkC.tensors.some((t) => t.name === 'features.0.weight')) {
-    throw new GenmetricsError(`${trunk.file}: not torchvision's AlexNet weights (no 'features.0.weight'); expected alexnet-owt-7be5be79.pth`);
+    throw new GenmetricsError(`${trunk.file}: not torchvision's ${net} weights (no 'features.0.weight')`);
   }
   const tensors = [...dims].map(([name, d]) => {
-    const slice = /^net\.slice\d+\.(\d+)\.(weight|bias)$/.exec(name);
-    if (slice) return { name, dims: d, data: float32Tensor(trunk.file, trunkC, `features.${slice[1]}.${slice[2]}`, d) };
+    const slice = /^net\.slice\d+\.(.+)$/.exec(name);
+    if (slice) return { name, dims: d, data: float32Tensor(trunk.file, trunkC, `features.${slice[1]}`, d) };
     if (/^lin\d\.model\.1\.weight$/.test(name)) return { name, dims: d, data: float32Tensor(lin.file, linC, name, d) };
     throw new GenmetricsError(`the packaged LPIPS graph has an unexpected initializer '${name}'`);
   });

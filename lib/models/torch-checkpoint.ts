@@ -113,8 +113,13 @@ export function float32Tensor(file: string, c: Checkpoint, name: string, shape?:
   const bytes = c.entries[entry];
   const storage = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const count = t.shape.reduce((a, b) => a * b, 1);
+  const contiguous = t.shape.every((_, i) => t.stride[i] === t.shape.slice(i + 1).reduce((a, b) => a * b, 1) || t.shape[i] === 1);
+  if (contiguous) {
+    if (t.offset + count > storage.length) throw new GenmetricsError(`${file}: tensor '${name}' reaches past its storage`);
+    return storage.slice(t.offset, t.offset + count);
+  }
   const out = new Float32Array(count);
-  // Any strides (a transposed or sliced tensor), C order out.
+  // Other strides (a transposed or sliced tensor): element by element, C order out.
   const idx = new Array(t.shape.length).fill(0);
   for (let i = 0; i < count; i++) {
     let at = t.offset;
