@@ -5,7 +5,7 @@ import * as path from 'path';
 import { commands, run } from '../lib';
 import { kebab } from '../lib/commands/descriptor';
 import { readNpy, writeNpy } from '../lib/io/npy';
-import { FIXTURES, cli, networkEnv, sharedFile, tmpDir } from './helpers';
+import { FIXTURES, cli, networkEnv, sharedFile, tmpDir, collectingReporter } from './helpers';
 import { twinCheckpoint } from './twin-checkpoint';
 
 const env = networkEnv();
@@ -90,8 +90,11 @@ describe('run(name, inputs, options) equals `genmetrics name inputs --json` with
     const r = cli([...name.split(' '), ...ins, ...flags(o), '--json', '-q'], env);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
-    const api = await run(name, ins, o);
+    const w = collectingReporter();
+    const api = await run(name, ins, o, w.reporter);
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(api)));
+    // The same warnings as the CLI printed.
+    for (const m of w.warnings) expect(r.stderr).toContain(`genmetrics: warning: ${m}`);
   });
 
   test('options may be given as the strings the CLI takes; unknown and bad ones are refused naming the key', async () => {

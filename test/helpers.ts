@@ -51,6 +51,15 @@ export function cliAsync(args: string[], env: Record<string, string> = {}): Prom
   });
 }
 
+/** A reporter that keeps the warnings (tests assert them instead of letting Node print them). */
+export function collectingReporter(): { reporter: import('../lib/commands/descriptor').Reporter; warnings: string[] } {
+  const warnings: string[] = [];
+  return {
+    warnings,
+    reporter: { warn: (m) => warnings.push(m), notice: () => undefined, progress: () => ({ update: () => undefined, stop: () => undefined }) },
+  };
+}
+
 /** The Inception twin and an environment that finds it by name, with a private feature cache. */
 export function networkEnv(): { GENMETRICS_MODEL_DIR: string; GENMETRICS_CACHE_DIR: string } {
   sharedFile('models', 'inception-fid-twin.onnx');

@@ -9,7 +9,7 @@ import { inceptionScore } from '../lib/metrics/inception-score';
 import { loadLogits } from '../lib/inception-logits';
 import { ort } from '../lib/models/session';
 import { computeFeatures } from '../lib/network/inception';
-import { imageFolder, networkEnv, referenceImages, relErr, rowRelErr, sharedFile, tmpDir } from './helpers';
+import { imageFolder, networkEnv, referenceImages, relErr, rowRelErr, sharedFile, tmpDir, collectingReporter } from './helpers';
 
 const TWIN = 'inception-fid-twin';
 
@@ -115,8 +115,11 @@ describe('network', () => {
     const fb = path.join(dir, 'b.npy');
     writeNpy(fa, { dtype: 'float32', shape: [8, 2048], data: ref.data.slice(0, 8 * 2048) });
     writeNpy(fb, { dtype: 'float32', shape: [8, 2048], data: ref.data.slice(8 * 2048) });
-    const expected = await fid(fa, fb);
-    const got = await fid(imageFolder(a), imageFolder(b), { mode: 'legacy-pytorch', model: TWIN });
+    const w = collectingReporter();
+    const expected = await fid(fa, fb, {}, w.reporter);
+    const got = await fid(imageFolder(a), imageFolder(b), { mode: 'legacy-pytorch', model: TWIN }, w.reporter);
+    // 8 samples of 2048-d features: each of the four inputs is warned about once.
+    expect(w.warnings.filter((m) => /: 8 samples < 2048 dimensions: the covariance is singular/.test(m)).length).toBe(4);
     expect(relErr(got.fid, expected.fid)).toBeLessThan(1e-5);
     expect(got.inputs[0].preprocessing?.mode).toBe('legacy-pytorch');
   });
