@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawn, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 
 /** ../shared next to the repository: fixtures are required; a missing one fails the test loudly. */
 export const SHARED = path.resolve(__dirname, '..', '..', 'shared');
@@ -49,6 +49,19 @@ export function cliAsync(args: string[], env: Record<string, string> = {}): Prom
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+/** A copy of the repository's tracked files (as a clean clone has them) in a new temporary folder. */
+export function copyCheckout(): string {
+  const root = path.join(__dirname, '..');
+  const copy = path.join(tmpDir(), 'genmetrics');
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const f of files) {
+    if (!fs.existsSync(path.join(root, f))) continue;
+    fs.mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
+    fs.copyFileSync(path.join(root, f), path.join(copy, f));
+  }
+  return copy;
 }
 
 /** A reporter that keeps the warnings (tests assert them instead of letting Node print them). */

@@ -4,21 +4,15 @@
  * `allowScripts`, no engine mismatch. Downloads from the npm registry (its cache when warm) and
  * builds what a clean clone builds, so it takes a few minutes in its own jest worker.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tmpDir } from './helpers';
+import { copyCheckout } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
 
 test('npm install on a clean copy prints no npm warnings', () => {
-  const copy = path.join(tmpDir(), 'genmetrics');
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
-  for (const f of files) {
-    if (!fs.existsSync(path.join(ROOT, f))) continue;
-    fs.mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
-  }
+  const copy = copyCheckout();
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: copy, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, npm_config_update_notifier: 'false' } });
   const output = `${r.stdout}\n${r.stderr}`;
   expect(r.status).toBe(0);

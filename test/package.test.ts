@@ -4,10 +4,10 @@
  * folder with no compiler, CMake or make on the PATH, and `genmetrics fid` run from there. Needs
  * the npm registry (as `npm install` does); takes a few minutes, so it runs in its own jest worker.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { sharedFile, tmpDir } from './helpers';
+import { copyCheckout, sharedFile, tmpDir } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
 const BUILD_TOOLS = /^(c\+\+|g\+\+|gcc|cc|cpp|clang.*|cmake|ctest|cpack|make|gmake|ninja|ld|x86_64-linux-gnu-.*|aarch64-linux-gnu-.*|.*-g\+\+.*|.*-gcc.*)$/;
@@ -29,14 +29,7 @@ function pathWithoutBuildTools(): string {
 
 test('the packed tarball installs with no compiler on the PATH and runs genmetrics fid', () => {
   // A copy of the tracked files and the compiled dist/, with this checkout's node_modules.
-  const copy = path.join(tmpDir(), 'genmetrics');
-  fs.mkdirSync(copy);
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
-  for (const f of files) {
-    if (!fs.existsSync(path.join(ROOT, f))) continue;
-    fs.mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
-  }
+  const copy = copyCheckout();
   fs.cpSync(path.join(ROOT, 'dist'), path.join(copy, 'dist'), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
   const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) => {

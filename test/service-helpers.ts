@@ -19,7 +19,7 @@ export class Client {
     readonly base: string,
     readonly token?: string,
   ) {}
-  async req(method: string, url: string, o: { json?: unknown; body?: BodyInit; type?: string; token?: string | null } = {}): Promise<Res> {
+  async req(method: string, url: string, o: { json?: unknown; body?: RequestInit['body']; type?: string; token?: string | null } = {}): Promise<Res> {
     const headers: Record<string, string> = {};
     const tok = o.token === null ? undefined : (o.token ?? this.token);
     if (tok) headers.authorization = `Bearer ${tok}`;
