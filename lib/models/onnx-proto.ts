@@ -24,11 +24,19 @@ const schema = lazyModule(() => {
     )
     .add(new protobuf.Type('ValueInfoProto').add(new protobuf.Field('name', 1, 'string')))
     .add(
+      new protobuf.Type('AttributeProto')
+        .add(new protobuf.Field('name', 1, 'string'))
+        .add(new protobuf.Field('i', 3, 'int64'))
+        .add(new protobuf.Field('s', 4, 'bytes'))
+        .add(new protobuf.Field('ints', 8, 'int64', 'repeated')),
+    )
+    .add(
       new protobuf.Type('NodeProto')
         .add(new protobuf.Field('input', 1, 'string', 'repeated'))
         .add(new protobuf.Field('output', 2, 'string', 'repeated'))
         .add(new protobuf.Field('name', 3, 'string'))
-        .add(new protobuf.Field('op_type', 4, 'string')),
+        .add(new protobuf.Field('op_type', 4, 'string'))
+        .add(new protobuf.Field('attribute', 5, 'AttributeProto', 'repeated')),
     )
     .add(
       new protobuf.Type('GraphProto')
@@ -46,12 +54,12 @@ const schema = lazyModule(() => {
   return root;
 });
 
-type Int64 = number | { toNumber(): number };
+export type Int64 = number | { toNumber(): number };
 
 export interface OnnxModel {
   metadata_props?: { key?: string; value?: string }[];
   graph?: {
-    node?: { input?: string[]; output?: string[]; name?: string; op_type?: string }[];
+    node?: { input?: string[]; output?: string[]; name?: string; op_type?: string; attribute?: { name?: string; i?: Int64; s?: Uint8Array; ints?: Int64[] }[] }[];
     initializer?: { dims?: Int64[]; data_type?: number; name?: string; raw_data?: Uint8Array }[];
     input?: { name?: string }[];
     output?: { name?: string }[];

@@ -7,38 +7,8 @@
  * (the graph decides) and any compatible export alike.
  */
 import * as fs from 'fs';
-import type * as Protobuf from 'protobufjs';
-import { lazyModule } from '../lazy';
+import { decodeOnnx, type Int64 } from '../models/onnx-proto';
 
-// The few onnx.proto fields read here; everything else (weights included) is skipped.
-// The schema is built on first use (protobufjs loads in about 20 ms, which commands that never
-// read an ONNX graph should not pay).
-const schema = lazyModule(() => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const protobuf = require('protobufjs') as typeof Protobuf;
-  const root = new protobuf.Root();
-  root
-    .define('onnxsize')
-    .add(
-      new protobuf.Type('AttributeProto')
-        .add(new protobuf.Field('name', 1, 'string'))
-        .add(new protobuf.Field('i', 3, 'int64'))
-        .add(new protobuf.Field('s', 4, 'bytes'))
-        .add(new protobuf.Field('ints', 8, 'int64', 'repeated')),
-    )
-    .add(
-      new protobuf.Type('NodeProto')
-        .add(new protobuf.Field('input', 1, 'string', 'repeated'))
-        .add(new protobuf.Field('output', 2, 'string', 'repeated'))
-        .add(new protobuf.Field('op_type', 4, 'string'))
-        .add(new protobuf.Field('attribute', 5, 'AttributeProto', 'repeated')),
-    )
-    .add(new protobuf.Type('GraphProto').add(new protobuf.Field('node', 1, 'NodeProto', 'repeated')))
-    .add(new protobuf.Type('ModelProto').add(new protobuf.Field('graph', 7, 'GraphProto')));
-  return root;
-});
-
-type Int64 = number | { toNumber(): number };
 const num = (v: Int64 | undefined | null, dflt: number): number => (v === undefined || v === null ? dflt : typeof v === 'number' ? v : v.toNumber());
 
 interface WindowLayer {
@@ -62,9 +32,7 @@ interface Node {
 const WINDOW_OPS = new Set(['Conv', 'MaxPool', 'AveragePool', 'LpPool']);
 
 function parseGraph(bytes: Uint8Array): Node[] {
-  const model = schema().lookupType('onnxsize.ModelProto').decode(bytes) as unknown as {
-    graph?: { node?: { input?: string[]; output?: string[]; op_type?: string; attribute?: { name?: string; i?: Int64; s?: Uint8Array; ints?: Int64[] }[] }[] };
-  };
+  const model = decodeOnnx(bytes);
   return (model.graph?.node ?? []).map((n) => {
     const op = n.op_type ?? '';
     const node: Node = { op, inputs: n.input ?? [], outputs: n.output ?? [] };

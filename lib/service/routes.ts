@@ -4,8 +4,6 @@
  * and evaluations (and public datasets): another project's id answers 404.
  */
 import { createHash, randomBytes } from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
 // Type-only: the plugins' augmentations of fastify's types (the plugins load in registerRoutes).
 import type {} from '@fastify/multipart';
 import type {} from '@fastify/swagger';
@@ -14,6 +12,7 @@ import type { Readable } from 'stream';
 import { authenticate, createToken, requireScope } from './auth';
 import type { BlobStore } from './blobs';
 import { IMAGE_EXTENSIONS } from '../images/decode';
+import { listImages } from '../images/sources';
 import { unpackArchive } from './archives';
 import { imageOptions, inspectUpload, uploadFormat, type DatasetFacts } from './datasets';
 import { checkDatasets, checkOptions, commandFor, evaluationJson, newEvaluationId, requestKey, type EvaluationEvent, type EvaluationRequest, type JobRunner } from './evaluations';
@@ -69,15 +68,6 @@ const bearer = [{ bearer: [] as string[] }];
 function datasetJson(d: DatasetRow): Record<string, unknown> {
   const progress = d.status === 'processing' && d.progress && d.progress !== '{}' ? JSON.parse(d.progress) : null;
   return { id: d.id, sha256: d.sha256, kind: d.kind, count: d.count, dims: d.dims, mode: d.mode, model: d.model, model_sha256: d.model_sha256, name: d.name, public: d.public === 1, bytes: d.bytes, status: d.status, progress, error: d.error, created: d.created };
-}
-
-/** Image files under a folder (what the image loader will find). */
-function countImages(dir: string): number {
-  let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) n++;
-  }
-  return n;
 }
 
 function tokenOf(req: FastifyRequest, scope: Scope): TokenRow {
@@ -200,7 +190,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
           // An image archive: unpacked (safely, within the limits) into a folder of images.
           const kind = format.ext === '.zip' ? 'zip' : 'tar';
           blob = await blobs.commitArchive(temp, (dest) => unpackArchive(kind, temp.path, dest, { maxEntries: o.maxArchiveEntries, maxBytes: o.maxArchiveBytes }));
-          const images = countImages(blobs.absolute(blob));
+          const images = listImages(blobs.absolute(blob)).files.length;
           if (images === 0) {
             blobs.remove(blob);
             throw new HttpError(422, 'invalid_dataset', `file: the ${kind} archive holds no images (${[...IMAGE_EXTENSIONS].join(' ')})`, 'file');
