@@ -5,9 +5,9 @@
  */
 import { Command, Option } from 'commander';
 import { GenmetricsError } from '../errors';
-import { createToken } from '../service/auth';
+import { createToken, DEFAULT_PROJECT } from '../service/auth';
 import { HttpError } from '../service/http-error';
-import { createServer, defaultDataDir, isLoopback } from '../service/server';
+import { createServer, defaultDataDir, isLoopback, resolveServiceOptions } from '../service/server';
 import { SCOPES, Store, type Scope } from '../service/store';
 
 const positiveInt = (flag: string) => (v: string) => {
@@ -29,22 +29,24 @@ function withStore<T>(data: string | undefined, fn: (s: Store) => T): T {
 }
 
 export function addServiceCommands(program: Command): void {
+  // The server's defaults, written once in resolveServiceOptions, shown in the help.
+  const d = resolveServiceOptions();
   program
     .command('serve')
     .description('Start the scoring service (HTTP API with a persistent store; see docs/service.md)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0: any free port, printed)', '8080')
     .option('--data <dir>', `data directory (default: ${defaultDataDir()})`)
-    .option('--concurrency <n>', 'evaluations run at once', positiveInt('--concurrency'), 1)
+    .option('--concurrency <n>', `evaluations run at once (default: ${d.concurrency})`, positiveInt('--concurrency'))
     .option('--threads <n>', 'threads per evaluation (default: all cores)', positiveInt('--threads'))
-    .option('--max-upload <bytes>', 'largest upload in bytes', positiveInt('--max-upload'))
-    .option('--max-archive-entries <n>', 'entries of an uploaded image archive at most', positiveInt('--max-archive-entries'))
-    .option('--max-archive-bytes <bytes>', 'uncompressed bytes of an uploaded image archive at most', positiveInt('--max-archive-bytes'))
-    .option('--max-pixels <n>', 'pixels of one uploaded image at most (a larger one fails its dataset)', positiveInt('--max-pixels'))
-    .option('--max-queue <n>', 'queued evaluations at most (503 beyond)', positiveInt('--max-queue'))
-    .option('--rate-limit <n>', 'requests per token per minute (429 beyond)', positiveInt('--rate-limit'))
+    .option('--max-upload <bytes>', `largest upload in bytes (default: ${d.maxUploadBytes})`, positiveInt('--max-upload'))
+    .option('--max-archive-entries <n>', `entries of an uploaded image archive at most (default: ${d.maxArchiveEntries})`, positiveInt('--max-archive-entries'))
+    .option('--max-archive-bytes <bytes>', `uncompressed bytes of an uploaded image archive at most (default: ${d.maxArchiveBytes})`, positiveInt('--max-archive-bytes'))
+    .option('--max-pixels <n>', `pixels of one uploaded image at most, a larger one fails its dataset (default: ${d.maxPixels})`, positiveInt('--max-pixels'))
+    .option('--max-queue <n>', `queued evaluations at most, 503 beyond (default: ${d.maxQueue})`, positiveInt('--max-queue'))
+    .option('--rate-limit <n>', `requests per token per minute, 429 beyond (default: ${d.rateLimit})`, positiveInt('--rate-limit'))
     .option('--allow-remote', 'allow listening on a non-loopback address (put TLS in front)')
-    .action(async (o: { host: string; port: string; data?: string; concurrency: number; threads?: number; maxUpload?: number; maxArchiveEntries?: number; maxArchiveBytes?: number; maxPixels?: number; maxQueue?: number; rateLimit?: number; allowRemote?: boolean }) => {
+    .action(async (o: { host: string; port: string; data?: string; concurrency?: number; threads?: number; maxUpload?: number; maxArchiveEntries?: number; maxArchiveBytes?: number; maxPixels?: number; maxQueue?: number; rateLimit?: number; allowRemote?: boolean }) => {
       if (!isLoopback(o.host) && !o.allowRemote) {
         throw new GenmetricsError(`--host ${o.host} is not a loopback address: the service would be reachable from other machines; pass --allow-remote to mean it`);
       }
@@ -69,10 +71,10 @@ export function addServiceCommands(program: Command): void {
     .description('Create a token (printed once; the store keeps only its hash)')
     .requiredOption('--name <name>', 'who or what uses it')
     .addOption(new Option('--scope <scope>', 'read (GET), write (uploads, evaluations) or admin').choices(SCOPES as string[]).default('write'))
-    .option('--project <project>', 'the project whose data it sees', 'default')
+    .option('--project <project>', `the project whose data it sees (default: '${DEFAULT_PROJECT}')`)
     .option('--data <dir>', `data directory (default: ${defaultDataDir()})`)
     .option('--json', 'print id and token as JSON')
-    .action((o: { name: string; scope: Scope; project: string; data?: string; json?: boolean }) => {
+    .action((o: { name: string; scope: Scope; project?: string; data?: string; json?: boolean }) => {
       const { token: t, row } = withStore(o.data, (s) => createToken(s, o));
       process.stdout.write(o.json ? `${JSON.stringify({ id: row.id, token: t, name: row.name, scope: row.scope, project: row.project })}\n` : `${t}\n`);
       if (!o.json) process.stderr.write(`genmetrics: token ${row.id} '${row.name}' (${row.scope}, project ${row.project}); it is not shown again\n`);

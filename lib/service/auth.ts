@@ -7,13 +7,16 @@ import { createHash, randomBytes } from 'crypto';
 import { HttpError } from './http-error';
 import { SCOPES, type Scope, type Store, type TokenRow } from './store';
 
+/** The project of a token created without one. */
+export const DEFAULT_PROJECT = 'default';
+
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 export function createToken(store: Store, o: { name: string; scope: Scope; project?: string }): { token: string; row: TokenRow } {
   if (!SCOPES.includes(o.scope)) throw new HttpError(400, 'bad_scope', `scope: expected read, write or admin, got '${o.scope}'`, 'scope');
   if (!o.name) throw new HttpError(400, 'bad_name', 'name: expected a non-empty token name', 'name');
   const token = `gm_${randomBytes(32).toString('base64url')}`;
-  const row = store.insertToken({ id: randomBytes(6).toString('hex'), name: o.name, project: o.project || 'default', scope: o.scope, hash: hashToken(token) });
+  const row = store.insertToken({ id: randomBytes(6).toString('hex'), name: o.name, project: o.project || DEFAULT_PROJECT, scope: o.scope, hash: hashToken(token) });
   store.audit(row.id, 'token.create', row.id);
   return { token, row };
 }
