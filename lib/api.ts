@@ -11,6 +11,7 @@ import type { DisentanglementCommandResult, DisentanglementOptions } from './com
 import type { DiversityCommandResult, DiversityOptions } from './commands/diversity';
 import type { FeaturesCommandResult, FeaturesOptions } from './commands/features';
 import type { FidCommandResult, FidOptions } from './commands/fid';
+import type { GenerateCommandResult, GenerateOptions } from './commands/generate';
 import type { IsCommandResult, IsOptions } from './commands/is';
 import type { KidCommandResult, KidOptions } from './commands/kid';
 import type { LpipsCommandResult, LpipsCommonOptions } from './commands/lpips';
@@ -61,6 +62,10 @@ export const vae = (options: Given<VaeOptions> & { encoder: string; decoder: str
 /** The encoder's means of every data point written to `options.output`. */
 export const encode = (options: Given<EncodeOptions> & { encoder: string; data: string; output: string }, reporter?: Reporter) => call<EncodeOptions, EncodeCommandResult>('encode')([], options, reporter);
 /** Parameter counts of a model file. */
+/** Writes a generator's samples as PNG files. (The metric commands take a generator too: run('fid', [reference], { generator, samples }).) */
+export const generate = (options: Given<GenerateOptions> & { generator: string; output: string }, reporter?: Reporter) =>
+  call<GenerateOptions, GenerateCommandResult>('generate')([], options, reporter);
+
 export const params = (model: string, options?: Given<ParamsOptions>, reporter?: Reporter) => call<ParamsOptions, ParamsCommandResult>('params')([model], options, reporter);
 /** Disentanglement scores of codes against ground-truth factors. */
 export const disentanglement = (options: Given<DisentanglementOptions> & { codes: string; factors: string }, reporter?: Reporter) =>

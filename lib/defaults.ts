@@ -83,3 +83,10 @@ export const PROBE_MAX_ITER = 10000;
 export const PROBE_SEED = 0;
 export const PROBE_BATCH = 256;
 export const PROBE_DEVICE = 'cpu';
+
+/** Generators: 50 000 samples (the usual FID sample count), latent seed 2020 (torch-fidelity's
+ *  rng_seed), truncation by scaling, StyleGAN's rounding of float images to uint8. */
+export const GENERATOR_SAMPLES = 50_000;
+export const GENERATOR_SEED = 2020;
+export const TRUNCATION_METHOD = 'scale';
+export const QUANTIZE = 'round';

@@ -6,6 +6,14 @@ export class GenmetricsError extends Error {
   }
 }
 
+/** Inputs that do not fit the command (too many, too few): the CLI exits 2, as for other usage errors. */
+export class UsageError extends GenmetricsError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** Prefixes a native or parse error with the file or field it concerns. */
 export function inputError(where: string, err: unknown): GenmetricsError {
   const msg = err instanceof Error ? err.message : String(err);

@@ -4,11 +4,12 @@
  */
 import * as path from 'path';
 import { GenmetricsError } from './errors';
-import { classifyInput } from './inputs';
+import type { GeneratorProvenance } from './generator/generator';
+import { classifyInput, inputPath, networkFeatures, type SampleInput } from './inputs';
 import { readNpy } from './io/npy';
 import { requireFile } from './io/paths';
 import { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from './metrics/inception-score';
-import { extractFeatureFiles, type FeatureMeta, type FeatureOptions } from './network/inception';
+import { type FeatureMeta, type FeatureOptions } from './network/inception';
 
 export interface Logits {
   data: Float32Array | Float64Array;
@@ -34,11 +35,14 @@ export function inceptionScoreFromFile(file: string, options: InceptionScoreOpti
 }
 
 /** The logits of an input: a logits .npy, or images through the network (with how they were made). */
-export async function loadLogits(input: string, network: FeatureOptions = {}): Promise<Logits & { images?: FeatureMeta & { cached: boolean } }> {
-  if (classifyInput(input) !== 'images') return readLogits(input);
-  const files = await extractFeatureFiles(input, network);
+export async function loadLogits(
+  input: SampleInput,
+  network: FeatureOptions = {},
+): Promise<Logits & { images?: FeatureMeta & { cached: boolean }; generator?: GeneratorProvenance }> {
+  if (typeof input === 'string' && classifyInput(input) !== 'images') return readLogits(input);
+  const { files, generator } = await networkFeatures(input, { network });
   try {
-    return { ...readLogits(files.logits), source: input, images: { ...files.meta, cached: files.cached } };
+    return { ...readLogits(files.logits), source: inputPath(input), images: { ...files.meta, cached: files.cached }, ...(generator ? { generator } : {}) };
   } finally {
     files.dispose();
   }

@@ -5,7 +5,7 @@
  * - `metrics`: the pure functions for callers who hold arrays (features, statistics, logits);
  * - building blocks: .npy/.npz I/O, running moments, feature extraction, the model registry.
  */
-export { run, fid, kid, prdc, all, is, lpips, diversity, features, stats, mergeStats, cluster, vae, encode, params, disentanglement, probe, modelsList, modelsInstall } from './api';
+export { run, fid, kid, prdc, all, is, lpips, diversity, features, stats, mergeStats, cluster, vae, encode, generate, params, disentanglement, probe, modelsList, modelsInstall } from './api';
 export { commands, findCommand } from './commands/registry';
 export type { CommandDescriptor, OptionSpec, InputSpec, Reporter, Progress } from './commands/descriptor';
 export type { FidOptions, FidCommandResult } from './commands/fid';
@@ -25,7 +25,7 @@ export type { ProbeOptions, ProbeCommandResult } from './commands/probe';
 export type { ModelsInstallOptions, ModelsInstallResult, ModelsListResult } from './commands/models';
 export { createServer, type Service, type ServiceOptions } from './service/server';
 export * as defaults from './defaults';
-export { GenmetricsError, OptionError } from './errors';
+export { GenmetricsError, OptionError, UsageError } from './errors';
 
 export * as metrics from './metrics';
 export { frechetDistance, inceptionScore, clusteringScores, featureDiversity } from './metrics';
@@ -34,7 +34,10 @@ export { readNpy, writeNpy, decodeNpy, encodeNpy, NpyRowReader, type NdArray, ty
 export { readNpz, writeNpz } from './io/npz';
 export { RunningMoments } from './stats/moments';
 export { readStatisticsFile, writeStatistics, writePartial, type Statistics, type PartialStatistics } from './stats/statistics';
-export { loadStatistics, loadFeatures, loadFeaturePair, classifyInput, type InputProvenance, type InputKind, type LoadedFeatures } from './inputs';
+export { loadStatistics, loadFeatures, loadFeaturePair, classifyInput, type InputProvenance, type InputKind, type LoadedFeatures, type SampleInput } from './inputs';
+export { Generator, toImages, type GeneratorSpec, type GeneratorProvenance, type OutputRange, type Quantize } from './generator/generator';
+export { LatentStream, LATENT_BLOCK, type LatentSpec, type Truncation, type TruncationMethod } from './generator/latents';
+export { openGeneratorSource } from './generator/source';
 export { featureMatrix, readFeatureMatrix, type FeatureMatrix } from './features';
 export { readLogits, loadLogits } from './inception-logits';
 export { computeFeatures, extractFeatureFiles, type Features, type FeatureFiles, type FeatureMeta, type FeatureOptions } from './network/inception';

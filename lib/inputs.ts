@@ -5,6 +5,8 @@ import { IMAGE_EXTENSIONS } from './images/decode';
 import { NpyRowReader, type NdArray } from './io/npy';
 import { NpzArchive } from './io/npz';
 import { statInput } from './io/paths';
+import type { GeneratorProvenance, GeneratorSpec } from './generator/generator';
+import { openGeneratorSource } from './generator/source';
 import { extractFeatureFiles, type FeatureFiles, type FeatureOptions } from './network/inception';
 import { readSidecar, requireSameOrigin, type Preprocessing } from './network/meta';
 import { momentsFromFeatureFile, type StreamOptions } from './stats/features';
@@ -14,13 +16,23 @@ import { PARTIAL_MARKER, statisticsFromNpz, type Statistics } from './stats/stat
 /** What an input path held, carried with every result. */
 export interface InputProvenance {
   path: string;
-  kind: 'images' | 'features' | 'statistics' | 'partial-statistics';
+  kind: 'images' | 'generator' | 'features' | 'statistics' | 'partial-statistics';
   dims: number;
   count?: number;
   /** Mode and network, when known (image inputs; files genmetrics wrote). */
   preprocessing?: Preprocessing;
   /** Image inputs: images found, those skipped (option skipBad), whether the features came from the cache. */
   images?: { total: number; skipped: { name: string; error: string }[]; cached: boolean; device: string };
+  /** Generator inputs: the model and everything that decided its samples. */
+  generator?: GeneratorProvenance;
+}
+
+/** What the metric commands read samples from: a path, or a generator's samples (drawn on the fly). */
+export type SampleInput = string | GeneratorSpec;
+
+/** The path that names an input in messages and results. */
+export function inputPath(input: SampleInput): string {
+  return typeof input === 'string' ? input : input.generator;
 }
 
 export interface LoadOptions extends StreamOptions {
@@ -77,10 +89,11 @@ function finalizeFor(file: string, moments: RunningMoments): Statistics {
   }
 }
 
-function imagesProvenance(file: string, files: FeatureFiles, dims: number, count: number): InputProvenance {
+function imagesProvenance(file: string, files: FeatureFiles, dims: number, count: number, generator?: GeneratorProvenance): InputProvenance {
   return {
     path: file,
-    kind: 'images',
+    kind: generator ? 'generator' : 'images',
+    ...(generator ? { generator } : {}),
     dims,
     count,
     preprocessing: { mode: files.meta.mode, model: files.meta.model },
@@ -88,11 +101,21 @@ function imagesProvenance(file: string, files: FeatureFiles, dims: number, count
   };
 }
 
-async function statisticsOfImages(file: string, options: LoadOptions): Promise<{ stats: Statistics; provenance: InputProvenance }> {
-  const files = await extractFeatureFiles(file, options.network);
+/** The Inception features of images or of a generator's samples, with the generator's provenance. */
+export async function networkFeatures(input: SampleInput, options: LoadOptions): Promise<{ files: FeatureFiles; generator?: GeneratorProvenance }> {
+  if (typeof input === 'string') return { files: await extractFeatureFiles(input, options.network) };
+  const n = options.network ?? {};
+  const source = await openGeneratorSource(input, { device: n.device, threads: n.threads, onNotice: n.onNotice });
+  const generator = source.generator.provenance();
+  return { files: await extractFeatureFiles(source, n), generator };
+}
+
+async function statisticsOfImages(input: SampleInput, options: LoadOptions): Promise<{ stats: Statistics; provenance: InputProvenance }> {
+  const file = inputPath(input);
+  const { files, generator } = await networkFeatures(input, options);
   try {
     const stats = finalizeFor(file, await momentsFromFeatureFile(files.pool3, options));
-    const provenance = imagesProvenance(file, files, stats.dims, stats.count!);
+    const provenance = imagesProvenance(file, files, stats.dims, stats.count!, generator);
     stats.preprocessing = provenance.preprocessing;
     return { stats, provenance };
   } finally {
@@ -104,12 +127,13 @@ async function statisticsOfImages(file: string, options: LoadOptions): Promise<{
  * Gaussian statistics of an input: images (through the Inception network), features `.npy`
  * (streamed), statistics or partial statistics `.npz`.
  */
-export async function loadStatistics(file: string, options: LoadOptions = {}): Promise<{ stats: Statistics; provenance: InputProvenance }> {
+export async function loadStatistics(input: SampleInput, options: LoadOptions = {}): Promise<{ stats: Statistics; provenance: InputProvenance }> {
   let stats: Statistics;
   let provenance: InputProvenance;
-  const probe = probeInput(file, true);
+  const file = inputPath(input);
+  const probe = typeof input === 'string' ? probeInput(file, true) : { kind: 'images' as const };
   if (probe.kind === 'images') {
-    ({ stats, provenance } = await statisticsOfImages(file, options));
+    ({ stats, provenance } = await statisticsOfImages(input, options));
   } else if (probe.kind === 'features') {
     stats = finalizeFor(file, await momentsFromFeatureFile(file, options));
     stats.preprocessing = readSidecar(file);
@@ -145,24 +169,27 @@ export interface LoadedFeatures {
   provenance: InputProvenance;
 }
 
-async function featuresOf(file: string, kind: 'images' | 'features', options: LoadOptions & { logits?: boolean }): Promise<LoadedFeatures> {
+async function featuresOf(input: SampleInput, kind: 'images' | 'features', options: LoadOptions & { logits?: boolean }): Promise<LoadedFeatures> {
+  const file = inputPath(input);
   if (kind === 'features') {
     const features = readFeatureMatrix(file);
     const preprocessing = readSidecar(file);
     return { features, provenance: { path: file, kind: 'features', dims: features.dims, count: features.rows, preprocessing } };
   }
-  const files = await extractFeatureFiles(file, options.network);
+  const { files, generator } = await networkFeatures(input, options);
   try {
     const features = { ...readFeatureMatrix(files.pool3), source: file };
     const logits = options.logits ? { ...readFeatureMatrix(files.logits), source: file } : undefined;
-    return { features, logits, provenance: imagesProvenance(file, files, features.dims, features.rows) };
+    return { features, logits, provenance: imagesProvenance(file, files, features.dims, features.rows, generator) };
   } finally {
     files.dispose();
   }
 }
 
 /** The kind of an input that must hold samples (not statistics). */
-function sampleKind(file: string, needs: string | undefined): 'images' | 'features' {
+function sampleKind(input: SampleInput, needs: string | undefined): 'images' | 'features' {
+  if (typeof input !== 'string') return 'images';
+  const file = input;
   const kind = probeInput(file).kind;
   if (kind === 'statistics') throw statisticsRefused(file, needs);
   return kind;
@@ -173,7 +200,7 @@ function sampleKind(file: string, needs: string | undefined): 'images' | 'featur
  * features `.npy`. Statistics files cannot serve; `needs` says who asks, for the error (e.g. 'KID needs').
  */
 export async function loadFeatures(
-  file: string,
+  file: SampleInput,
   options: LoadOptions & { logits?: boolean; needs?: string } = {},
 ): Promise<LoadedFeatures> {
   return featuresOf(file, sampleKind(file, options.needs), options);
@@ -184,8 +211,8 @@ export async function loadFeatures(
  * statistics files, mixed preprocessing or networks, and different dimensions.
  */
 export async function loadFeaturePair(
-  a: string,
-  b: string,
+  a: SampleInput,
+  b: SampleInput,
   options: LoadOptions & { logitsOfFirst?: boolean; needs?: string } = {},
 ): Promise<[LoadedFeatures, LoadedFeatures]> {
   // Both paths are checked (once) before a network runs over either.

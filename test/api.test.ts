@@ -6,6 +6,7 @@ import { commands, run } from '../lib';
 import { kebab } from '../lib/commands/descriptor';
 import { readNpy, writeNpy } from '../lib/io/npy';
 import { FIXTURES, cli, networkEnv, sharedFile, tmpDir, collectingReporter } from './helpers';
+import { twinGenerator } from './onnx-builder';
 import { twinCheckpoint } from './twin-checkpoint';
 
 const env = networkEnv();
@@ -66,6 +67,7 @@ const cases: Case[] = [
   ['encode', () => [], () => ({ encoder: vae('bernoulli_mlp', 'encoder.onnx'), data: vae('bernoulli_mlp', 'x_400x64.npy'), output: path.join(dir, 'codes.npy') })],
   ['params', () => [vae('dcgan_mnist', 'generator.safetensors')], () => ({ tensors: true })],
   ['disentanglement', () => [], () => ({ codes: dis('fixed_codes_10000x7.npy'), factors: dis('fixed_factors_10000x5.npy'), bins: 10 })],
+  ['generate', () => [], () => ({ generator: twinGenerator(path.join(dir, 'g.onnx'), { z: 4, height: 8, width: 6 }), samples: 5, output: path.join(dir, 'samples'), overwrite: true, seed: 3 })],
   ['models list', () => [], () => ({})],
   [
     'models install',

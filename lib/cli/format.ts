@@ -52,6 +52,7 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
     if (typeof p === 'object' && p.kind === 'images') return [`wrote statistics of ${r.count} images x ${r.dims} dims (${p.preprocessing.mode}) to ${r.output}`];
     return [`wrote ${r.kind === 'partial-statistics' ? 'partial statistics' : 'statistics'} of ${r.count} samples x ${r.dims} dims to ${r.output}`];
   },
+  generate: (r) => [`wrote ${r.files} samples of ${r.generator.path} (seed ${r.generator.seed}${r.generator.truncation ? `, truncation ${r.generator.truncation.method} ${r.generator.truncation.psi}` : ''}) to ${r.output}`],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
   diversity: (r) => {

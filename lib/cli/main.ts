@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { kebab, type OptionSpec, type Reporter } from '../commands/descriptor';
 import { commands, runCommand, type AnyCommand } from '../commands/registry';
-import { GenmetricsError, OptionError } from '../errors';
+import { GenmetricsError, OptionError, UsageError } from '../errors';
 import { installCleanupHandlers } from '../process-cleanup';
 import { humanLines } from './format';
 import { progressBar } from './progress';
@@ -67,10 +67,14 @@ function reporterFor(d: AnyCommand, quiet: boolean): Reporter {
 
 function addCommand(parent: Command, name: string, d: AnyCommand, failed: { command?: AnyCommand }): Command {
   const cmd = parent.command(name).description(withFlags(d, d.summary));
-  for (const input of d.inputs) {
+  // With an input that option generator can stand for, the last required one is optional here
+  // (the command checks the count, knowing whether the option was given).
+  const replaceable = d.inputs.some((i) => i.generator);
+  const lastRequired = d.inputs.map((i) => !i.optional && !i.variadic).lastIndexOf(true);
+  d.inputs.forEach((input, k) => {
     const n = input.variadic ? `${input.name}...` : input.name;
-    cmd.argument(input.optional ? `[${n}]` : `<${n}>`, input.help);
-  }
+    cmd.argument(input.optional || (replaceable && k === lastRequired) ? `[${n}]` : `<${n}>`, input.help);
+  });
   for (const spec of d.options) cmd.addOption(new Option(flagOf(spec), helpOf(d, spec)));
   cmd
     .option('--json', 'print the result as one JSON object on stdout')
@@ -135,6 +139,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`genmetrics: error: ${cliMessage(failed.command, err)}\n`);
     if (!(err instanceof GenmetricsError) && process.env.GENMETRICS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return 1;
+    return err instanceof UsageError ? 2 : 1;
   }
 }

@@ -12,11 +12,12 @@ import { kid } from '../metrics/kid';
 import { prdc } from '../metrics/prdc';
 import { RunningMoments } from '../stats/moments';
 import type { Statistics } from '../stats/statistics';
+import { checkGeneratorOptions, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 import { defineCommand } from './descriptor';
 import { networkOptions, ORDER_NOTE, phaseProgress, threadsOf, threadsOption, type NetworkOptions } from './common';
 import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, prdcJson, prdcOptions, prdcOptionSpecs, precisionOption, reportInputs, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
 
-export interface AllOptions extends NetworkOptions, KidCommandOptions, PrdcCommandOptions {
+export interface AllOptions extends NetworkOptions, KidCommandOptions, PrdcCommandOptions, GeneratorCommandOptions {
   splits: number;
   eps: number;
 }
@@ -35,7 +36,7 @@ export const allCommand = defineCommand<AllOptions, AllCommandResult>({
   summary: `FID, KID, precision, recall, density, coverage (and the Inception Score of A when it is images) from one feature pass; ${ORDER_NOTE}`,
   example: 'all generated/ real/ --json',
   inputs: [
-    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D)' },
+    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D); left out with option generator, which draws it', generator: true },
     { name: 'b', help: 'reference set: same kinds' },
   ],
   options: [
@@ -44,13 +45,17 @@ export const allCommand = defineCommand<AllOptions, AllCommandResult>({
     precisionOption,
     { key: 'splits', type: 'integer', min: 1, max: 1_000_000, default: D.IS_SPLITS, help: 'Inception Score (image inputs): number of splits', valueName: '<k>' },
     { key: 'eps', type: 'number', min: 0, default: D.FID_EPS, help: "FID: pytorch-fid's eps, added to both covariance diagonals only if the result is not finite", valueName: '<x>' },
+    ...generatorOptionSpecs,
     ...networkOptions,
     threadsOption,
   ],
-  check: (_inputs, o) => checkDraws(o),
+  check: (_inputs, o) => {
+    checkDraws(o);
+    checkGeneratorOptions(o);
+  },
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
-    const [A, B] = await loadPair(inputs, o, reporter, threads, 'KID, precision/recall and density/coverage need', true);
+    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'KID, precision/recall and density/coverage need', true);
     const bars = phaseProgress(reporter, 'steps');
     let f, k, p;
     try {
@@ -61,7 +66,7 @@ export const allCommand = defineCommand<AllOptions, AllCommandResult>({
       bars.stop();
     }
     // The Inception Score's shuffle uses the KID seed, as torch-fidelity's single rng_seed.
-    const is = A.logits ? inceptionScore(A.logits.data, A.logits.rows, A.logits.dims, { seed: o.seed, splits: o.splits }, inputs[0]) : undefined;
+    const is = A.logits ? inceptionScore(A.logits.data, A.logits.rows, A.logits.dims, { seed: o.seed, splits: o.splits }, A.provenance.path) : undefined;
     const provenance = [A.provenance, B.provenance];
     reportInputs(reporter, provenance, k);
     if (f.epsApplied) reporter.warn(`the covariance product was not finite; added eps=${o.eps} to both diagonals (pytorch-fid behaviour)`);

@@ -2,7 +2,7 @@
  * What a command is, once: its inputs, its options (each with its one default), the work, and the
  * result it resolves to. The CLI, the Node API and the service all drive these descriptors.
  */
-import { GenmetricsError, OptionError } from '../errors';
+import { GenmetricsError, OptionError, UsageError } from '../errors';
 
 export { OptionError };
 
@@ -44,6 +44,8 @@ export interface InputSpec {
   help: string;
   optional?: boolean;
   variadic?: boolean;
+  /** Option generator stands for this input when given (the input is then left out). */
+  generator?: boolean;
 }
 
 export interface Progress {
@@ -162,18 +164,23 @@ export function resolveOptions<O>(d: CommandDescriptor<O, unknown>, given: Optio
   return out as O;
 }
 
-/** Checks the inputs' count against the descriptor. */
-export function checkInputs(d: CommandDescriptor<never, unknown>, inputs: string[]): void {
-  const required = d.inputs.filter((i) => !i.optional && !i.variadic).length;
+/** Checks the inputs' count against the descriptor (one fewer when option generator stands for one). */
+export function checkInputs(d: CommandDescriptor<never, unknown>, inputs: string[], given: Options = {}): void {
+  const replaced = given.generator !== undefined && d.inputs.some((i) => i.generator) ? 1 : 0;
+  const required = d.inputs.filter((i) => !i.optional && !i.variadic).length - replaced;
   const variadic = d.inputs.some((i) => i.variadic);
-  const most = variadic ? Infinity : d.inputs.length;
+  const most = variadic ? Infinity : d.inputs.length - replaced;
   const least = required + (d.inputs.some((i) => i.variadic && !i.optional) ? 1 : 0);
   if (!Array.isArray(inputs) || inputs.some((i) => typeof i !== 'string' || i === '')) {
     throw new GenmetricsError(`${d.name}: inputs must be a list of paths`);
   }
   if (inputs.length < least || inputs.length > most) {
-    const names = d.inputs.map((i) => (i.variadic ? `${i.name}...` : i.optional ? `[${i.name}]` : i.name)).join(' ');
-    throw new GenmetricsError(`${d.name}: expected inputs ${names}, got ${inputs.length}`);
+    const names = d.inputs
+      .filter((i) => !(replaced && i.generator))
+      .map((i) => (i.variadic ? `${i.name}...` : i.optional ? `[${i.name}]` : i.name))
+      .join(' ');
+    const note = replaced ? ' (option generator stands for the first)' : '';
+    throw new UsageError(`${d.name}: expected inputs ${names}${note}, got ${inputs.length}`);
   }
 }
 

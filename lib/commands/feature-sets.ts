@@ -1,7 +1,7 @@
 /** Options, loading and results shared by the commands on two sample sets: kid, prdc, all. */
 import * as D from '../defaults';
 import { OptionError } from '../errors';
-import { loadFeaturePair, type InputProvenance, type LoadedFeatures } from '../inputs';
+import { loadFeaturePair, type InputProvenance, type LoadedFeatures, type SampleInput } from '../inputs';
 import type { KernelName, KidOptions, KidResult, MmdEstimator, PairwisePrecision } from '../metrics/kid';
 import type { BallConvention, PrdcOptions, PrdcResult } from '../metrics/prdc';
 import type { OptionSpec, Reporter } from './descriptor';
@@ -20,7 +20,7 @@ export const precisionOption: OptionSpec = {
 export const kidOptionSpecs: OptionSpec[] = [
   { key: 'subsets', type: 'integer', min: 1, max: 1_000_000, default: D.KID_SUBSETS, help: 'KID: number of subsets', valueName: '<n>' },
   { key: 'subsetSize', type: 'integer', min: 2, max: 1_000_000, default: D.KID_SUBSET_SIZE, help: 'KID: samples per subset (each set needs at least m)', valueName: '<m>' },
-  { key: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, default: D.KID_SEED, help: "KID: seed of NumPy's legacy RandomState drawing the subsets", valueName: '<n>' },
+  { key: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, default: D.KID_SEED, help: "seed of NumPy's legacy RandomState drawing KID's subsets (and a generator's latent codes: torch-fidelity's one rng_seed)", valueName: '<n>' },
   { key: 'kernel', type: 'string', choices: ['poly', 'rbf'], default: D.KID_KERNEL, help: 'KID kernel', valueName: '<name>' },
   { key: 'degree', type: 'number', min: 0, exclusiveMin: true, default: D.KID_DEGREE, help: 'poly kernel degree', valueName: '<d>' },
   { key: 'gamma', type: 'number', min: 0, exclusiveMin: true, defaultNote: '1/D', help: 'poly kernel gamma', valueName: '<g>' },
@@ -90,7 +90,7 @@ export function prdcOptions(o: PrdcCommandOptions): Omit<PrdcOptions, 'threads' 
 
 /** The features of A and B, through the network for image inputs (with its progress bar). */
 export function loadPair(
-  [a, b]: string[],
+  [a, b]: SampleInput[],
   o: NetworkOptions,
   reporter: Reporter,
   threads: number,

@@ -4,9 +4,10 @@ import { loadStatistics, type InputProvenance } from '../inputs';
 import { frechetDistance } from '../metrics/fid';
 import { requireSameOrigin } from '../network/meta';
 import { defineCommand } from './descriptor';
+import { checkGeneratorOptions, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 import { featureOptions, networkOptions, threadsOf, threadsOption, warnSkipped, withProgress, type NetworkOptions } from './common';
 
-export interface FidOptions extends NetworkOptions {
+export interface FidOptions extends NetworkOptions, GeneratorCommandOptions {
   eps: number;
 }
 
@@ -27,15 +28,19 @@ export const fidCommand = defineCommand<FidOptions, FidCommandResult>({
     'Fréchet Inception Distance between two inputs: image folders/files/uint8 arrays, features (.npy, N x D) or statistics (.npz with mu, sigma)',
   example: 'fid generated/ real/ --mode clean --json',
   inputs: [
-    { name: 'a', help: 'first input' },
+    { name: 'a', help: 'first input (left out with option generator, which draws it)', generator: true },
     { name: 'b', help: 'second input' },
   ],
   options: [
     { key: 'eps', type: 'number', min: 0, default: D.FID_EPS, help: "pytorch-fid's eps, added to both covariance diagonals only if the result is not finite", valueName: '<x>' },
+    ...generatorOptionSpecs,
+    latentSeedOption,
     ...networkOptions,
     threadsOption,
   ],
-  async run([a, b], o, reporter) {
+  check: (_inputs, o) => checkGeneratorOptions(o),
+  async run(inputs, o, reporter) {
+    const [a, b] = sampleInputs(inputs, o);
     const threads = threadsOf(o, reporter);
     const loaded = await withProgress(reporter, 'features', 'img', (net) =>
       withProgress(reporter, 'moments', 'rows', async (bar) => {

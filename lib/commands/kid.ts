@@ -3,11 +3,12 @@ import { requireSameDims } from '../features';
 import { classifyInput, type InputProvenance } from '../inputs';
 import { drawSubsets, kid, kidOfDraws, kidPlan, mmd2, type KernelDescription, type MmdEstimator } from '../metrics/kid';
 import { readSidecar, requireSameOrigin } from '../network/meta';
+import { checkGeneratorOptions, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 import { defineCommand, type Progress } from './descriptor';
 import { networkOptions, ORDER_NOTE, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
 import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, precisionOption, reportInputs, type KidCommandOptions } from './feature-sets';
 
-export interface KidOptions extends NetworkOptions, KidCommandOptions {
+export interface KidOptions extends NetworkOptions, KidCommandOptions, GeneratorCommandOptions {
   full: boolean;
 }
 
@@ -20,22 +21,26 @@ export const kidCommand = defineCommand<KidOptions, KidCommandResult>({
   summary: `Kernel Inception Distance (torch-fidelity's defaults: 100 subsets of 1000, poly kernel, seed 2020) between two image inputs or features .npy; ${ORDER_NOTE}`,
   example: 'kid generated.npy real.npy --subsets 100 --subset-size 1000 --json',
   inputs: [
-    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D)' },
+    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D); left out with option generator, which draws it', generator: true },
     { name: 'b', help: 'reference set: same kinds' },
   ],
   options: [
     ...kidOptionSpecs,
     precisionOption,
     { key: 'full', type: 'boolean', default: false, help: 'the deterministic MMD² between the full sets instead of subsets' },
+    ...generatorOptionSpecs,
     ...networkOptions,
     threadsOption,
   ],
-  check: (_inputs, o) => checkDraws(o),
+  check: (_inputs, o) => {
+    checkDraws(o);
+    checkGeneratorOptions(o);
+  },
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
     const k = kidOptions(o);
     const progress = (bar: Progress) => ({ ...k, threads, onProgress: (d: number, t: number) => bar.update(d, t) });
-    if (!o.full && inputs.every((f) => classifyInput(f) === 'features')) {
+    if (!o.full && o.generator === undefined && inputs.every((f) => classifyInput(f) === 'features')) {
       // Features files: only the rows the subsets draw are read (bounded memory at any file size).
       const [a, b] = inputs.map((f) => ({ path: f, header: featureFileShape(f), preprocessing: readSidecar(f) }));
       requireSameOrigin(a, b);
@@ -49,7 +54,7 @@ export const kidCommand = defineCommand<KidOptions, KidCommandResult>({
       reportInputs(reporter, provenance, r);
       return { ...kidJson(r), inputs: provenance };
     }
-    const [A, B] = await loadPair(inputs, o, reporter, threads, 'KID needs');
+    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'KID needs');
     const provenance = [A.provenance, B.provenance];
     if (o.full) {
       const r = await withProgress(reporter, 'MMD² tiles', 'tiles', (bar) => mmd2(A.features, B.features, progress(bar)));

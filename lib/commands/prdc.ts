@@ -1,10 +1,11 @@
 import type { InputProvenance } from '../inputs';
 import { prdc } from '../metrics/prdc';
+import { checkGeneratorOptions, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 import { defineCommand } from './descriptor';
 import { networkOptions, ORDER_NOTE, phaseProgress, threadsOf, threadsOption, type NetworkOptions } from './common';
 import { loadPair, prdcJson, prdcOptions, prdcOptionSpecs, precisionOption, reportInputs, type PrdcCommandOptions } from './feature-sets';
 
-export interface PrdcOptions extends NetworkOptions, PrdcCommandOptions {}
+export interface PrdcOptions extends NetworkOptions, PrdcCommandOptions, GeneratorCommandOptions {}
 
 export type PrdcCommandResult = ReturnType<typeof prdcJson> & { inputs: InputProvenance[] };
 
@@ -13,13 +14,14 @@ export const prdcCommand = defineCommand<PrdcOptions, PrdcCommandResult>({
   summary: `Precision, recall (k=3, d <= r: torch-fidelity/Kynkäänniemi), density and coverage (k=5, d < r: prdc) between two image inputs or features .npy; ${ORDER_NOTE}`,
   example: 'prdc generated/ real/ --json',
   inputs: [
-    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D)' },
+    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D); left out with option generator, which draws it', generator: true },
     { name: 'b', help: 'reference set: same kinds' },
   ],
-  options: [...prdcOptionSpecs, precisionOption, ...networkOptions, threadsOption],
+  options: [...prdcOptionSpecs, precisionOption, ...generatorOptionSpecs, latentSeedOption, ...networkOptions, threadsOption],
+  check: (_inputs, o) => checkGeneratorOptions(o),
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
-    const [A, B] = await loadPair(inputs, o, reporter, threads, 'precision/recall and density/coverage need');
+    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'precision/recall and density/coverage need');
     const bars = phaseProgress(reporter, 'tiles');
     let r;
     try {

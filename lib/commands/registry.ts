@@ -8,6 +8,7 @@ import { disentanglementCommand } from './disentanglement';
 import { diversityCommand } from './diversity';
 import { featuresCommand } from './features';
 import { fidCommand } from './fid';
+import { generateCommand } from './generate';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -38,6 +39,7 @@ export const commands: readonly AnyCommand[] = [
   disentanglementCommand,
   probeCommand,
   featuresCommand,
+  generateCommand,
   modelsListCommand,
   modelsInstallCommand,
 ];
@@ -61,7 +63,7 @@ export const quietReporter: Reporter = {
  * which the CLI prints with --json.
  */
 export async function runCommand<R>(d: CommandDescriptor<unknown, R>, inputs: string[], given: Options = {}, reporter: Reporter = quietReporter): Promise<R> {
-  checkInputs(d as CommandDescriptor<never, unknown>, inputs);
+  checkInputs(d as CommandDescriptor<never, unknown>, inputs, given);
   const options = resolveOptions(d, given) as Options;
   d.check?.(inputs, options);
   // Outputs are checked before any work: writable, and none of them an input (or another output).

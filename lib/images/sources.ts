@@ -10,7 +10,7 @@ import type { DecodedImage } from './preprocess';
 
 /** A sequence of images: a folder (recursive, sorted), one image file, or a uint8 .npy/.npz array. */
 export interface ImageSource {
-  kind: 'folder' | 'file' | 'array';
+  kind: 'folder' | 'file' | 'array' | 'generator';
   path: string;
   count: number;
   /** Item i as messages name it: a file path, or `array.npy[i]`. */
@@ -18,6 +18,9 @@ export interface ImageSource {
   /** What the features depend on (paths, sizes, mtimes), for the feature cache key. */
   fingerprint(): string;
   load(i: number): Promise<DecodedImage>;
+  /** Items [start, start + count), asked for in order: sources that make their items in batches
+   *  (a generator) provide it, and readers use it when present. */
+  loadBatch?(start: number, count: number): Promise<DecodedImage[]>;
   close(): void;
   /** Files in a folder that were not images (by extension), reported to the user. */
   ignored?: string[];

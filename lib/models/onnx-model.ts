@@ -14,6 +14,16 @@ export interface Tensor {
   dims: number[];
 }
 
+/** A tensor of one of the types genmetrics feeds or reads (float32 data, int64 labels, uint8 images). */
+export interface TypedTensor {
+  data: Float32Array | BigInt64Array | Uint8Array;
+  dims: number[];
+}
+
+function tensorType(data: TypedTensor['data']): 'float32' | 'int64' | 'uint8' {
+  return data instanceof Float32Array ? 'float32' : data instanceof BigInt64Array ? 'int64' : 'uint8';
+}
+
 /** Rows of float32 items (N x itemShape), as the model takes them. */
 export interface Rows {
   data: Float32Array;
@@ -53,6 +63,12 @@ export class OnnxModel {
     return meta?.find((m) => m.name === name)?.shape;
   }
 
+  /** The declared element type of an input or output ('float32', 'int64', ...), when the model states it. */
+  elementType(name: string): string | undefined {
+    const s = this.s.session as unknown as { inputMetadata?: { name: string; type?: string }[]; outputMetadata?: { name: string; type?: string }[] };
+    return [...(s.inputMetadata ?? []), ...(s.outputMetadata ?? [])].find((m) => m.name === name)?.type;
+  }
+
   /**
    * Checks that the model has these inputs and outputs (and, with `oneInput`, nothing else as
    * input); otherwise releases it and throws, naming what it is not (`what`) and what it has.
@@ -77,6 +93,15 @@ export class OnnxModel {
     for (const [name, t] of Object.entries(feeds)) inputs[name] = new T('float32', t.data.subarray(0, product(t.dims)), t.dims);
     const out = await this.s.session.run(inputs, outputs as string[]);
     return Object.fromEntries(outputs.map((o) => [o, { data: out[o].data as Float32Array, dims: out[o].dims as number[] }]));
+  }
+
+  /** One call with inputs of any supported type; the outputs as onnxruntime returns them. */
+  async runTyped(feeds: Record<string, TypedTensor>, outputs: readonly string[]): Promise<Record<string, TypedTensor>> {
+    const T = ort().Tensor;
+    const inputs: Record<string, InstanceType<typeof T>> = {};
+    for (const [name, t] of Object.entries(feeds)) inputs[name] = new T(tensorType(t.data), t.data.subarray(0, product(t.dims)), t.dims);
+    const out = await this.s.session.run(inputs, outputs as string[]);
+    return Object.fromEntries(outputs.map((o) => [o, { data: out[o].data as TypedTensor['data'], dims: out[o].dims as number[] }]));
   }
 
   /**

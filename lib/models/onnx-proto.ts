@@ -50,9 +50,16 @@ const schema = lazyModule(() => {
       new protobuf.Type('ModelProto')
         .add(new protobuf.Field('graph', 7, 'GraphProto'))
         .add(new protobuf.Field('metadata_props', 14, 'StringStringEntryProto', 'repeated')),
-    );
+    )
+    .add(new protobuf.Type('ModelMetadata').add(new protobuf.Field('metadata_props', 14, 'StringStringEntryProto', 'repeated')));
   return root;
 });
+
+/** The model's metadata (key, value pairs); the graph is skipped, not decoded. */
+export function readMetadataProps(bytes: Uint8Array): Map<string, string> {
+  const m = schema().lookupType('onnx.ModelMetadata').decode(bytes) as unknown as OnnxModel;
+  return new Map((m.metadata_props ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+}
 
 export type Int64 = number | { toNumber(): number };
 

@@ -76,13 +76,14 @@ function filesIn(dir: string, meta: FeatureMeta, device: FeatureFiles['device'],
  * the next batch overlap the network call on the current one. With the cache on, a second call
  * on an unchanged input with the same mode and model returns the stored files at once.
  */
-export async function extractFeatureFiles(input: string, options: FeatureOptions = {}): Promise<FeatureFiles> {
+export async function extractFeatureFiles(input: string | ImageSource, options: FeatureOptions = {}): Promise<FeatureFiles> {
   const mode = options.mode ?? (RESIZE_MODE as ResizeMode);
-  const source = openImageSource(input, { maxPixels: options.maxPixels });
+  // A source given is closed here too, as one opened from a path.
+  const source = typeof input === 'string' ? openImageSource(input, { maxPixels: options.maxPixels }) : input;
   try {
     const model = resolveModel(options.model ?? INCEPTION_MODEL);
     if (source.ignored?.length) {
-      options.onNotice?.(`${input}: ignored ${source.ignored.length} non-image file(s), e.g. ${source.ignored[0]}`);
+      options.onNotice?.(`${source.path}: ignored ${source.ignored.length} non-image file(s), e.g. ${source.ignored[0]}`);
     }
     const useCache = options.cache ?? true;
     const skipBad = options.skipBad ?? false;
@@ -127,13 +128,17 @@ async function runNetwork(
   // Decodes and resizes images [start, start + batch) into buffers[slot].
   const prepare = async (start: number, slot: number) => {
     const ids = Array.from({ length: Math.min(batch, n - start) }, (_, k) => start + k);
-    const settled = await Promise.allSettled(ids.map((i) => source.load(i)));
-    const images: DecodedImage[] = [];
-    settled.forEach((r, k) => {
-      if (r.status === 'fulfilled') images.push(r.value);
-      else if (options.skipBad) skipped.push({ name: source.name(ids[k]), error: (r.reason as Error).message });
-      else throw r.reason;
-    });
+    let images: DecodedImage[] = [];
+    if (source.loadBatch) {
+      images = await source.loadBatch(start, ids.length);
+    } else {
+      const settled = await Promise.allSettled(ids.map((i) => source.load(i)));
+      settled.forEach((r, k) => {
+        if (r.status === 'fulfilled') images.push(r.value);
+        else if (options.skipBad) skipped.push({ name: source.name(ids[k]), error: (r.reason as Error).message });
+        else throw r.reason;
+      });
+    }
     // One worker thread: the parallelism is the overlap with the network, which has the cores.
     const data = images.length ? await preprocessImages(images, { mode, out: buffers[slot], threads: 1 }) : undefined;
     return { rows: images.length, data };

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'crypto';
 import { EventEmitter } from 'events';
+import { generatorOptionSpecs } from '../commands/generator-options';
 import { resolveOptions, type OptionSpec, type Options, type Progress, type Reporter } from '../commands/descriptor';
 import { kidOptions } from '../commands/feature-sets';
 import { findCommand, runCommand, type AnyCommand } from '../commands/registry';
@@ -24,6 +25,8 @@ export type Metric = (typeof METRICS)[number];
 
 /** Options the server decides (threads, devices, files on the server), never the caller. */
 const SERVER_KEYS = new Set(['threads', 'device', 'batchSize', 'cache', 'skipBad', 'model', 'mode', 'maxPixels']);
+/** The generator options: a generator (and its mapping network) would be a file on the server, never named by a request. */
+const GENERATOR_KEYS = new Set(generatorOptionSpecs.map((s) => s.key));
 
 export interface EvaluationRequest {
   generated: string;
@@ -54,8 +57,11 @@ export function checkOptions(d: AnyCommand, given: Options | undefined): Options
   for (const key of Object.keys(given ?? {})) {
     const spec = specs.get(key);
     if (SERVER_KEYS.has(key) || spec?.output) throw new HttpError(400, 'bad_option', `options.${key}: set by the server, not by a request`, `options.${key}`);
+    if (GENERATOR_KEYS.has(key)) {
+      throw new HttpError(400, 'bad_option', `options.${key}: a generator option; a request may not name a file on the server (the service evaluates uploaded datasets)`, `options.${key}`);
+    }
     if (!spec) {
-      const allowed = d.options.filter((s) => !SERVER_KEYS.has(s.key) && !s.output).map((s) => s.key);
+      const allowed = d.options.filter((s) => !SERVER_KEYS.has(s.key) && !GENERATOR_KEYS.has(s.key) && !s.output).map((s) => s.key);
       throw new HttpError(400, 'bad_option', `options.${key}: unknown option of ${d.name}; its options are ${allowed.join(', ')}`, `options.${key}`);
     }
   }
