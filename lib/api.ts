@@ -12,6 +12,9 @@ import type { DiversityCommandResult, DiversityOptions } from './commands/divers
 import type { FeaturesCommandResult, FeaturesOptions } from './commands/features';
 import type { FidCommandResult, FidOptions } from './commands/fid';
 import type { GenerateCommandResult, GenerateOptions } from './commands/generate';
+import type { GridCommandOptions, GridCommandResult } from './commands/grid';
+import type { InterpolateCommandResult, InterpolateOptions } from './commands/interpolate';
+import type { TraverseCommandResult, TraverseOptions } from './commands/traverse';
 import type { IsCommandResult, IsOptions } from './commands/is';
 import type { KidCommandResult, KidOptions } from './commands/kid';
 import type { LpipsCommandResult, LpipsCommonOptions } from './commands/lpips';
@@ -65,6 +68,15 @@ export const encode = (options: Given<EncodeOptions> & { encoder: string; data: 
 /** Writes a generator's samples as PNG files. (The metric commands take a generator too: run('fid', [reference], { generator, samples }).) */
 export const generate = (options: Given<GenerateOptions> & { generator: string; output: string }, reporter?: Reporter) =>
   call<GenerateOptions, GenerateCommandResult>('generate')([], options, reporter);
+
+export const grid = (input: string | undefined, options: Given<GridCommandOptions> & { output: string }, reporter?: Reporter) =>
+  call<GridCommandOptions, GridCommandResult>('grid')(input === undefined ? [] : [input], options, reporter);
+
+export const interpolate = (options: Given<InterpolateOptions> & { generator: string; seeds: string; output: string }, reporter?: Reporter) =>
+  call<InterpolateOptions, InterpolateCommandResult>('interpolate')([], options, reporter);
+
+export const traverse = (options: Given<TraverseOptions> & { decoder: string; output: string }, reporter?: Reporter) =>
+  call<TraverseOptions, TraverseCommandResult>('traverse')([], options, reporter);
 
 export const params = (model: string, options?: Given<ParamsOptions>, reporter?: Reporter) => call<ParamsOptions, ParamsCommandResult>('params')([model], options, reporter);
 /** Disentanglement scores of codes against ground-truth factors. */

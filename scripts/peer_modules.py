@@ -89,20 +89,26 @@ def lpips_package(twin_onnx):
     return model
 
 
+def torch_fidelity_module(name):
+    """torch_fidelity.<name>, loaded under a bare parent package (see above)."""
+    if 'torch_fidelity' not in sys.modules:
+        root = _require(os.path.join(peers_dir(), 'torch-fidelity', 'torch_fidelity'), 'toshas/torch-fidelity')
+        _stub_tqdm()
+        pkg = types.ModuleType('torch_fidelity')
+        pkg.__path__ = [root]
+        sys.modules['torch_fidelity'] = pkg
+        utils = types.ModuleType('torch_fidelity.utils')
+
+        def unused(*a, **k):
+            raise RuntimeError('feature extraction is not available in this harness')
+
+        for fn in ('create_feature_extractor', 'extract_featuresdict_from_input_id_cached',
+                   'resolve_feature_extractor', 'resolve_feature_layer_for_metric'):
+            setattr(utils, fn, unused)
+        sys.modules['torch_fidelity.utils'] = utils
+    return importlib.import_module(f'torch_fidelity.{name}')
+
+
 def torch_fidelity_metrics():
     """(metric_prc, metric_kid) modules of torch-fidelity."""
-    root = _require(os.path.join(peers_dir(), 'torch-fidelity', 'torch_fidelity'), 'toshas/torch-fidelity')
-    _stub_tqdm()
-    pkg = types.ModuleType('torch_fidelity')
-    pkg.__path__ = [root]
-    sys.modules['torch_fidelity'] = pkg
-    utils = types.ModuleType('torch_fidelity.utils')
-
-    def unused(*a, **k):
-        raise RuntimeError('feature extraction is not available in this harness')
-
-    for name in ('create_feature_extractor', 'extract_featuresdict_from_input_id_cached',
-                 'resolve_feature_extractor', 'resolve_feature_layer_for_metric'):
-        setattr(utils, name, unused)
-    sys.modules['torch_fidelity.utils'] = utils
-    return importlib.import_module('torch_fidelity.metric_prc'), importlib.import_module('torch_fidelity.metric_kid')
+    return torch_fidelity_module('metric_prc'), torch_fidelity_module('metric_kid')

@@ -53,6 +53,9 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
     return [`wrote ${r.kind === 'partial-statistics' ? 'partial statistics' : 'statistics'} of ${r.count} samples x ${r.dims} dims to ${r.output}`];
   },
   generate: (r) => [`wrote ${r.files} samples of ${r.generator.path} (seed ${r.generator.seed}${r.generator.truncation ? `, truncation ${r.generator.truncation.method} ${r.generator.truncation.psi}` : ''}) to ${r.output}`],
+  grid: (r) => [`wrote a ${r.rows} x ${r.cols} grid of ${r.images} images (${r.width} x ${r.height} px) from ${r.source.path} to ${r.output}`],
+  interpolate: (r) => [`wrote ${r.rows} ${r.interpolation} interpolation${r.rows === 1 ? '' : 's'} of ${r.steps} steps (seeds ${r.seeds.join(', ')}) to ${r.output}`],
+  traverse: (r) => [`wrote traversals of ${r.dims.length} dimension${r.dims.length === 1 ? '' : 's'} over ${r.values[0]} .. ${r.values[r.values.length - 1]} to ${r.output}`],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
   diversity: (r) => {

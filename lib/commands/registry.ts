@@ -9,6 +9,9 @@ import { diversityCommand } from './diversity';
 import { featuresCommand } from './features';
 import { fidCommand } from './fid';
 import { generateCommand } from './generate';
+import { gridCommand } from './grid';
+import { interpolateCommand } from './interpolate';
+import { traverseCommand } from './traverse';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -40,6 +43,9 @@ export const commands: readonly AnyCommand[] = [
   probeCommand,
   featuresCommand,
   generateCommand,
+  gridCommand,
+  interpolateCommand,
+  traverseCommand,
   modelsListCommand,
   modelsInstallCommand,
 ];

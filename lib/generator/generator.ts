@@ -155,11 +155,11 @@ export class Generator {
     }
   }
 
-  /** The codes this spec samples, in order. */
-  latents(): LatentStream {
+  /** The codes this spec samples, in order (or `count` codes of another seed, truncated alike). */
+  latents(seed = this.spec.seed, count = this.spec.samples): LatentStream {
     // With a mapping network the scale truncation acts on w (after mapping), not on z.
     const truncation = this.mapNet && this.spec.truncation?.method === 'scale' ? undefined : this.spec.truncation;
-    return new LatentStream({ seed: this.spec.seed, dims: this.zDims, count: this.spec.samples, classes: this.classes, truncation });
+    return new LatentStream({ seed, dims: this.zDims, count, classes: this.classes, truncation });
   }
 
   get device(): 'cpu' | 'cuda' {
