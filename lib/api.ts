@@ -12,6 +12,7 @@ import type { DiversityCommandResult, DiversityOptions } from './commands/divers
 import type { FeaturesCommandResult, FeaturesOptions } from './commands/features';
 import type { FidCommandResult, FidOptions } from './commands/fid';
 import type { GenerateCommandResult, GenerateOptions } from './commands/generate';
+import type { PplCommandOptions, PplCommandResult } from './commands/ppl';
 import type { GridCommandOptions, GridCommandResult } from './commands/grid';
 import type { InterpolateCommandResult, InterpolateOptions } from './commands/interpolate';
 import type { TraverseCommandResult, TraverseOptions } from './commands/traverse';
@@ -77,6 +78,9 @@ export const interpolate = (options: Given<InterpolateOptions> & { generator: st
 
 export const traverse = (options: Given<TraverseOptions> & { decoder: string; output: string }, reporter?: Reporter) =>
   call<TraverseOptions, TraverseCommandResult>('traverse')([], options, reporter);
+
+/** Perceptual path length of a generator (torch-fidelity's definition). */
+export const ppl = (options: Given<PplCommandOptions> & { generator: string }, reporter?: Reporter) => call<PplCommandOptions, PplCommandResult>('ppl')([], options, reporter);
 
 export const params = (model: string, options?: Given<ParamsOptions>, reporter?: Reporter) => call<ParamsOptions, ParamsCommandResult>('params')([model], options, reporter);
 /** Disentanglement scores of codes against ground-truth factors. */

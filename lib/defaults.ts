@@ -90,3 +90,14 @@ export const GENERATOR_SAMPLES = 50_000;
 export const GENERATOR_SEED = 2020;
 export const TRUNCATION_METHOD = 'scale';
 export const QUANTIZE = 'round';
+
+/** Perceptual path length, torch-fidelity's metric_ppl defaults: eps 1e-4, lerp in z, LPIPS-VGG16 on
+ *  uint8 images resized to 64, distances outside the 1st-99th percentiles dropped, batches of 64. */
+export const PPL_EPSILON = 1e-4;
+export const PPL_INTERPOLATION = 'lerp';
+export const PPL_DTYPE = 'uint8';
+export const PPL_RESIZE = 64;
+export const PPL_LOWER_PERCENTILE = 1;
+export const PPL_UPPER_PERCENTILE = 99;
+export const PPL_BATCH = 64;
+export const PPL_LPIPS_MODEL = 'lpips-vgg';

@@ -41,8 +41,26 @@ def _stub_tqdm():
         try:
             import tqdm  # noqa: F401
         except ImportError:
+            class Bar:
+                """tqdm's interface without output: iterable, context manager, update()."""
+
+                def __init__(self, it=None, *a, **k):
+                    self.it = it
+
+                def __iter__(self):
+                    return iter(self.it)
+
+                def __enter__(self):
+                    return self
+
+                def __exit__(self, *exc):
+                    return False
+
+                def update(self, n=1):
+                    pass
+
             stub = types.ModuleType('tqdm')
-            stub.tqdm = lambda it=None, *a, **k: it
+            stub.tqdm = Bar
             sys.modules['tqdm'] = stub
 
 

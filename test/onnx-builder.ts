@@ -172,3 +172,67 @@ export function twinMapping(file: string, z: number, wDims: number, seed = 7, me
     metadata,
   });
 }
+
+/**
+ * A generator whose float32 output every implementation computes exactly alike:
+ * images = clip(z W + b, -1, 1) where column j of W holds one entry, at row j mod z, equal to
+ * +-2^-(1 + k) (k in 0..2): each output is one exact product plus b, rounded once, so onnxruntime
+ * and PyTorch give the same bits (for comparing PPL on uint8 images, where one flipped rounding
+ * would change a distance). The LCG draws, per column, k = floor(3 u1) and the sign (u2 < 0.5: -);
+ * b = seededValues(out, seed + 1, 0.2). scripts/make_ppl_fixture.py rebuilds it.
+ */
+export function exactGenerator(file: string, t: { z: number; height: number; width: number; seed: number }): string {
+  const out = 3 * t.height * t.width;
+  const W = new Float32Array(t.z * out);
+  let s = t.seed >>> 0;
+  const u = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  for (let j = 0; j < out; j++) {
+    const k = Math.floor(3 * u());
+    const sign = u() < 0.5 ? -1 : 1;
+    W[(j % t.z) * out + j] = sign * 2 ** -(1 + k);
+  }
+  return writeModel(file, {
+    inputs: [{ name: 'z', type: 'float32', shape: ['N', t.z] }],
+    outputs: [{ name: 'images', type: 'float32', shape: ['N', 3, t.height, t.width] }],
+    nodes: [
+      { op: 'MatMul', inputs: ['z', 'W'], outputs: ['zw'] },
+      { op: 'Add', inputs: ['zw', 'b'], outputs: ['pre'] },
+      { op: 'Clip', inputs: ['pre', 'lo', 'hi'], outputs: ['flat'] },
+      { op: 'Reshape', inputs: ['flat', 'shape'], outputs: ['images'] },
+    ],
+    initializers: [
+      { name: 'W', dims: [t.z, out], data: W },
+      { name: 'b', dims: [out], data: seededValues(out, t.seed + 1, 0.2) },
+      { name: 'lo', dims: [], data: Float32Array.of(-1) },
+      { name: 'hi', dims: [], data: Float32Array.of(1) },
+      { name: 'shape', dims: [4], data: BigInt64Array.from([-1n, 3n, BigInt(t.height), BigInt(t.width)]) },
+    ],
+  });
+}
+
+/** FNV-1a of a string (UTF-16 code units < 256 assumed): a tensor's seed from its name. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * Values in [-scale, scale) from a counter hash (lowbias32 of i + seed * 0x9E3779B9), so that NumPy
+ * rebuilds them vectorised (scripts/make_ppl_fixture.py): v_i = (2 h_i / 2^32 - 1) * scale.
+ */
+export function hashedValues(n: number, seed: number, scale: number): Float32Array {
+  const base = Math.imul(seed, 0x9e3779b9) >>> 0;
+  return Float32Array.from({ length: n }, (_, i) => {
+    let x = (i + base) >>> 0;
+    x ^= x >>> 16;
+    x = Math.imul(x, 0x7feb352d) >>> 0;
+    x ^= x >>> 15;
+    x = Math.imul(x, 0x846ca68b) >>> 0;
+    x ^= x >>> 16;
+    return ((2 * (x >>> 0)) / 2 ** 32 - 1) * scale;
+  });
+}

@@ -56,6 +56,9 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
   grid: (r) => [`wrote a ${r.rows} x ${r.cols} grid of ${r.images} images (${r.width} x ${r.height} px) from ${r.source.path} to ${r.output}`],
   interpolate: (r) => [`wrote ${r.rows} ${r.interpolation} interpolation${r.rows === 1 ? '' : 's'} of ${r.steps} steps (seeds ${r.seeds.join(', ')}) to ${r.output}`],
   traverse: (r) => [`wrote traversals of ${r.dims.length} dimension${r.dims.length === 1 ? '' : 's'} over ${r.values[0]} .. ${r.values[r.values.length - 1]} to ${r.output}`],
+  ppl: (r) => [
+    `perceptual path length: ${r.ppl.mean} ± ${r.ppl.std} (std over ${r.kept} of ${r.samples} samples${r.percentiles ? `, ${r.percentiles[0]}th-${r.percentiles[1]}th percentiles kept` : ''}; eps ${r.epsilon}, ${r.interpolation}, ${r.lpips.name} at ${r.resize} px on ${r.dtype} images)`,
+  ],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
   diversity: (r) => {

@@ -17,6 +17,7 @@ import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
 import { modelsInstallCommand, modelsListCommand } from './models';
 import { paramsCommand } from './params';
+import { pplCommand } from './ppl';
 import { prdcCommand } from './prdc';
 import { probeCommand } from './probe';
 import { mergeCommand, statsCommand } from './stats';
@@ -33,6 +34,7 @@ export const commands: readonly AnyCommand[] = [
   kidCommand,
   prdcCommand,
   allCommand,
+  pplCommand,
   lpipsCommand,
   diversityCommand,
   clusterCommand,

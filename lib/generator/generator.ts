@@ -238,24 +238,33 @@ export class Generator {
   }
 }
 
-/** Planar N x C x H x W output -> one interleaved uint8 image per row. */
-export function toImages(out: TypedTensor, range: OutputRange | 'uint8', quantize: Quantize, where = 'generator'): DecodedImage[] {
-  const [n, c, h, w] = out.dims;
-  const hw = h * w;
-  const images: DecodedImage[] = [];
+/** The uint8 value of one float output (NaN stays NaN for the caller to report). */
+export function quantizer(range: OutputRange, quantize: Quantize): (x: number) => number {
   const lo = range === '-1,1' ? -1 : 0;
   // round: floor(x * s + o) in float32 (s = 127.5, o = 128 for -1..1; 255, 0.5 for 0..1).
   const s = range === '-1,1' ? 127.5 : 255;
   const o = range === '-1,1' ? 128 : 0.5;
   const inv = range === '-1,1' ? 0.5 : 1;
-  const quant =
+  const raw =
     quantize === 'round'
       ? (x: number) => Math.fround(Math.fround(x * s) + o)
       : (x: number) => Math.fround(255 * Math.fround(Math.fround(Math.min(Math.max(x, lo), 1) - lo) * inv));
+  return (x) => {
+    const v = raw(x);
+    return Number.isNaN(v) ? NaN : v >= 255 ? 255 : v > 0 ? Math.floor(v) : 0;
+  };
+}
+
+/** Planar N x C x H x W output -> one interleaved uint8 image per row. */
+export function toImages(out: TypedTensor, range: OutputRange | 'uint8', quantize: Quantize, where = 'generator'): DecodedImage[] {
+  const [n, c, h, w] = out.dims;
+  const hw = h * w;
+  const images: DecodedImage[] = [];
+  const quant = range === 'uint8' ? undefined : quantizer(range, quantize);
   for (let k = 0; k < n; k++) {
     const data = new Uint8Array(hw * c);
     const base = k * c * hw;
-    if (range === 'uint8') {
+    if (!quant) {
       const src = out.data as Uint8Array;
       for (let ch = 0; ch < c; ch++) for (let p = 0; p < hw; p++) data[p * c + ch] = src[base + ch * hw + p];
     } else {
@@ -264,7 +273,7 @@ export function toImages(out: TypedTensor, range: OutputRange | 'uint8', quantiz
         for (let p = 0; p < hw; p++) {
           const v = quant(src[base + ch * hw + p]);
           if (Number.isNaN(v)) throw new GenmetricsError(`${where}: the output of sample ${k} of the batch holds NaN`);
-          data[p * c + ch] = v >= 255 ? 255 : v > 0 ? Math.floor(v) : 0;
+          data[p * c + ch] = v;
         }
       }
     }

@@ -13,9 +13,10 @@ function norm(v: Float32Array): number {
   return Math.sqrt(s);
 }
 
-/** lerp(a, b, t) in float32, as a + (b - a) * t on float32 tensors. */
+/** lerp(a, b, t) in float32 exactly as a + (b - a) * t on float32 tensors (t rounded to float32 as torch does). */
 export function lerp(a: Float32Array, b: Float32Array, t: number): Float32Array {
-  return Float32Array.from(a, (x, i) => Math.fround(x + Math.fround(Math.fround(b[i] - x) * t)));
+  const t32 = Math.fround(t);
+  return Float32Array.from(a, (x, i) => Math.fround(x + Math.fround(Math.fround(b[i] - x) * t32)));
 }
 
 /**
