@@ -13,6 +13,7 @@ import type { FeaturesCommandResult, FeaturesOptions } from './commands/features
 import type { FidCommandResult, FidOptions } from './commands/fid';
 import type { GenerateCommandResult, GenerateOptions } from './commands/generate';
 import type { PplCommandOptions, PplCommandResult } from './commands/ppl';
+import type { TruncationCommandResult, TruncationOptions } from './commands/truncation';
 import type { GridCommandOptions, GridCommandResult } from './commands/grid';
 import type { InterpolateCommandResult, InterpolateOptions } from './commands/interpolate';
 import type { TraverseCommandResult, TraverseOptions } from './commands/traverse';
@@ -81,6 +82,10 @@ export const traverse = (options: Given<TraverseOptions> & { decoder: string; ou
 
 /** Perceptual path length of a generator (torch-fidelity's definition). */
 export const ppl = (options: Given<PplCommandOptions> & { generator: string }, reporter?: Reporter) => call<PplCommandOptions, PplCommandResult>('ppl')([], options, reporter);
+
+/** The truncation trade-off of a generator against a reference set. */
+export const truncation = (reference: string, options: Given<TruncationOptions> & { generator: string }, reporter?: Reporter) =>
+  call<TruncationOptions, TruncationCommandResult>('truncation')([reference], options, reporter);
 
 export const params = (model: string, options?: Given<ParamsOptions>, reporter?: Reporter) => call<ParamsOptions, ParamsCommandResult>('params')([model], options, reporter);
 /** Disentanglement scores of codes against ground-truth factors. */

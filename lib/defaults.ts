@@ -101,3 +101,5 @@ export const PPL_LOWER_PERCENTILE = 1;
 export const PPL_UPPER_PERCENTILE = 99;
 export const PPL_BATCH = 64;
 export const PPL_LPIPS_MODEL = 'lpips-vgg';
+/** Samples per psi of a truncation sweep (ten sweeps of 50 000 would take a CPU most of a day). */
+export const TRUNCATION_SAMPLES = 10_000;

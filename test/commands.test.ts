@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { commands } from '../lib';
 import { FIXTURES, cli, sharedFile } from './helpers';
+import * as lib from '../lib';
 
 const fx = (f: string) => path.join(FIXTURES, f);
 const F = fx('features_40x6.npy');
@@ -68,11 +69,10 @@ test('every command has --help with one example', () => {
 
 describe('kid on features files reads only the rows its subsets draw', () => {
   test('the result equals KID on the whole matrices, bit for bit', async () => {
-    const { kid: kidOfFiles, readFeatureMatrix, metrics: m } = await import('../lib');
     const a = metrics('fake_3000x2048.npy');
     const b = metrics('real_3000x2048.npy');
-    const r = await kidOfFiles(a, b, { subsets: 7, subsetSize: 300, seed: 11 });
-    const whole = await m.kid(readFeatureMatrix(a), readFeatureMatrix(b), { subsets: 7, subsetSize: 300, seed: 11 });
+    const r = await lib.kid(a, b, { subsets: 7, subsetSize: 300, seed: 11 });
+    const whole = await lib.metrics.kid(lib.readFeatureMatrix(a), lib.readFeatureMatrix(b), { subsets: 7, subsetSize: 300, seed: 11 });
     expect('kid' in r && r.kid).toEqual({ mean: whole.mean, std: whole.std });
     expect(r.inputs.map((p) => [p.kind, p.count, p.dims])).toEqual([['features', 3000, 2048], ['features', 3000, 2048]]);
   });

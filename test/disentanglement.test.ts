@@ -6,6 +6,7 @@ import { readIntegerTable } from '../lib/labels';
 import { codeFactorMutualInfo, histogramBins, mig, modularity } from '../lib/metrics/disentanglement';
 import { gridScores, gridSizes, rocAuc, sampledMig } from '../lib/metrics/grid';
 import { cli, sharedFile, tmpDir } from './helpers';
+import { continuousSapMatrix, sap } from '../lib/metrics/grid';
 
 const D = (f: string) => sharedFile('fixtures', 'disentanglement', f);
 const EXP = JSON.parse(fs.readFileSync(D('expected.json'), 'utf8')).fixed_sample;
@@ -110,7 +111,6 @@ describe('sampled disentanglement metrics over the full factor grid', () => {
 
 describe('SAP with continuous factors (disentanglement_lib continuous_factors=True)', () => {
   test('the score matrix and SAP equal numpy on test/fixtures/sap_continuous.json (1e-12)', async () => {
-    const { continuousSapMatrix } = await import('../lib/metrics/grid');
     const f = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'sap_continuous.json'), 'utf8'));
     const m = continuousSapMatrix(Float64Array.from(f.codes), Int32Array.from(f.factors), f.n, f.L, f.K);
     m.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - f.score_matrix[i][j])).toBeLessThanOrEqual(1e-12)));
@@ -129,7 +129,6 @@ describe('SAP with continuous factors (disentanglement_lib continuous_factors=Tr
       }
     }
     const g = { sizes, codes: { data: codes, rows: n, dims: 3, source: 'identity' } };
-    const { sap } = await import('../lib/metrics/grid');
     const continuous = await sap(g, 0, 3000, 3000, true);
     expect(continuous).toBeGreaterThanOrEqual(0.9);
     expect(continuous).toBeLessThanOrEqual(1);

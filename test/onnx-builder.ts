@@ -107,6 +107,9 @@ export interface TwinGenerator {
   metadata?: Record<string, string>;
   /** Weight scale (default 1 / sqrt(z)). */
   scale?: number;
+  /** The deviation from the mode grows with |z|: act(b + (z W) |z|^2), a dense core of typical
+   *  images at small |z| and scattered ones in the tails (what truncation trades away). */
+  spread?: boolean;
 }
 
 /** images = act(z W + b [+ E[class]]) reshaped to N x C x H x W. */
@@ -120,10 +123,17 @@ export function twinGenerator(file: string, t: TwinGenerator): string {
     { name: 'b', dims: [out], data: seededValues(out, seed + 1, 0.2) },
     { name: 'shape', dims: [4], data: BigInt64Array.from([-1n, BigInt(c), BigInt(t.height), BigInt(t.width)]) },
   ];
-  const nodes: NodeSpec[] = [
-    { op: 'MatMul', inputs: [latent, 'W'], outputs: ['zw'] },
-    { op: 'Add', inputs: ['zw', 'b'], outputs: ['pre0'] },
-  ];
+  const nodes: NodeSpec[] = t.spread
+    ? [
+        { op: 'MatMul', inputs: [latent, 'W'], outputs: ['zw0'] },
+        { op: 'ReduceSumSquare', inputs: [latent], outputs: ['r2'], attrs: { axes: [1], keepdims: 1 } },
+        { op: 'Mul', inputs: ['zw0', 'r2'], outputs: ['zw'] },
+        { op: 'Add', inputs: ['zw', 'b'], outputs: ['pre0'] },
+      ]
+    : [
+        { op: 'MatMul', inputs: [latent, 'W'], outputs: ['zw'] },
+        { op: 'Add', inputs: ['zw', 'b'], outputs: ['pre0'] },
+      ];
   let pre = 'pre0';
   const inputs: GraphSpec['inputs'] = [{ name: latent, type: 'float32', shape: ['N', t.z] }];
   if (t.classes) {

@@ -59,6 +59,12 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
   ppl: (r) => [
     `perceptual path length: ${r.ppl.mean} ± ${r.ppl.std} (std over ${r.kept} of ${r.samples} samples${r.percentiles ? `, ${r.percentiles[0]}th-${r.percentiles[1]}th percentiles kept` : ''}; eps ${r.epsilon}, ${r.interpolation}, ${r.lpips.name} at ${r.resize} px on ${r.dtype} images)`,
   ],
+  truncation: (r) => [
+    `truncation sweep (${r.method}, ${r.samples} samples per psi) of ${r.generator.path} against ${r.reference.path}:`,
+    '   psi         FID         KID   precision    recall   density  coverage',
+    ...r.rows.map((x: Result) => [x.psi.toFixed(3).padStart(6), x.fid.toPrecision(6).padStart(11), x.kid.mean.toPrecision(4).padStart(11), ...[x.precision, x.recall, x.density, x.coverage].map((v: number) => v.toFixed(4).padStart(9))].join(' ')),
+    ...r.plots.map((p: string) => `chart: ${p}`),
+  ],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
   diversity: (r) => {

@@ -4,18 +4,12 @@
  * it is given as images (the network's logits come with its features).
  */
 import * as D from '../defaults';
-import type { FeatureMatrix } from '../features';
 import type { InputProvenance } from '../inputs';
-import { frechetDistance } from '../metrics/fid';
 import { inceptionScore } from '../metrics/inception-score';
-import { kid } from '../metrics/kid';
-import { prdc } from '../metrics/prdc';
-import { RunningMoments } from '../stats/moments';
-import type { Statistics } from '../stats/statistics';
 import { checkGeneratorOptions, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 import { defineCommand } from './descriptor';
-import { networkOptions, ORDER_NOTE, phaseProgress, threadsOf, threadsOption, type NetworkOptions } from './common';
-import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, prdcJson, prdcOptions, prdcOptionSpecs, precisionOption, reportInputs, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
+import { networkOptions, ORDER_NOTE, threadsOf, threadsOption, type NetworkOptions } from './common';
+import { checkDraws, distributionMetrics, kidJson, kidOptionSpecs, loadPair, prdcJson, prdcOptionSpecs, precisionOption, reportInputs, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
 
 export interface AllOptions extends NetworkOptions, KidCommandOptions, PrdcCommandOptions, GeneratorCommandOptions {
   splits: number;
@@ -24,12 +18,6 @@ export interface AllOptions extends NetworkOptions, KidCommandOptions, PrdcComma
 
 export type AllCommandResult = { fid: number } & ReturnType<typeof kidJson> &
   ReturnType<typeof prdcJson> & { inception_score?: { mean: number; std: number; splits: number }; inputs: InputProvenance[] };
-
-async function statisticsOf(m: FeatureMatrix, threads: number): Promise<Statistics> {
-  const moments = new RunningMoments(m.dims);
-  await moments.update(m.data, { threads });
-  return moments.finalize();
-}
 
 export const allCommand = defineCommand<AllOptions, AllCommandResult>({
   name: 'all',
@@ -56,15 +44,7 @@ export const allCommand = defineCommand<AllOptions, AllCommandResult>({
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
     const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'KID, precision/recall and density/coverage need', true);
-    const bars = phaseProgress(reporter, 'steps');
-    let f, k, p;
-    try {
-      f = await frechetDistance(await statisticsOf(A.features, threads), await statisticsOf(B.features, threads), { eps: o.eps, threads });
-      k = await kid(A.features, B.features, { ...kidOptions(o), threads, onProgress: (d, t) => bars.update('KID subsets', d, t) });
-      p = await prdc(A.features, B.features, { ...prdcOptions(o), threads, onProgress: bars.update });
-    } finally {
-      bars.stop();
-    }
+    const { fid: f, kid: k, prdc: p } = await distributionMetrics(A.features, B.features, o, threads, reporter);
     // The Inception Score's shuffle uses the KID seed, as torch-fidelity's single rng_seed.
     const is = A.logits ? inceptionScore(A.logits.data, A.logits.rows, A.logits.dims, { seed: o.seed, splits: o.splits }, A.provenance.path) : undefined;
     const provenance = [A.provenance, B.provenance];

@@ -2,10 +2,14 @@
 import * as D from '../defaults';
 import { OptionError } from '../errors';
 import { loadFeaturePair, type InputProvenance, type LoadedFeatures, type SampleInput } from '../inputs';
-import type { KernelName, KidOptions, KidResult, MmdEstimator, PairwisePrecision } from '../metrics/kid';
-import type { BallConvention, PrdcOptions, PrdcResult } from '../metrics/prdc';
+import type { FeatureMatrix } from '../features';
+import { frechetDistance, type FrechetResult } from '../metrics/fid';
+import { kid, type KernelName, type KidOptions, type KidResult, type MmdEstimator, type PairwisePrecision } from '../metrics/kid';
+import { prdc, type BallConvention, type PrdcOptions, type PrdcResult } from '../metrics/prdc';
+import { RunningMoments } from '../stats/moments';
+import type { Statistics } from '../stats/statistics';
 import type { OptionSpec, Reporter } from './descriptor';
-import { featureOptions, warnSkipped, withProgress, type NetworkOptions } from './common';
+import { featureOptions, phaseProgress, warnSkipped, withProgress, type NetworkOptions } from './common';
 
 /** KID's and P/R/D/C's arithmetic (the same option for both in `all`). */
 export const precisionOption: OptionSpec = {
@@ -120,4 +124,29 @@ export function prdcJson(r: PrdcResult) {
 export function reportInputs(reporter: Reporter, inputs: InputProvenance[], kid?: { mean: number }): void {
   for (const p of inputs) warnSkipped(reporter, p.path, p.images?.skipped ?? []);
   if (kid && kid.mean < 0) reporter.notice('KID values slightly below 0 are valid and mean the two distributions are very similar');
+}
+
+async function statisticsOf(m: FeatureMatrix, threads: number): Promise<Statistics> {
+  const moments = new RunningMoments(m.dims);
+  await moments.update(m.data, { threads });
+  return moments.finalize();
+}
+
+/** FID, KID and P/R/D/C of two feature sets (what `all` and `truncation` report), with progress. */
+export async function distributionMetrics(
+  A: FeatureMatrix,
+  B: FeatureMatrix,
+  o: KidCommandOptions & PrdcCommandOptions & { eps: number },
+  threads: number,
+  reporter: Reporter,
+): Promise<{ fid: FrechetResult; kid: KidResult; prdc: PrdcResult }> {
+  const bars = phaseProgress(reporter, 'steps');
+  try {
+    const f = await frechetDistance(await statisticsOf(A, threads), await statisticsOf(B, threads), { eps: o.eps, threads });
+    const k = await kid(A, B, { ...kidOptions(o), threads, onProgress: (d, t) => bars.update('KID subsets', d, t) });
+    const p = await prdc(A, B, { ...prdcOptions(o), threads, onProgress: bars.update });
+    return { fid: f, kid: k, prdc: p };
+  } finally {
+    bars.stop();
+  }
 }

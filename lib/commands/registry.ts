@@ -12,6 +12,7 @@ import { generateCommand } from './generate';
 import { gridCommand } from './grid';
 import { interpolateCommand } from './interpolate';
 import { traverseCommand } from './traverse';
+import { truncationCommand } from './truncation';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -35,6 +36,7 @@ export const commands: readonly AnyCommand[] = [
   prdcCommand,
   allCommand,
   pplCommand,
+  truncationCommand,
   lpipsCommand,
   diversityCommand,
   clusterCommand,
