@@ -13,6 +13,7 @@ import type { FeaturesCommandResult, FeaturesOptions } from './commands/features
 import type { FidCommandResult, FidOptions } from './commands/fid';
 import type { GenerateCommandResult, GenerateOptions } from './commands/generate';
 import type { PplCommandOptions, PplCommandResult } from './commands/ppl';
+import type { MemorizationCommandResult, MemorizationOptions } from './commands/memorization';
 import type { TruncationCommandResult, TruncationOptions } from './commands/truncation';
 import type { GridCommandOptions, GridCommandResult } from './commands/grid';
 import type { InterpolateCommandResult, InterpolateOptions } from './commands/interpolate';
@@ -86,6 +87,10 @@ export const ppl = (options: Given<PplCommandOptions> & { generator: string }, r
 /** The truncation trade-off of a generator against a reference set. */
 export const truncation = (reference: string, options: Given<TruncationOptions> & { generator: string }, reporter?: Reporter) =>
   call<TruncationOptions, TruncationCommandResult>('truncation')([reference], options, reporter);
+
+/** Memorisation: nearest training samples of each generated sample, copies under a calibrated threshold. */
+export const memorization = (generated: string, train: string, options?: Given<MemorizationOptions>, reporter?: Reporter) =>
+  call<MemorizationOptions, MemorizationCommandResult>('memorization')([generated, train], options, reporter);
 
 export const params = (model: string, options?: Given<ParamsOptions>, reporter?: Reporter) => call<ParamsOptions, ParamsCommandResult>('params')([model], options, reporter);
 /** Disentanglement scores of codes against ground-truth factors. */

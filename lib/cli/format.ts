@@ -65,6 +65,15 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
     ...r.rows.map((x: Result) => [x.psi.toFixed(3).padStart(6), x.fid.toPrecision(6).padStart(11), x.kid.mean.toPrecision(4).padStart(11), ...[x.precision, x.recall, x.density, x.coverage].map((v: number) => v.toFixed(4).padStart(9))].join(' ')),
     ...r.plots.map((p: string) => `chart: ${p}`),
   ],
+  memorization: (r) => [
+    `copy threshold: ${r.threshold} (${r.calibration.how}: median ${r.calibration.median})`,
+    `copies: ${r.copies} of ${r.samples.length} generated samples (${(100 * r.copy_rate).toFixed(2)}%) have a training sample closer than the threshold (${r.space} space)`,
+    ...[...r.samples]
+      .sort((p: Result, q: Result) => p.nearest[0].distance - q.nearest[0].distance)
+      .slice(0, 5)
+      .map((s: Result) => `  ${s.copy ? 'copy ' : 'close'} ${s.path} ~ ${s.nearest[0].path} (distance ${s.nearest[0].distance.toPrecision(6)})`),
+    ...(r.gallery ? [`gallery: ${r.gallery}`] : []),
+  ],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
   diversity: (r) => {

@@ -13,6 +13,7 @@ import { gridCommand } from './grid';
 import { interpolateCommand } from './interpolate';
 import { traverseCommand } from './traverse';
 import { truncationCommand } from './truncation';
+import { memorizationCommand } from './memorization';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -37,6 +38,7 @@ export const commands: readonly AnyCommand[] = [
   allCommand,
   pplCommand,
   truncationCommand,
+  memorizationCommand,
   lpipsCommand,
   diversityCommand,
   clusterCommand,

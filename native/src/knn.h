@@ -13,4 +13,14 @@ namespace gm {
 // Duplicated rows are neighbours at distance 0. Requires k + 1 <= x.n.
 std::vector<std::vector<double>> neighbourRadii(const Rows& x, const std::vector<int>& ks, const PairwiseOptions& o);
 
+// The k nearest rows of b to every row of a (a.n x k, ascending distance, ties by index; fewer
+// than k when b has fewer rows: index -1, distance +inf), exact: a float32 pass keeps a few extra
+// candidates whose float64 distances decide, rows it cannot decide run again in float64.
+struct Neighbours {
+  int k = 0;
+  std::vector<int64_t> index;
+  std::vector<double> distance;
+};
+Neighbours nearestNeighbours(const Rows& a, const Rows& b, int k, const PairwiseOptions& o);
+
 }  // namespace gm

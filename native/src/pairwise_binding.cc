@@ -71,6 +71,34 @@ Napi::Value NeighbourRadii(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
+// nearestNeighbours(a, aRows, b, bRows, k, options?, onProgress?): Promise<{ index, distance }>
+// (Float64Arrays of aRows x k; index -1 and distance Infinity where b has fewer than k rows)
+Napi::Value NearestNeighbours(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows a = RowsArg(env, info[0], IntArg(info, 1, "aRows"), "a");
+  const Rows b = RowsArg(env, info[2], IntArg(info, 3, "bRows"), "b");
+  if (a.d != b.d) throw Napi::RangeError::New(env, "a and b have different dimensions");
+  const int k = static_cast<int>(IntArg(info, 4, "k"));
+  if (k < 1) throw Napi::RangeError::New(env, "k must be at least 1");
+  PairwiseOptions o = OptionsArg(info[5]);
+  auto out = std::make_shared<Neighbours>();
+  auto* w = new JobWorker(
+      env, info[6], {info[0], info[2]},
+      [a, b, k, o, out](const ProgressFn& p) {
+        PairwiseOptions po = o;
+        po.progress = p;
+        *out = nearestNeighbours(a, b, k, po);
+      },
+      [out](Napi::Env env) -> Napi::Value {
+        auto r = Napi::Object::New(env);
+        r.Set("index", ToF64(env, std::vector<double>(out->index.begin(), out->index.end())));
+        r.Set("distance", ToF64(env, out->distance));
+        return r;
+      });
+  w->Queue();
+  return w->Promise();
+}
+
 // countBalls(real, realRows, fake, fakeRows, sets: {realRadii, fakeRadii, strict}[], options?, onProgress?)
 Napi::Value CountBalls(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -291,6 +319,7 @@ Napi::Value GemmSeconds(const Napi::CallbackInfo& info) {
 
 void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("neighbourRadii", Napi::Function::New(env, NeighbourRadii));
+  exports.Set("nearestNeighbours", Napi::Function::New(env, NearestNeighbours));
   exports.Set("countBalls", Napi::Function::New(env, CountBalls));
   exports.Set("kernelSums", Napi::Function::New(env, KernelSumsFn));
   exports.Set("kernelSumsSubsets", Napi::Function::New(env, KernelSumsSubsetsFn));

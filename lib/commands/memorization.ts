@@ -1,0 +1,177 @@
+/**
+ * Memorisation: each generated sample's nearest training samples, the copy threshold calibrated
+ * on the training set (lib/memorization.ts), the samples under it, and a gallery of the closest pairs.
+ */
+import { GenmetricsError, OptionError } from '../errors';
+import { classifyInput, inputPath, networkFeatures, type SampleInput } from '../inputs';
+import { openGeneratorSource } from '../generator/source';
+import type { GeneratorProvenance } from '../generator/generator';
+import { openImageSource, type ImageSource } from '../images/sources';
+import type { DecodedImage } from '../images/preprocess';
+import { calibrateThreshold, featureFileRows, nearestInSource, pixelRows, type Calibration, type RowSource } from '../memorization';
+import { readSidecar } from '../network/meta';
+import { composeGrid } from '../pictures/grid';
+import { defineCommand, type Reporter } from './descriptor';
+import { featureOptions, networkOptions, phaseProgress, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
+import { precisionOption } from './feature-sets';
+import { checkGeneratorOptions, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import { checkImageOutput, layoutOptions, writeImage } from './picture-options';
+import type { PairwisePrecision } from '../metrics/kid';
+
+export interface MemorizationOptions extends NetworkOptions, GeneratorCommandOptions {
+  space: 'inception' | 'pixel';
+  k: number;
+  ratio: number;
+  output?: string;
+  gallery: number;
+  pad: number;
+  background: number;
+  precision: PairwisePrecision;
+}
+
+interface SampleResult {
+  index: number;
+  path: string;
+  nearest: { index: number; path: string; distance: number }[];
+  copy: boolean;
+}
+
+export interface MemorizationCommandResult {
+  space: 'inception' | 'pixel';
+  k: number;
+  threshold: number;
+  calibration: Calibration & { how: string };
+  copy_rate: number;
+  copies: number;
+  samples: SampleResult[];
+  generated: { path: string; kind: string; count: number; generator?: GeneratorProvenance };
+  training: { path: string; kind: string; count: number };
+  gallery: string | null;
+}
+
+/** Opens an input as images (for names, pixels and the gallery), or undefined for a features file. */
+async function imagesOf(input: SampleInput, o: MemorizationOptions, reporter: Reporter, threads: number): Promise<ImageSource | undefined> {
+  if (typeof input !== 'string') return openGeneratorSource(input, { device: o.device, threads, onNotice: (m) => reporter.notice(m) });
+  return classifyInput(input) === 'images' ? openImageSource(input, { maxPixels: o.maxPixels }) : undefined;
+}
+
+/** Images of a source by index (a generator draws in order up to the last one wanted). */
+async function imagesAt(source: ImageSource, wanted: number[]): Promise<Map<number, DecodedImage>> {
+  const out = new Map<number, DecodedImage>();
+  if (!source.loadBatch) {
+    for (const i of wanted) out.set(i, await source.load(i));
+    return out;
+  }
+  const need = new Set(wanted);
+  const last = Math.max(...wanted);
+  for (let start = 0; start <= last; start += 64) {
+    const batch = await source.loadBatch(start, Math.min(64, last + 1 - start));
+    batch.forEach((img, k) => need.has(start + k) && out.set(start + k, img));
+  }
+  return out;
+}
+
+export const memorizationCommand = defineCommand<MemorizationOptions, MemorizationCommandResult>({
+  name: 'memorization',
+  summary: "Memorisation: each generated sample's k nearest training samples (exact), a copy threshold calibrated on the training set's own nearest-neighbour distances, the copy rate, and a gallery of the closest pairs",
+  example: 'memorization generated/ train/ -k 3 -o gallery.png --json',
+  inputs: [
+    { name: 'generated', help: 'generated set: image folder/file/uint8 array or features .npy; left out with option generator, which draws it', generator: true },
+    { name: 'train', help: 'training set: image folder/file/uint8 array or features .npy' },
+  ],
+  options: [
+    { key: 'space', type: 'string', choices: ['inception', 'pixel'], default: 'inception', help: 'where distances are measured: Inception pool3 features, or the images\' RGB values (one image size)', valueName: '<s>' },
+    { key: 'k', type: 'integer', short: 'k', min: 1, max: 100, default: 3, help: 'nearest training samples per generated sample', valueName: '<k>' },
+    { key: 'ratio', type: 'number', min: 0, exclusiveMin: true, max: 1, default: 1 / 3, help: 'copy threshold as a fraction of the median nearest-neighbour distance within the training set (Carlini et al. 2023: 1/3)', valueName: '<r>' },
+    { key: 'output', short: 'o', type: 'string', output: true, help: 'gallery of the closest pairs (a row each: generated, then its nearest training samples)', valueName: '<file.png>' },
+    { key: 'gallery', type: 'integer', min: 1, max: 1000, default: 16, help: 'rows of the gallery', valueName: '<n>' },
+    ...layoutOptions,
+    precisionOption,
+    ...generatorOptionSpecs,
+    latentSeedOption,
+    ...networkOptions,
+    threadsOption,
+  ],
+  check(_inputs, o) {
+    checkGeneratorOptions(o);
+    if (o.output !== undefined) checkImageOutput(o.output);
+  },
+  async run(inputs, o, reporter) {
+    const threads = threadsOf(o, reporter);
+    const [gen, train] = sampleInputs(inputs, o);
+    if (typeof train !== 'string') throw new GenmetricsError('the training set must be a path');
+    const genImages = await imagesOf(gen, o, reporter, threads);
+    const trainImages = await imagesOf(train, o, reporter, threads);
+    const disposers: (() => void)[] = [() => genImages?.close(), () => trainImages?.close()];
+    try {
+      let genRows: RowSource;
+      let trainRows: RowSource;
+      let generator: GeneratorProvenance | undefined;
+      if (o.space === 'pixel') {
+        if (!genImages || !trainImages) throw new OptionError('space', 'pixel space compares images: give image inputs (or use space inception with features)');
+        genRows = await pixelRows(genImages);
+        trainRows = await pixelRows(trainImages);
+        generator = (genImages as { generator?: { provenance(): GeneratorProvenance } }).generator?.provenance();
+      } else {
+        const featuresFile = async (input: SampleInput) => {
+          if (typeof input === 'string' && classifyInput(input) !== 'images') return { file: input, preprocessing: readSidecar(input) };
+          const { files, generator: g } = await withProgress(reporter, 'features', 'img', (bar) => networkFeatures(input, { network: featureOptions(o, reporter, threads, bar) }));
+          disposers.push(() => files.dispose());
+          if (g) generator = g;
+          return { file: files.pool3, preprocessing: { mode: files.meta.mode, model: files.meta.model } };
+        };
+        const a = await featuresFile(gen);
+        const b = await featuresFile(train);
+        if (a.preprocessing && b.preprocessing && (a.preprocessing.mode !== b.preprocessing.mode || a.preprocessing.model.sha256 !== b.preprocessing.model.sha256)) {
+          throw new GenmetricsError(`${inputPath(gen)} and ${train} come from different preprocessing or networks; their features are not comparable`);
+        }
+        genRows = featureFileRows(a.file);
+        trainRows = featureFileRows(b.file);
+      }
+      const bars = phaseProgress(reporter, 'rows');
+      let calibration: Calibration;
+      let nearest;
+      try {
+        calibration = await calibrateThreshold(trainRows, o.ratio, { threads, precision: o.precision, onProgress: (d, t) => bars.update('calibration', d, t) });
+        nearest = await nearestInSource(genRows, trainRows, o.k, { threads, precision: o.precision, onProgress: (d, t) => bars.update('nearest training samples', d, t) });
+      } finally {
+        bars.stop();
+      }
+      const genName = (i: number) => (genImages ? genImages.name(i) : `${inputPath(gen)}[${i}]`);
+      const trainName = (i: number) => (trainImages ? trainImages.name(i) : `${train}[${i}]`);
+      const samples: SampleResult[] = nearest.map((list, i) => ({
+        index: i,
+        path: genName(i),
+        nearest: list.map((nb) => ({ index: nb.index, path: trainName(nb.index), distance: nb.distance })),
+        copy: list.length > 0 && list[0].distance < calibration.threshold,
+      }));
+      const copies = samples.filter((s) => s.copy).length;
+      let gallery: string | null = null;
+      if (o.output !== undefined) {
+        if (!genImages || !trainImages) throw new OptionError('output', 'the gallery shows images: give image inputs (features files hold none)');
+        const closest = [...samples].sort((p, q) => p.nearest[0].distance - q.nearest[0].distance || p.index - q.index).slice(0, o.gallery);
+        const g = await imagesAt(genImages, closest.map((s) => s.index));
+        const t = await imagesAt(trainImages, [...new Set(closest.flatMap((s) => s.nearest.map((nb) => nb.index)))]);
+        const cells = closest.flatMap((s) => [g.get(s.index)!, ...s.nearest.map((nb) => t.get(nb.index)!)]);
+        const { image } = await composeGrid(cells, { cols: o.k + 1, pad: o.pad, background: o.background });
+        await writeImage(o.output, image);
+        gallery = o.output;
+      }
+      const kind = (input: SampleInput) => (typeof input !== 'string' ? 'generator' : classifyInput(input));
+      return {
+        space: o.space,
+        k: o.k,
+        threshold: calibration.threshold,
+        calibration: { ...calibration, how: `${calibration.ratio} x the median distance from ${calibration.rows} training samples (RandomState(0)) to their nearest other training sample` },
+        copy_rate: copies / samples.length,
+        copies,
+        samples,
+        generated: { path: inputPath(gen), kind: kind(gen), count: genRows.rows, ...(generator ? { generator } : {}) },
+        training: { path: train, kind: kind(train), count: trainRows.rows },
+        gallery,
+      };
+    } finally {
+      for (const d of disposers) d();
+    }
+  },
+});
