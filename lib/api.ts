@@ -13,6 +13,7 @@ import type { FeaturesCommandResult, FeaturesOptions } from './commands/features
 import type { FidCommandResult, FidOptions } from './commands/fid';
 import type { GenerateCommandResult, GenerateOptions } from './commands/generate';
 import type { PplCommandOptions, PplCommandResult } from './commands/ppl';
+import type { ReportCommandResult, ReportOptions } from './commands/report';
 import type { MemorizationCommandResult, MemorizationOptions } from './commands/memorization';
 import type { TruncationCommandResult, TruncationOptions } from './commands/truncation';
 import type { GridCommandOptions, GridCommandResult } from './commands/grid';
@@ -91,6 +92,10 @@ export const truncation = (reference: string, options: Given<TruncationOptions> 
 /** Memorisation: nearest training samples of each generated sample, copies under a calibrated threshold. */
 export const memorization = (generated: string, train: string, options?: Given<MemorizationOptions>, reporter?: Reporter) =>
   call<MemorizationOptions, MemorizationCommandResult>('memorization')([generated, train], options, reporter);
+
+/** A self-contained HTML report of an evaluation. */
+export const report = (generated: string | undefined, reference: string, options: Given<ReportOptions> & { output: string }, reporter?: Reporter) =>
+  call<ReportOptions, ReportCommandResult>('report')(generated === undefined ? [reference] : [generated, reference], options, reporter);
 
 export const params = (model: string, options?: Given<ParamsOptions>, reporter?: Reporter) => call<ParamsOptions, ParamsCommandResult>('params')([model], options, reporter);
 /** Disentanglement scores of codes against ground-truth factors. */

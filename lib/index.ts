@@ -5,7 +5,7 @@
  * - `metrics`: the pure functions for callers who hold arrays (features, statistics, logits);
  * - building blocks: .npy/.npz I/O, running moments, feature extraction, the model registry.
  */
-export { run, fid, kid, prdc, all, is, lpips, diversity, features, stats, mergeStats, cluster, vae, encode, generate, grid, interpolate, traverse, ppl, truncation, memorization, params, disentanglement, probe, modelsList, modelsInstall } from './api';
+export { run, fid, kid, prdc, all, is, lpips, diversity, features, stats, mergeStats, cluster, vae, encode, generate, grid, interpolate, traverse, ppl, truncation, memorization, report, params, disentanglement, probe, modelsList, modelsInstall } from './api';
 export { commands, findCommand } from './commands/registry';
 export type { CommandDescriptor, OptionSpec, InputSpec, Reporter, Progress } from './commands/descriptor';
 export type { FidOptions, FidCommandResult } from './commands/fid';

@@ -71,6 +71,7 @@ const cases: Case[] = [
   ['ppl', () => [], () => ({ generator: twinGenerator(path.join(dir, 'g.onnx'), { z: 4, height: 8, width: 6 }), samples: 6, batchSize: 4, lpipsModel: LPIPS_TWIN, epsilon: 0.01 })],
   ['truncation', () => [sharedFile('fixtures', 'metrics', 'real_3000x2048.npy')], () => ({ generator: twinGenerator(path.join(dir, 'g.onnx'), { z: 4, height: 8, width: 6 }), samples: 6, psi: '0.5', subsets: 2, subsetSize: 3, model: TWIN, cache: false })],
   ['memorization', () => [images(['img00_32x32_RGB.png', 'img01_32x32_RGB.png', 'img02_32x32_RGB.png']), images(['img03_32x32_RGB.png', 'img04_32x32_RGB.png', 'img05_32x32_RGB.png', 'img00_32x32_RGB.png'])], () => ({ space: 'pixel', k: 2, output: path.join(dir, 'gallery.png'), gallery: 2 })],
+  ['report', () => [fx('ties_fake_50x3.npy'), fx('ties_real_60x3.npy')], () => ({ output: path.join(dir, 'report.html'), subsets: 3, subsetSize: 10 })],
   ['grid', () => [images(['img00_32x32_RGB.png', 'img01_32x32_RGB.png', 'img09_28x28_L.png'])], () => ({ output: path.join(dir, 'grid.png'), pad: 1 })],
   ['interpolate', () => [], () => ({ generator: twinGenerator(path.join(dir, 'g.onnx'), { z: 4, height: 8, width: 6 }), seeds: '1,2', steps: 3, output: path.join(dir, 'interp.png'), slerp: true })],
   ['traverse', () => [], () => ({ decoder: vae('bernoulli_mlp', 'decoder.onnx'), seed: 1, steps: 3, dims: '0,2', output: path.join(dir, 'trav.png') })],

@@ -74,6 +74,7 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
       .map((s: Result) => `  ${s.copy ? 'copy ' : 'close'} ${s.path} ~ ${s.nearest[0].path} (distance ${s.nearest[0].distance.toPrecision(6)})`),
     ...(r.gallery ? [`gallery: ${r.gallery}`] : []),
   ],
+  report: (r) => [`wrote the report (${r.sections.join(', ')}) to ${r.output}`],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
   diversity: (r) => {

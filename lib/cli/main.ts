@@ -11,9 +11,10 @@ import { humanLines } from './format';
 import { progressBar } from './progress';
 import { addServiceCommands } from './service';
 import { versionLines } from './version';
+import { VERSION } from '../version';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../../package.json') as { version: string };
+const version = VERSION;
 
 function flagOf(spec: OptionSpec): string {
   const long = spec.type === 'boolean' && spec.default === true ? `--no-${kebab(spec.key)}` : `--${kebab(spec.key)}`;

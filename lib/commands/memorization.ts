@@ -162,7 +162,7 @@ export const memorizationCommand = defineCommand<MemorizationOptions, Memorizati
         space: o.space,
         k: o.k,
         threshold: calibration.threshold,
-        calibration: { ...calibration, how: `${calibration.ratio} x the median distance from ${calibration.rows} training samples (RandomState(0)) to their nearest other training sample` },
+        calibration: { ...calibration, how: `${+calibration.ratio.toPrecision(4)} x the median distance from ${calibration.rows} training samples (RandomState(0)) to their nearest other training sample` },
         copy_rate: copies / samples.length,
         copies,
         samples,
@@ -175,3 +175,17 @@ export const memorizationCommand = defineCommand<MemorizationOptions, Memorizati
     }
   },
 });
+
+/** A one-row picture of the generated samples at `indices` (in that order), written to `file`. */
+export async function samplesByIndex(inputs: string[], o: GeneratorCommandOptions & { maxPixels: number; device: MemorizationOptions['device'] }, reporter: Reporter, indices: number[], file: string): Promise<void> {
+  const [gen] = sampleInputs(inputs, o);
+  const source = await imagesOf(gen, { ...o, threads: undefined } as unknown as MemorizationOptions, reporter, 0);
+  if (!source) throw new GenmetricsError(`${inputPath(gen)}: holds features, not images`);
+  try {
+    const images = await imagesAt(source, indices);
+    const { image } = await composeGrid(indices.map((i) => images.get(i)!), { cols: indices.length, pad: 2 });
+    await writeImage(file, image);
+  } finally {
+    source.close();
+  }
+}

@@ -14,6 +14,7 @@ import { interpolateCommand } from './interpolate';
 import { traverseCommand } from './traverse';
 import { truncationCommand } from './truncation';
 import { memorizationCommand } from './memorization';
+import { reportCommand } from './report';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -39,6 +40,7 @@ export const commands: readonly AnyCommand[] = [
   pplCommand,
   truncationCommand,
   memorizationCommand,
+  reportCommand,
   lpipsCommand,
   diversityCommand,
   clusterCommand,

@@ -9,6 +9,13 @@ import { native } from '../native';
 export type ResizeMode = 'legacy-pytorch' | 'legacy-tensorflow' | 'clean';
 export const RESIZE_MODES: readonly ResizeMode[] = ['legacy-pytorch', 'legacy-tensorflow', 'clean'];
 
+/** The resize filter of each mode, as a reviewer needs it named. */
+export const RESIZE_FILTERS: Record<ResizeMode, string> = {
+  'legacy-pytorch': "torch bilinear, align_corners=False, no antialias (pytorch-fid)",
+  'legacy-tensorflow': 'TensorFlow 1 bilinear (torch-fidelity, TTUR)',
+  clean: 'PIL bicubic with antialias on float channels (clean-fid)',
+};
+
 /** A decoded image: interleaved uint8 samples, 1 (L), 2 (LA), 3 (RGB) or 4 (RGBA) channels. */
 export interface DecodedImage {
   data: Uint8Array;
