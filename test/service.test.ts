@@ -127,6 +127,14 @@ describe('the scoring service over HTTP', () => {
     cf.inputs = cf.inputs.map((p: any, i: number) => ({ ...p, path: `dataset:${[g.body.id, r.id][i]}`, images: { ...p.images, cached: true, device: 'cache' } }));
     expect(fd.result).toEqual(cf);
     expect(isd.result).toEqual({ ...ci, input: { ...ci.input, path: `dataset:${g.body.id}`, cached: true } });
+    // The report page: the metrics, a grid of the generated images, the provenance.
+    const page = await w.req('GET', `/v1/evaluations/${fid.body.id}/report`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(page.body).toContain(`<td class="num">${cf.fid.toPrecision(6)}</td>`);
+    expect((page.body as string).match(/<img src="data:image\/png;base64,/g)).toHaveLength(1);
+    expect(page.body).toContain(`${g.body.id} (images, 6 samples`);
+    expect((await w.req('GET', `/v1/evaluations/${fid.body.id}/report`, { token: null })).status).toBe(401);
+    expect((await w.req('GET', '/v1/evaluations/ev_nope/report')).status).toBe(404);
     expect((await w.req('POST', '/v1/evaluations', { json: { generated: r.id, reference: g.body.id, metrics: ['is'] } })).status).toBe(202);
     const featIs = await w.req('POST', '/v1/evaluations', { json: { generated: (await w.upload(GEN)).body.id, metrics: ['is'] } });
     expect([featIs.status, featIs.body.error.code]).toEqual([422, 'needs_images']);

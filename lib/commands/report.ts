@@ -13,7 +13,8 @@ import type { GeneratorProvenance } from '../generator/generator';
 import { RESIZE_FILTERS, type ResizeMode } from '../images/preprocess';
 import { writeFileAtomic } from '../io/atomic';
 import { registerTempPath } from '../process-cleanup';
-import { reportHtml, type MetricRow, type Picture, type ReportData } from '../report/html';
+import { reportHtml, type Picture, type ReportData } from '../report/html';
+import { metricRows } from '../report/metrics';
 import { VERSION } from '../version';
 import type { AllCommandResult } from './all';
 import { allCommand } from './all';
@@ -134,15 +135,7 @@ export const reportCommand = defineCommand<ReportOptions, ReportCommandResult>({
       const [A, B] = all.inputs;
       const pre = A.preprocessing ?? B.preprocessing;
       const g: GeneratorProvenance | undefined = A.generator;
-      const metrics: MetricRow[] = [
-        { name: 'FID', value: all.fid, note: 'Fréchet distance of Inception pool3 Gaussians (pytorch-fid)' },
-        { name: 'KID', value: all.kid.mean, spread: { label: `std over ${all.subsets} subsets of ${all.subset_size}`, value: all.kid.std }, note: `polynomial kernel, seed ${all.seed} (torch-fidelity)` },
-        ...(all.inception_score ? [{ name: 'Inception Score', value: all.inception_score.mean, spread: { label: `std over ${all.inception_score.splits} splits`, value: all.inception_score.std }, note: 'logits_unbiased (torch-fidelity)' }] : []),
-        { name: 'precision', value: all.precision, note: `k = ${all.conventions.precision_recall.k}, d ${all.conventions.precision_recall.test} r (Kynkäänniemi et al.)` },
-        { name: 'recall', value: all.recall, note: `k = ${all.conventions.precision_recall.k}` },
-        { name: 'density', value: all.density, note: `k = ${all.conventions.density_coverage.k}, d ${all.conventions.density_coverage.test} r (Naeem et al.)` },
-        { name: 'coverage', value: all.coverage, note: `k = ${all.conventions.density_coverage.k}` },
-      ];
+      const metrics = metricRows(all);
       const cpus = os.cpus();
       const provenance: [string, string][] = [
         ['genmetrics', VERSION],

@@ -17,6 +17,7 @@ import { unpackArchive } from './archives';
 import { imageOptions, inspectUpload, uploadFormat, type DatasetFacts } from './datasets';
 import { checkDatasets, checkOptions, commandFor, evaluationJson, newEvaluationId, requestKey, type EvaluationEvent, type EvaluationRequest, type JobRunner } from './evaluations';
 import { HttpError } from './http-error';
+import { evaluationReport } from './report';
 import type { ResolvedServiceOptions } from './server';
 import type { DatasetRow, Scope, Store, TokenRow } from './store';
 
@@ -376,6 +377,18 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
     const token = tokenOf(req, 'read');
     return evaluationJson(ownEvaluation(token, (req.params as { id: string }).id));
   });
+
+  app.get(
+    '/v1/evaluations/:id/report',
+    { schema: { summary: 'A finished evaluation as a self-contained HTML report (metrics, samples, provenance)', security: bearer, params: idParams, produces: ['text/html'], response: { 200: { type: 'string' }, ...errors } } },
+    async (req, reply) => {
+      const token = tokenOf(req, 'read');
+      const e = ownEvaluation(token, (req.params as { id: string }).id);
+      if (e.status !== 'done') throw new HttpError(409, 'not_done', `evaluation ${e.id} is ${e.status}: its report exists once it is done`, 'id');
+      reply.type('text/html; charset=utf-8');
+      return evaluationReport(e, store, blobs, o.maxPixels);
+    },
+  );
 
   app.delete('/v1/evaluations/:id', { schema: { summary: 'Cancel a queued or running evaluation', security: bearer, params: idParams, response: { 200: evaluationSchema, ...errors } } }, async (req) => {
     const token = tokenOf(req, 'write');
