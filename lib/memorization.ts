@@ -146,17 +146,30 @@ export interface Calibration {
   threshold: number;
 }
 
+/** Another distance (LPIPS) ordering each query's candidates: the lists re-sorted by it, its values as distances. */
+export type Rerank = (queries: ArrayLike<number>, lists: Neighbour[][]) => Promise<Neighbour[][]>;
+
+export interface CalibrationOptions extends KnnOptions {
+  /** Training rows measured (default CALIBRATION_ROWS). */
+  maxRows?: number;
+  /** With rerank: the candidates (nearest in the rows' space) it orders. */
+  candidates?: number;
+  rerank?: Rerank;
+}
+
 /** The copy threshold from the training set's own nearest-neighbour distances (see above). */
-export async function calibrateThreshold(train: RowSource, ratio: number, o: KnnOptions = {}): Promise<Calibration> {
+export async function calibrateThreshold(train: RowSource, ratio: number, o: CalibrationOptions = {}): Promise<Calibration> {
   if (train.rows < 2) throw new GenmetricsError('the training set needs at least 2 samples to calibrate the copy threshold');
-  const size = Math.min(CALIBRATION_ROWS, train.rows);
+  const size = Math.min(o.maxRows ?? CALIBRATION_ROWS, train.rows);
   const picked = size === train.rows ? Uint32Array.from({ length: size }, (_, i) => i) : new LegacyRandomState(CALIBRATION_SEED).choice(train.rows, size);
   const subset = await train.readRows(picked);
   const queries: RowSource = { rows: size, dims: train.dims, read: async (s, c) => subset.subarray(s * train.dims, (s + c) * train.dims), readRows: () => Promise.reject(new Error('not needed')) };
-  // Two neighbours: the row itself (or an exact duplicate) and the next; the nearest other row is
-  // the first whose index is not the row's own.
-  const found = await nearestInSource(queries, train, 2, o);
-  const d = found.map((list, q) => list.find((nb) => nb.index !== picked[q])!.distance).sort((a, b) => a - b);
+  // One more neighbour than needed: the row itself (or an exact duplicate); the nearest other rows
+  // are those whose index is not the row's own.
+  const wanted = o.rerank ? (o.candidates ?? 1) : 1;
+  const found = (await nearestInSource(queries, train, wanted + 1, o)).map((list, q) => list.filter((nb) => nb.index !== picked[q]).slice(0, wanted));
+  const lists = o.rerank ? await o.rerank(picked, found) : found;
+  const d = lists.map((list) => list[0].distance).sort((a, b) => a - b);
   const median = d.length % 2 ? d[(d.length - 1) / 2] : (d[d.length / 2 - 1] + d[d.length / 2]) / 2;
   return { rows: size, median, ratio, threshold: ratio * median };
 }

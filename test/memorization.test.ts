@@ -62,6 +62,16 @@ describe('memorization', () => {
     }, 120_000);
   }
 
+  test('lpips space: LPIPS orders the Inception candidates; the planted copies, and only they, are flagged', () => {
+    const r = run('--space', 'lpips', '-k', '2', '--candidates', '5', '--model', 'inception-fid-twin', '--lpips-model', sharedFile('models', 'lpips-alex-twin.onnx'));
+    const flagged = r.samples.filter((s: { copy: boolean }) => s.copy).map((s: { path: string }) => s.path).sort();
+    expect(flagged).toEqual([...planted.keys()].sort());
+    for (const s of r.samples.filter((x: { copy: boolean }) => x.copy)) expect(s.nearest[0].index).toBe(planted.get(s.path));
+    expect(r.calibration.how).toMatch(/LPIPS, among the 5 nearest in Inception space/);
+    // Each list is ascending in LPIPS distance.
+    for (const s of r.samples) expect(s.nearest[0].distance).toBeLessThanOrEqual(s.nearest[1].distance);
+  }, 120_000);
+
   test('the nearest lists equal a brute-force search (pixel space, float64 and the float32 default)', async () => {
     const r = run('--space', 'pixel', '-k', '3');
     const f64 = run('--space', 'pixel', '-k', '3', '--precision', 'float64');

@@ -8,7 +8,9 @@ import { openGeneratorSource } from '../generator/source';
 import type { GeneratorProvenance } from '../generator/generator';
 import { openImageSource, type ImageSource } from '../images/sources';
 import type { DecodedImage } from '../images/preprocess';
-import { calibrateThreshold, featureFileRows, nearestInSource, pixelRows, type Calibration, type RowSource } from '../memorization';
+import { calibrateThreshold, featureFileRows, nearestInSource, pixelRows, type Calibration, type Rerank, type RowSource } from '../memorization';
+import { lpipsOfIndexPairs } from '../network/lpips-pairs';
+import * as D from '../defaults';
 import { readSidecar } from '../network/meta';
 import { composeGrid } from '../pictures/grid';
 import { defineCommand, type Reporter } from './descriptor';
@@ -19,7 +21,10 @@ import { checkImageOutput, layoutOptions, writeImage } from './picture-options';
 import type { PairwisePrecision } from '../metrics/kid';
 
 export interface MemorizationOptions extends NetworkOptions, GeneratorCommandOptions {
-  space: 'inception' | 'pixel';
+  space: 'inception' | 'pixel' | 'lpips';
+  candidates: number;
+  lpipsModel: string;
+  resize?: number;
   k: number;
   ratio: number;
   output?: string;
@@ -29,6 +34,10 @@ export interface MemorizationOptions extends NetworkOptions, GeneratorCommandOpt
   precision: PairwisePrecision;
 }
 
+/** Candidates LPIPS orders per sample, and training samples measured for its threshold (LPIPS costs a network call per pair). */
+export const LPIPS_CANDIDATES = 20;
+export const LPIPS_CALIBRATION_ROWS = 1000;
+
 interface SampleResult {
   index: number;
   path: string;
@@ -37,7 +46,7 @@ interface SampleResult {
 }
 
 export interface MemorizationCommandResult {
-  space: 'inception' | 'pixel';
+  space: 'inception' | 'pixel' | 'lpips';
   k: number;
   threshold: number;
   calibration: Calibration & { how: string };
@@ -80,7 +89,10 @@ export const memorizationCommand = defineCommand<MemorizationOptions, Memorizati
     { name: 'train', help: 'training set: image folder/file/uint8 array or features .npy' },
   ],
   options: [
-    { key: 'space', type: 'string', choices: ['inception', 'pixel'], default: 'inception', help: 'where distances are measured: Inception pool3 features, or the images\' RGB values (one image size)', valueName: '<s>' },
+    { key: 'space', type: 'string', choices: ['inception', 'pixel', 'lpips'], default: 'inception', help: "where distances are measured: Inception pool3 features, the images' RGB values (one image size), or LPIPS (re-ranking the nearest candidates in Inception space)", valueName: '<s>' },
+    { key: 'candidates', type: 'integer', min: 1, max: 1000, default: LPIPS_CANDIDATES, help: 'space lpips: candidates per sample (nearest in Inception space) that LPIPS orders', valueName: '<n>' },
+    { key: 'lpipsModel', type: 'string', default: D.LPIPS_MODEL, help: 'space lpips: LPIPS network, a registry name or an .onnx file', valueName: '<name|path>' },
+    { key: 'resize', type: 'integer', min: 1, max: 4096, help: 'space lpips: resize both images of a pair to N x N (needed when sizes differ)', valueName: '<n>' },
     { key: 'k', type: 'integer', short: 'k', min: 1, max: 100, default: 3, help: 'nearest training samples per generated sample', valueName: '<k>' },
     { key: 'ratio', type: 'number', min: 0, exclusiveMin: true, max: 1, default: 1 / 3, help: 'copy threshold as a fraction of the median nearest-neighbour distance within the training set (Carlini et al. 2023: 1/3)', valueName: '<r>' },
     { key: 'output', short: 'o', type: 'string', output: true, help: 'gallery of the closest pairs (a row each: generated, then its nearest training samples)', valueName: '<file.png>' },
@@ -107,6 +119,9 @@ export const memorizationCommand = defineCommand<MemorizationOptions, Memorizati
       let genRows: RowSource;
       let trainRows: RowSource;
       let generator: GeneratorProvenance | undefined;
+      const lpipsSpace = o.space === 'lpips';
+      if (lpipsSpace && (!genImages || !trainImages)) throw new OptionError('space', 'lpips space compares images: give image inputs');
+      if (lpipsSpace && typeof gen !== 'string') throw new OptionError('space', "lpips space reads generated samples in any order: write them first with 'genmetrics generate', then pass the folder");
       if (o.space === 'pixel') {
         if (!genImages || !trainImages) throw new OptionError('space', 'pixel space compares images: give image inputs (or use space inception with features)');
         genRows = await pixelRows(genImages);
@@ -131,9 +146,26 @@ export const memorizationCommand = defineCommand<MemorizationOptions, Memorizati
       const bars = phaseProgress(reporter, 'rows');
       let calibration: Calibration;
       let nearest;
+      // LPIPS: each query's candidates (nearest in Inception space) ordered by their LPIPS distance.
+      const rerank =
+        (queries: ImageSource): Rerank =>
+        async (ids, lists) => {
+          const first: number[] = [];
+          const second: number[] = [];
+          lists.forEach((list, q) => list.forEach((nb) => (first.push(ids[q]), second.push(nb.index))));
+          const d = await lpipsOfIndexPairs(queries, trainImages!, first, second, { model: o.lpipsModel, resize: o.resize, device: o.device, threads, maxPixels: o.maxPixels, onProgress: (x, t) => bars.update('LPIPS', x, t) });
+          let p = 0;
+          return lists.map((list) => list.map((nb) => ({ index: nb.index, distance: d[p++] })).sort((x, y) => x.distance - y.distance || x.index - y.index));
+        };
       try {
-        calibration = await calibrateThreshold(trainRows, o.ratio, { threads, precision: o.precision, onProgress: (d, t) => bars.update('calibration', d, t) });
-        nearest = await nearestInSource(genRows, trainRows, o.k, { threads, precision: o.precision, onProgress: (d, t) => bars.update('nearest training samples', d, t) });
+        const knn = { threads, precision: o.precision };
+        calibration = await calibrateThreshold(trainRows, o.ratio, {
+          ...knn,
+          onProgress: (d, t) => bars.update('calibration', d, t),
+          ...(lpipsSpace ? { maxRows: LPIPS_CALIBRATION_ROWS, candidates: o.candidates, rerank: rerank(trainImages!) } : {}),
+        });
+        nearest = await nearestInSource(genRows, trainRows, lpipsSpace ? Math.max(o.k, o.candidates) : o.k, { ...knn, onProgress: (d, t) => bars.update('nearest training samples', d, t) });
+        if (lpipsSpace) nearest = (await rerank(genImages!)(Array.from(nearest, (_, i) => i), nearest)).map((list) => list.slice(0, o.k));
       } finally {
         bars.stop();
       }
@@ -162,7 +194,10 @@ export const memorizationCommand = defineCommand<MemorizationOptions, Memorizati
         space: o.space,
         k: o.k,
         threshold: calibration.threshold,
-        calibration: { ...calibration, how: `${+calibration.ratio.toPrecision(4)} x the median distance from ${calibration.rows} training samples (RandomState(0)) to their nearest other training sample` },
+        calibration: {
+          ...calibration,
+          how: `${+calibration.ratio.toPrecision(4)} x the median distance from ${calibration.rows} training samples (RandomState(0)) to their nearest other training sample${lpipsSpace ? ` (LPIPS, among the ${o.candidates} nearest in Inception space)` : ''}`,
+        },
         copy_rate: copies / samples.length,
         copies,
         samples,

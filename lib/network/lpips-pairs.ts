@@ -4,7 +4,7 @@ import { pipelined } from '../models/onnx-model';
 import { decodeImage } from '../images/decode';
 import { pairInputs, type ImagePair } from '../images/pairing';
 import type { DecodedImage } from '../images/preprocess';
-import { openImageSource } from '../images/sources';
+import { openImageSource, type ImageSource } from '../images/sources';
 import { signedRgb, signedRgbResized } from '../images/tensor';
 import { LpipsNetwork, type LpipsNetworkOptions } from './lpips';
 import { drawPairs, type DiversityOptions, type DiversityResult } from '../metrics/diversity';
@@ -132,6 +132,28 @@ async function runPairs(net: LpipsNetwork, src: PairSource, o: LpipsOptions): Pr
     o.onProgress,
   );
   return out;
+}
+
+/**
+ * LPIPS of the pairs (a[first[p]], b[second[p]]) of two image sources (random access), e.g. a
+ * generated sample and its candidate neighbours; sizes as for `lpips` (equal, or option resize).
+ */
+export async function lpipsOfIndexPairs(a: ImageSource, b: ImageSource, first: ArrayLike<number>, second: ArrayLike<number>, options: LpipsOptions = {}): Promise<Float32Array> {
+  checkOptions(options);
+  const net = await LpipsNetwork.open(options);
+  try {
+    return await runPairs(
+      net,
+      {
+        count: first.length,
+        names: (p) => [a.name(first[p]), b.name(second[p])],
+        load: (p) => Promise.all([a.load(first[p]), b.load(second[p])]),
+      },
+      options,
+    );
+  } finally {
+    await net.release();
+  }
 }
 
 /**
