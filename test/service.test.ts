@@ -10,6 +10,7 @@ import { writeStatistics } from '../lib/stats/statistics';
 import { zipSync } from 'fflate';
 import { cli, FIXTURES, referenceImages, sharedFile, tmpDir } from './helpers';
 import { Client, start, type Res, type Started } from './service-helpers';
+import { twinGenerator, twinMapping } from './onnx-builder';
 
 // Small feature sets: 300 x 64 (KID subsets of 100, P/R/D/C exact in float64 and float32 alike).
 const dir = tmpDir();
@@ -138,6 +139,37 @@ describe('the scoring service over HTTP', () => {
     expect((await w.req('POST', '/v1/evaluations', { json: { generated: r.id, reference: g.body.id, metrics: ['is'] } })).status).toBe(202);
     const featIs = await w.req('POST', '/v1/evaluations', { json: { generated: (await w.upload(GEN)).body.id, metrics: ['is'] } });
     expect([featIs.status, featIs.body.error.code]).toEqual([422, 'needs_images']);
+  });
+
+  test('generator datasets: an ONNX generator uploaded once, its samples drawn by the evaluation; the CLI with --generator gives the same result', async () => {
+    const G = twinGenerator(path.join(dir, 'gen-model.onnx'), { z: 8, height: 24, width: 20, seed: 4 });
+    const ref = path.join(dir, 'gen_ref_images.npy');
+    let q = 5;
+    writeNpy(ref, { dtype: 'uint8', shape: [12, 24, 20, 3], data: Uint8Array.from({ length: 12 * 24 * 20 * 3 }, () => (q = (Math.imul(q, 1664525) + 1013904223) >>> 0) >>> 24) });
+    const g = await w.upload(G, '?kind=generator&mode=clean&model=inception-fid-twin&name=twin');
+    expect([g.status, g.body.kind, g.body.status, g.body.mode]).toEqual([201, 'generator', 'ready', 'clean']);
+    const notGen = await w.upload(twinMapping(path.join(dir, 'not-gen.onnx'), 4, 3), '?kind=generator');
+    expect([notGen.status, notGen.body.error.message]).toEqual([422, expect.stringMatching(/^upload: not a generator: expected images N x 3 x H x W/)]);
+    expect((await w.upload(GEN, '?kind=generator')).status).toBe(422);
+    const r = (await w.upload(ref, '?mode=clean&model=inception-fid-twin')).body;
+    const post = (json: unknown) => w.req('POST', '/v1/evaluations', { json });
+    const fid = await post({ generated: g.body.id, reference: r.id, metrics: ['fid'], options: { samples: 16, seed: 3 } });
+    expect([fid.status, fid.body.error]).toEqual([202, null]);
+    const done = await w.waitDone(fid.body.id);
+    expect(done.status).toBe('done');
+    const c = JSON.parse(cli(['fid', '--generator', G, '-n', '16', '--seed', '3', ref, '--mode', 'clean', '--model', 'inception-fid-twin', '--json', '-q']).stdout);
+    expect(done.result.fid).toBe(c.fid);
+    expect(done.result.inputs[0]).toMatchObject({ kind: 'generator', path: `dataset:${g.body.id}`, generator: { path: `dataset:${g.body.id}`, samples: 16, seed: 3 } });
+    expect(JSON.stringify(done.result)).not.toContain(dir);
+    // Generator options only with a generator dataset; never the files; a generator is never the reference.
+    const bad = await post({ generated: r.id, reference: r.id, metrics: ['fid'], options: { truncation: 0.5 } });
+    expect([bad.status, bad.body.error.message]).toEqual([400, expect.stringMatching(/options.truncation: a generator option; it applies to a generated dataset of kind generator/)]);
+    const file = await post({ generated: g.body.id, reference: r.id, metrics: ['fid'], options: { mapping: '/etc/passwd' } });
+    expect([file.status, file.body.error.field]).toEqual([400, 'options.mapping']);
+    const asRef = await post({ generated: r.id, reference: g.body.id, metrics: ['fid'] });
+    expect([asRef.status, asRef.body.error.code]).toEqual([422, 'bad_reference']);
+    const kidTooMany = await post({ generated: g.body.id, reference: r.id, metrics: ['kid'], options: { samples: 16, subsetSize: 100 } });
+    expect([kidTooMany.status, kidTooMany.body.error.message]).toEqual([400, expect.stringMatching(/KID subset size 100 is larger than its 16 samples/)]);
   });
 
   test("a run's evaluations by step (its FID curve); cancel", async () => {

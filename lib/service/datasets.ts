@@ -7,6 +7,7 @@
 import { coerceOption } from '../commands/descriptor';
 import { networkOptions } from '../commands/common';
 import { openFeatureFile } from '../features';
+import { Generator } from '../generator/generator';
 import { classifyInput } from '../inputs';
 import { NpyRowReader } from '../io/npy';
 import { native } from '../native';
@@ -116,4 +117,18 @@ export function imageOptions(q: { mode?: string; model?: string }): { mode: stri
   const model = value('model');
   if (/[/\\]|\.onnx$/i.test(model)) throw new HttpError(400, 'bad_option', `model: expected a model name of the registry, not a file ('${model}')`, 'model');
   return { mode: value('mode'), model };
+}
+
+/** A generator upload (ONNX): opened on the CPU to check its interface (input z, image output); 422 naming what is wrong. */
+export async function inspectGenerator(file: string, name: string): Promise<DatasetFacts> {
+  let g: Generator | undefined;
+  try {
+    g = await Generator.open({ generator: file, samples: 1, seed: 0 }, { device: 'cpu', threads: 1 });
+    return { kind: 'generator', count: null, dims: 2048, mode: null, model: null, modelSha256: null };
+  } catch (err) {
+    const message = (err instanceof Error ? err.message : String(err)).split(file).join(name);
+    throw new HttpError(422, 'invalid_dataset', message, 'file');
+  } finally {
+    await g?.release();
+  }
 }

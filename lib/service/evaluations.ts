@@ -27,6 +27,8 @@ export type Metric = (typeof METRICS)[number];
 const SERVER_KEYS = new Set(['threads', 'device', 'batchSize', 'cache', 'skipBad', 'model', 'mode', 'maxPixels']);
 /** The generator options: a generator (and its mapping network) would be a file on the server, never named by a request. */
 const GENERATOR_KEYS = new Set(generatorOptionSpecs.map((s) => s.key));
+/** The generator options a request may give when its generated dataset is a generator (not the files). */
+const FILE_KEYS = new Set(['generator', 'mapping']);
 
 export interface EvaluationRequest {
   generated: string;
@@ -49,7 +51,7 @@ export function commandFor(metrics: string[]): AnyCommand {
 }
 
 /** The request's options checked against the command's descriptor, as the CLI checks its flags. */
-export function checkOptions(d: AnyCommand, given: Options | undefined): Options {
+export function checkOptions(d: AnyCommand, given: Options | undefined, generator = false): Options {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
     throw new HttpError(400, 'bad_options', 'options: expected an object of option values', 'options');
   }
@@ -57,17 +59,19 @@ export function checkOptions(d: AnyCommand, given: Options | undefined): Options
   for (const key of Object.keys(given ?? {})) {
     const spec = specs.get(key);
     if (SERVER_KEYS.has(key) || spec?.output) throw new HttpError(400, 'bad_option', `options.${key}: set by the server, not by a request`, `options.${key}`);
-    if (GENERATOR_KEYS.has(key)) {
-      throw new HttpError(400, 'bad_option', `options.${key}: a generator option; a request may not name a file on the server (the service evaluates uploaded datasets)`, `options.${key}`);
+    if (FILE_KEYS.has(key) || (!generator && GENERATOR_KEYS.has(key))) {
+      const why = FILE_KEYS.has(key) ? 'a request may not name a file on the server (upload the generator as a dataset of kind generator)' : 'it applies to a generated dataset of kind generator';
+      throw new HttpError(400, 'bad_option', `options.${key}: a generator option; ${why}`, `options.${key}`);
     }
     if (!spec) {
-      const allowed = d.options.filter((s) => !SERVER_KEYS.has(s.key) && !GENERATOR_KEYS.has(s.key) && !s.output).map((s) => s.key);
+      const allowed = d.options.filter((s) => !SERVER_KEYS.has(s.key) && !FILE_KEYS.has(s.key) && (generator || !GENERATOR_KEYS.has(s.key)) && !s.output).map((s) => s.key);
       throw new HttpError(400, 'bad_option', `options.${key}: unknown option of ${d.name}; its options are ${allowed.join(', ')}`, `options.${key}`);
     }
   }
   try {
     const resolved = resolveOptions(d, given ?? {}) as Options;
-    d.check?.([], resolved);
+    // A generator dataset stands for option generator (its path is the server's, set when the job runs).
+    d.check?.([], generator ? { ...resolved, generator: 'dataset' } : resolved);
     return resolved;
   } catch (err) {
     throw fromLibrary(err);
@@ -82,8 +86,9 @@ export function checkDatasets(d: AnyCommand, a: DatasetRow, b: DatasetRow | unde
   for (const [role, ds] of [['generated', a], ['reference', b]] as const) {
     if (ds?.status === 'failed') throw new HttpError(422, 'dataset_failed', `${role}: dataset ${ds.id} failed: ${ds.error}`, role);
   }
+  if (b?.kind === 'generator') throw new HttpError(422, 'bad_reference', `reference: dataset ${b.id} is a generator; a generator can only be the generated set`, 'reference');
   if (d.name === 'is') {
-    if (a.kind !== 'images') {
+    if (a.kind !== 'images' && a.kind !== 'generator') {
       throw new HttpError(422, 'needs_images', `generated: dataset ${a.id} is ${a.kind}; the Inception Score needs the images (its logits come from the network)`, 'generated');
     }
     return;
@@ -97,8 +102,9 @@ export function checkDatasets(d: AnyCommand, a: DatasetRow, b: DatasetRow | unde
   if (d.name === 'kid' || d.name === 'all') {
     try {
       // Image datasets still processing have no count yet: their subsets are checked when they run.
-      if (a.count !== null && b.count !== null) {
-        kidPlan({ rows: a.count, source: `generated dataset ${a.id}` }, { rows: b.count, source: `reference dataset ${b.id}` }, kidOptions(options as never));
+      const rows = a.kind === 'generator' ? (options.samples as number) : a.count;
+      if (rows !== null && b.count !== null) {
+        kidPlan({ rows, source: `generated dataset ${a.id}` }, { rows: b.count, source: `reference dataset ${b.id}` }, kidOptions(options as never));
       }
     } catch (err) {
       throw fromLibrary(err);
@@ -252,15 +258,19 @@ export class JobRunner extends EventEmitter {
     const started = Date.now();
     try {
       const options: Options = { ...(JSON.parse(job.options) as Options), threads: this.o.threads || undefined };
-      // Image datasets: the preprocessing they were extracted with (the features then come from the cache).
-      const images = ids.map((id) => this.store.datasetById(id)!).find((x) => x.kind === 'images');
+      // A generator dataset is option generator (its samples stream to the network), not an input.
+      // The command then puts the generator's samples first again: results keep the request's order.
+      const generated = this.store.datasetById(ids[0])!;
+      if (generated.kind === 'generator') options.generator = inputs.shift();
+      // Image and generator datasets: the preprocessing they were uploaded with (image features then come from the cache).
+      const images = ids.map((id) => this.store.datasetById(id)!).find((x) => x.kind === 'images' || x.kind === 'generator');
       if (images && d.options.some((o) => o.key === 'mode')) Object.assign(options, { mode: images.mode, model: images.model, maxPixels: this.o.maxPixels });
       const result = (await runCommand(d, inputs, options, reporter)) as Record<string, unknown>;
       // Inputs are named by dataset id: the blob paths are the server's business.
-      if (Array.isArray(result.inputs)) {
-        result.inputs = (result.inputs as { path: string }[]).map((p, i) => ({ ...p, path: `dataset:${ids[i]}` }));
-      }
-      if (result.input && typeof result.input === 'object') result.input = { ...(result.input as object), path: `dataset:${ids[0]}` };
+      // (a generator's provenance too).
+      const rename = (p: { path: string; generator?: { path: string } }, id: string) => ({ ...p, path: `dataset:${id}`, ...(p.generator ? { generator: { ...p.generator, path: `dataset:${id}` } } : {}) });
+      if (Array.isArray(result.inputs)) result.inputs = (result.inputs as { path: string }[]).map((p, i) => rename(p, ids[i]));
+      if (result.input && typeof result.input === 'object') result.input = rename(result.input as { path: string }, ids[0]);
       const provenance = {
         genmetrics: version,
         command: d.name,

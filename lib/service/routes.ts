@@ -14,7 +14,7 @@ import type { BlobStore } from './blobs';
 import { IMAGE_EXTENSIONS } from '../images/decode';
 import { listImages } from '../images/sources';
 import { unpackArchive } from './archives';
-import { imageOptions, inspectUpload, uploadFormat, type DatasetFacts } from './datasets';
+import { imageOptions, inspectGenerator, inspectUpload, uploadFormat, type DatasetFacts } from './datasets';
 import { checkDatasets, checkOptions, commandFor, evaluationJson, newEvaluationId, requestKey, type EvaluationEvent, type EvaluationRequest, type JobRunner } from './evaluations';
 import { HttpError } from './http-error';
 import { evaluationReport } from './report';
@@ -46,7 +46,7 @@ const datasetSchema = {
   properties: {
     id: { type: 'string' },
     sha256: { type: 'string' },
-    kind: { type: 'string', enum: ['features', 'statistics', 'images'] },
+    kind: { type: 'string', enum: ['features', 'statistics', 'images', 'generator'] },
     count: { type: ['integer', 'null'] },
     dims: { type: 'integer' },
     mode: { type: ['string', 'null'] },
@@ -131,7 +131,13 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
         security: bearer,
         querystring: {
           type: 'object',
-          properties: { name: { type: 'string', maxLength: 200 }, public: { type: 'boolean' }, mode: { type: 'string', maxLength: 40 }, model: { type: 'string', maxLength: 100 } },
+          properties: {
+            name: { type: 'string', maxLength: 200 },
+            public: { type: 'boolean' },
+            mode: { type: 'string', maxLength: 40 },
+            model: { type: 'string', maxLength: 100 },
+            kind: { type: 'string', enum: ['generator'] },
+          },
           additionalProperties: false,
         },
         response: { 200: datasetSchema, 201: datasetSchema, ...errors },
@@ -143,7 +149,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
       if (Number.isFinite(declared) && declared > o.maxUploadBytes + 64 * 1024) {
         throw new HttpError(413, 'too_large', `upload of ${declared} bytes is larger than the limit of ${o.maxUploadBytes} bytes`, 'file');
       }
-      const q = req.query as { name?: string; public?: boolean; mode?: string; model?: string };
+      const q = req.query as { name?: string; public?: boolean; mode?: string; model?: string; kind?: 'generator' };
       let name = q.name;
       const preprocessing = { mode: q.mode, model: q.model };
       let isPublic = q.public ?? false;
@@ -174,7 +180,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
         if (truncated()) throw new HttpError(413, 'too_large', `file: upload larger than the limit of ${o.maxUploadBytes} bytes`, 'file');
         if (temp.bytes === 0) throw new HttpError(422, 'invalid_dataset', 'file: the upload is empty', 'file');
         const onlyImages = (kind: string) => {
-          if (kind !== 'images' && (preprocessing.mode !== undefined || preprocessing.model !== undefined)) {
+          if (kind !== 'images' && kind !== 'generator' && (preprocessing.mode !== undefined || preprocessing.model !== undefined)) {
             throw new HttpError(400, 'bad_option', `mode/model apply to image uploads; this upload is ${kind}`, preprocessing.mode !== undefined ? 'mode' : 'model');
           }
         };
@@ -184,10 +190,15 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
           blobs.discard(temp);
           return reply.code(200).send(datasetJson(existing));
         }
-        const format = await uploadFormat(temp.head, temp.path, 'file');
         let facts: DatasetFacts;
         let blob: string;
-        if (format.ext === '.zip' || format.ext === '.tar') {
+        const format = q.kind === 'generator' ? undefined : await uploadFormat(temp.head, temp.path, 'file');
+        if (!format) {
+          // A generator (ONNX): opened once to check its interface and image shape.
+          blobs.retype(temp, '.onnx');
+          facts = await inspectGenerator(temp.path, name ?? 'upload');
+          blob = blobs.commit(temp, '.onnx');
+        } else if (format.ext === '.zip' || format.ext === '.tar') {
           // An image archive: unpacked (safely, within the limits) into a folder of images.
           const kind = format.ext === '.zip' ? 'zip' : 'tar';
           blob = await blobs.commitArchive(temp, (dest) => unpackArchive(kind, temp.path, dest, { maxEntries: o.maxArchiveEntries, maxBytes: o.maxArchiveBytes }));
@@ -211,8 +222,8 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
           kind: facts.kind,
           count: facts.count,
           dims: facts.dims,
-          mode: facts.kind === 'images' ? image.mode : facts.mode,
-          model: facts.kind === 'images' ? image.model : facts.model,
+          mode: facts.kind === 'images' || facts.kind === 'generator' ? image.mode : facts.mode,
+          model: facts.kind === 'images' || facts.kind === 'generator' ? image.model : facts.model,
           model_sha256: facts.modelSha256,
           name: name ?? null,
           public: isPublic ? 1 : 0,
@@ -321,9 +332,9 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
       const token = tokenOf(req, 'write');
       const r = req.body as EvaluationRequest;
       const d = commandFor(r.metrics);
-      const options = checkOptions(d, r.options);
       const a = store.visibleDataset(token.project, r.generated);
       if (!a) throw new HttpError(404, 'not_found', `generated: no dataset ${r.generated}`, 'generated');
+      const options = checkOptions(d, r.options, a.kind === 'generator');
       const b = r.reference === undefined ? undefined : store.visibleDataset(token.project, r.reference);
       if (r.reference !== undefined && !b) throw new HttpError(404, 'not_found', `reference: no dataset ${r.reference}`, 'reference');
       checkDatasets(d, a, b, options);

@@ -35,7 +35,7 @@ export interface TokenRow {
   revoked: string | null;
 }
 
-export type DatasetKind = 'features' | 'statistics' | 'images';
+export type DatasetKind = 'features' | 'statistics' | 'images' | 'generator';
 export type DatasetStatus = 'processing' | 'ready' | 'failed';
 
 export interface DatasetRow {
