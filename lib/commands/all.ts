@@ -6,7 +6,7 @@
 import * as D from '../defaults';
 import type { InputProvenance } from '../inputs';
 import { inceptionScore } from '../metrics/inception-score';
-import { checkGeneratorOptions, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 import { defineCommand } from './descriptor';
 import { networkOptions, ORDER_NOTE, threadsOf, threadsOption, type NetworkOptions } from './common';
 import { checkDraws, distributionMetrics, kidJson, kidOptionSpecs, loadPair, prdcJson, prdcOptionSpecs, precisionOption, reportInputs, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
@@ -24,7 +24,7 @@ export const allCommand = defineCommand<AllOptions, AllCommandResult>({
   summary: `FID, KID, precision, recall, density, coverage (and the Inception Score of A when it is images) from one feature pass; ${ORDER_NOTE}`,
   example: 'all generated/ real/ --json',
   inputs: [
-    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D); left out with option generator, which draws it', generator: true },
+    generatedInput(),
     { name: 'b', help: 'reference set: same kinds' },
   ],
   options: [

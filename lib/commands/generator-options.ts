@@ -8,7 +8,7 @@ import { OptionError } from '../errors';
 import { OUTPUT_RANGES, QUANTIZE_MODES, type GeneratorSpec, type OutputRange, type Quantize } from '../generator/generator';
 import { checkTruncation, type TruncationMethod } from '../generator/latents';
 import type { SampleInput } from '../inputs';
-import type { OptionSpec } from './descriptor';
+import type { InputSpec, OptionSpec } from './descriptor';
 
 export const generatorOptionSpecs: OptionSpec[] = [
   { key: 'generator', type: 'string', help: 'draw the generated set from this generator (.onnx: input z N x Z, output N x C x H x W) instead of reading it', valueName: '<G.onnx>' },
@@ -20,6 +20,11 @@ export const generatorOptionSpecs: OptionSpec[] = [
   { key: 'quantize', type: 'string', choices: QUANTIZE_MODES, default: D.QUANTIZE, help: "generator: float images to uint8 as StyleGAN/torchvision save them (round) or as torch-fidelity's example (truncate)", valueName: '<q>' },
   { key: 'classes', type: 'integer', min: 1, defaultNote: "the model's metadata 'num_classes'", help: 'generator: classes of a conditional model (labels drawn uniformly)', valueName: '<k>' },
 ];
+
+/** The generated set's input, for which option generator may stand. */
+export function generatedInput(name = 'a'): InputSpec {
+  return { name, help: 'generated set: image folder/file/uint8 array or features .npy (N x D); left out with option generator, which draws it', generator: true };
+}
 
 /** For commands without a seed of their own: the latent codes' seed. */
 export const latentSeedOption: OptionSpec = {

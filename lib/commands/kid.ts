@@ -3,7 +3,7 @@ import { requireSameDims } from '../features';
 import { classifyInput, type InputProvenance } from '../inputs';
 import { drawSubsets, kid, kidOfDraws, kidPlan, mmd2, type KernelDescription, type MmdEstimator } from '../metrics/kid';
 import { readSidecar, requireSameOrigin } from '../network/meta';
-import { checkGeneratorOptions, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 import { defineCommand, type Progress } from './descriptor';
 import { networkOptions, ORDER_NOTE, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
 import { checkDraws, kidJson, kidOptions, kidOptionSpecs, loadPair, precisionOption, reportInputs, type KidCommandOptions } from './feature-sets';
@@ -21,7 +21,7 @@ export const kidCommand = defineCommand<KidOptions, KidCommandResult>({
   summary: `Kernel Inception Distance (torch-fidelity's defaults: 100 subsets of 1000, poly kernel, seed 2020) between two image inputs or features .npy; ${ORDER_NOTE}`,
   example: 'kid generated.npy real.npy --subsets 100 --subset-size 1000 --json',
   inputs: [
-    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D); left out with option generator, which draws it', generator: true },
+    generatedInput(),
     { name: 'b', help: 'reference set: same kinds' },
   ],
   options: [

@@ -16,7 +16,7 @@ import { composeGrid } from '../pictures/grid';
 import { defineCommand, type Reporter } from './descriptor';
 import { featureOptions, networkOptions, phaseProgress, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
 import { precisionOption } from './feature-sets';
-import { checkGeneratorOptions, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 import { checkImageOutput, layoutOptions, writeImage } from './picture-options';
 import type { PairwisePrecision } from '../metrics/kid';
 
@@ -85,7 +85,7 @@ export const memorizationCommand = defineCommand<MemorizationOptions, Memorizati
   summary: "Memorisation: each generated sample's k nearest training samples (exact), a copy threshold calibrated on the training set's own nearest-neighbour distances, the copy rate, and a gallery of the closest pairs",
   example: 'memorization generated/ train/ -k 3 -o gallery.png --json',
   inputs: [
-    { name: 'generated', help: 'generated set: image folder/file/uint8 array or features .npy; left out with option generator, which draws it', generator: true },
+    generatedInput('generated'),
     { name: 'train', help: 'training set: image folder/file/uint8 array or features .npy' },
   ],
   options: [

@@ -1,6 +1,6 @@
 import type { InputProvenance } from '../inputs';
 import { prdc } from '../metrics/prdc';
-import { checkGeneratorOptions, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 import { defineCommand } from './descriptor';
 import { networkOptions, ORDER_NOTE, phaseProgress, threadsOf, threadsOption, type NetworkOptions } from './common';
 import { loadPair, prdcJson, prdcOptions, prdcOptionSpecs, precisionOption, reportInputs, type PrdcCommandOptions } from './feature-sets';
@@ -14,7 +14,7 @@ export const prdcCommand = defineCommand<PrdcOptions, PrdcCommandResult>({
   summary: `Precision, recall (k=3, d <= r: torch-fidelity/Kynkäänniemi), density and coverage (k=5, d < r: prdc) between two image inputs or features .npy; ${ORDER_NOTE}`,
   example: 'prdc generated/ real/ --json',
   inputs: [
-    { name: 'a', help: 'generated set: image folder/file/uint8 array or features .npy (N x D); left out with option generator, which draws it', generator: true },
+    generatedInput(),
     { name: 'b', help: 'reference set: same kinds' },
   ],
   options: [...prdcOptionSpecs, precisionOption, ...generatorOptionSpecs, latentSeedOption, ...networkOptions, threadsOption],

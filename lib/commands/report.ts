@@ -21,7 +21,7 @@ import { allCommand } from './all';
 import { defineCommand, type CommandDescriptor, type Options, type Reporter } from './descriptor';
 import { networkOptions, threadsOption, type NetworkOptions } from './common';
 import { checkDraws, kidOptionSpecs, type KidCommandOptions } from './feature-sets';
-import { checkGeneratorOptions, generatorOptionSpecs, type GeneratorCommandOptions } from './generator-options';
+import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, type GeneratorCommandOptions } from './generator-options';
 import { gridCommand } from './grid';
 import { interpolateCommand } from './interpolate';
 import { memorizationCommand, samplesByIndex, type MemorizationCommandResult } from './memorization';
@@ -52,7 +52,7 @@ export const reportCommand = defineCommand<ReportOptions, ReportCommandResult>({
   summary: 'A self-contained HTML report: metrics with their spreads, truncation curve, sample grid, interpolations, nearest/farthest samples, memorisation gallery and provenance',
   example: 'report --generator G.onnx real/ -o report.html --psi 0.2,0.5,1.0 --memorization train/',
   inputs: [
-    { name: 'generated', help: 'generated set: image folder/file/uint8 array or features .npy; left out with option generator, which draws it', generator: true },
+    generatedInput('generated'),
     { name: 'reference', help: 'reference set: same kinds' },
   ],
   options: [
