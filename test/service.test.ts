@@ -150,7 +150,11 @@ describe('the scoring service over HTTP', () => {
     expect([g.status, g.body.kind, g.body.status, g.body.mode]).toEqual([201, 'generator', 'ready', 'clean']);
     const notGen = await w.upload(twinMapping(path.join(dir, 'not-gen.onnx'), 4, 3), '?kind=generator');
     expect([notGen.status, notGen.body.error.message]).toEqual([422, expect.stringMatching(/^upload: not a generator: expected images N x 3 x H x W/)]);
-    expect((await w.upload(GEN, '?kind=generator')).status).toBe(422);
+    // Bytes that are no ONNX model, and bytes already stored as features (the same dataset otherwise).
+    expect((await w.upload(feats('not-a-model.npy', 5, 4, 9), '?kind=generator')).status).toBe(422);
+    await w.upload(GEN);
+    const again = await w.upload(GEN, '?kind=generator');
+    expect([again.status, again.body.error.message]).toEqual([422, expect.stringMatching(/^file: these bytes are dataset ds_\S+, of kind features, not a generator$/)]);
     const r = (await w.upload(ref, '?mode=clean&model=inception-fid-twin')).body;
     const post = (json: unknown) => w.req('POST', '/v1/evaluations', { json });
     const fid = await post({ generated: g.body.id, reference: r.id, metrics: ['fid'], options: { samples: 16, seed: 3 } });

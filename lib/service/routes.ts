@@ -186,6 +186,9 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
         };
         const existing = store.datasetBySha(token.project, temp.sha256);
         if (existing) {
+          if (q.kind !== undefined && existing.kind !== q.kind) {
+            throw new HttpError(422, 'invalid_dataset', `file: these bytes are dataset ${existing.id}, of kind ${existing.kind}, not a ${q.kind}`, 'file');
+          }
           onlyImages(existing.kind);
           blobs.discard(temp);
           return reply.code(200).send(datasetJson(existing));
