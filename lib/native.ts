@@ -59,6 +59,7 @@ export type FeatureData = Float32Array | Float64Array;
 export interface NativeAddon {
   neighbourRadii(x: FeatureData, rows: number, ks: number[], options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<Float64Array[]>;
   nearestNeighbours(a: FeatureData, aRows: number, b: FeatureData, bRows: number, k: number, options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<{ index: Float64Array; distance: Float64Array }>;
+  symmetricEigenvalues(m: Float64Array, n: number, threads?: number): Promise<Float64Array>;
   countBalls(
     real: FeatureData,
     realRows: number,

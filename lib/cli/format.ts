@@ -75,6 +75,10 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
     ...(r.gallery ? [`gallery: ${r.gallery}`] : []),
   ],
   report: (r) => [`wrote the report (${r.sections.join(', ')}) to ${r.output}`],
+  vendi: (r) => [`Vendi score (linear kernel, ${r.count} samples${r.per_class ? `, mean over ${Object.keys(r.per_class).length} classes` : ''}): ${Object.entries(r.vendi).map(([q, v]) => `${q} ${v}`).join(', ')}`],
+  mifid: (r) => [`MiFID: ${r.mifid} (FID ${r.fid}; memorisation distance ${r.memorization_distance}, penalty ${r.penalty ? 'on' : `off: >= ${r.cosine_distance_eps}`})`],
+  authenticity: (r) => [`authenticity: ${r.authpct}% of the generated samples`],
+  'one-nn': (r) => [`${r.k}-NN two-sample test accuracy: ${r.accuracy} (real ${r.accuracy_real}, generated ${r.accuracy_fake}; 0.5 = indistinguishable)`],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
   diversity: (r) => {

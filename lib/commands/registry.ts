@@ -15,6 +15,10 @@ import { traverseCommand } from './traverse';
 import { truncationCommand } from './truncation';
 import { memorizationCommand } from './memorization';
 import { reportCommand } from './report';
+import { vendiCommand } from './vendi';
+import { mifidCommand } from './mifid';
+import { authenticityCommand } from './authenticity';
+import { oneNnCommand } from './one-nn';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -41,6 +45,10 @@ export const commands: readonly AnyCommand[] = [
   truncationCommand,
   memorizationCommand,
   reportCommand,
+  vendiCommand,
+  mifidCommand,
+  authenticityCommand,
+  oneNnCommand,
   lpipsCommand,
   diversityCommand,
   clusterCommand,

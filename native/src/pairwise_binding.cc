@@ -16,6 +16,7 @@
 #include "knn.h"
 #include "mmd.h"
 #include "prdc.h"
+#include "symmetric_eigen.h"
 
 namespace gm {
 namespace {
@@ -95,6 +96,28 @@ Napi::Value NearestNeighbours(const Napi::CallbackInfo& info) {
         r.Set("distance", ToF64(env, out->distance));
         return r;
       });
+  w->Queue();
+  return w->Promise();
+}
+
+// symmetricEigenvalues(m: Float64Array (n x n, the lower triangle read), n, threads?): Promise<Float64Array>,
+// ascending (numpy's eigvalsh).
+Napi::Value SymmetricEigenvalues(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t n = IntArg(info, 1, "n");
+  if (n < 1) throw Napi::RangeError::New(env, "n must be positive");
+  const double* m = Float64Arg(env, info[0], static_cast<size_t>(n * n), "m");
+  const int threads = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  auto out = std::make_shared<std::vector<double>>();
+  auto* w = new JobWorker(
+      env, env.Undefined(), {info[0]},
+      [m, n, threads, out](const ProgressFn&) {
+        Eigen::MatrixXd a = Eigen::Map<const Eigen::MatrixXd>(m, n, n);
+        const Eigen::VectorXd v = symmetricEigenvalues(a, threads);
+        out->assign(v.data(), v.data() + v.size());
+        std::sort(out->begin(), out->end());
+      },
+      [out](Napi::Env env) -> Napi::Value { return ToF64(env, *out); });
   w->Queue();
   return w->Promise();
 }
@@ -320,6 +343,7 @@ Napi::Value GemmSeconds(const Napi::CallbackInfo& info) {
 void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("neighbourRadii", Napi::Function::New(env, NeighbourRadii));
   exports.Set("nearestNeighbours", Napi::Function::New(env, NearestNeighbours));
+  exports.Set("symmetricEigenvalues", Napi::Function::New(env, SymmetricEigenvalues));
   exports.Set("countBalls", Napi::Function::New(env, CountBalls));
   exports.Set("kernelSums", Napi::Function::New(env, KernelSumsFn));
   exports.Set("kernelSumsSubsets", Napi::Function::New(env, KernelSumsSubsetsFn));

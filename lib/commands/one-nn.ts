@@ -1,0 +1,36 @@
+/** The 1-NN (k-NN) two-sample test: leave-one-out nearest-neighbour accuracy over real ∪ generated. */
+import type { InputProvenance } from '../inputs';
+import { oneNnTest, type OneNnResult } from '../metrics/one-nn';
+import { defineCommand } from './descriptor';
+import { networkOptions, threadsOf, threadsOption, type NetworkOptions } from './common';
+import { loadPair, reportInputs } from './feature-sets';
+import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+
+export interface OneNnOptions extends NetworkOptions, GeneratorCommandOptions {
+  k: number;
+}
+
+export type OneNnCommandResult = OneNnResult & { inputs: InputProvenance[] };
+
+export const oneNnCommand = defineCommand<OneNnOptions, OneNnCommandResult>({
+  name: 'one-nn',
+  summary: 'The 1-NN two-sample test (Lopez-Paz & Oquab 2017, as Xu et al. 2018): leave-one-out k-NN accuracy over real ∪ generated (0.5: indistinguishable), with the real and fake parts',
+  example: 'one-nn generated.npy real.npy -k 1 --json',
+  inputs: [generatedInput(), { name: 'b', help: 'reference (real) set: same kinds' }],
+  options: [
+    { key: 'k', type: 'integer', short: 'k', min: 1, max: 1000, default: 1, help: 'neighbours voting (real when at least k/2 are real)', valueName: '<k>' },
+    ...generatorOptionSpecs,
+    latentSeedOption,
+    ...networkOptions,
+    threadsOption,
+  ],
+  check: (_inputs, o) => checkGeneratorOptions(o),
+  async run(inputs, o, reporter) {
+    const threads = threadsOf(o, reporter);
+    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'the k-NN two-sample test needs');
+    const r = await oneNnTest(B.features, A.features, { k: o.k, threads });
+    const provenance = [A.provenance, B.provenance];
+    reportInputs(reporter, provenance);
+    return { ...r, inputs: provenance };
+  },
+});

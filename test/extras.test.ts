@@ -1,0 +1,67 @@
+// Issue 21's first measures against the references' own values (shared/fixtures/extras/expected.json,
+// made by running dgm-eval, torchmetrics and GAN-Metrics on the public pair real/fake_3000x2048).
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeNpy } from '../lib/io/npy';
+import { readFeatureMatrix } from '../lib/features';
+import { vendiScores } from '../lib/metrics/vendi';
+import { cli, relErr, sharedFile, tmpDir } from './helpers';
+
+const X = JSON.parse(fs.readFileSync(sharedFile('fixtures', 'extras', 'expected.json'), 'utf8'));
+const FAKE = () => sharedFile('fixtures', 'metrics', 'fake_3000x2048.npy');
+const REAL = () => sharedFile('fixtures', 'metrics', 'real_3000x2048.npy');
+
+function ok(args: string[]): any {
+  const r = cli([...args, '--json', '-q']);
+  if (r.code !== 0) throw new Error(`genmetrics ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+test("vendi: dgm-eval's float64 values within 1e-9 for q = 1, 2, inf; its float32-input value within 1e-4", () => {
+  for (const [set, file] of [['fake', FAKE()], ['real', REAL()]] as const) {
+    const r = ok(['vendi', file, '--q', '1,2,inf']);
+    const ref = X.vendi[set];
+    expect([set, relErr(r.vendi.q1, ref.dgm_linear_q1_float64) < 1e-9, relErr(r.vendi.q2, ref.dgm_linear_q2_float64) < 1e-9, relErr(r.vendi.qinf, ref.dgm_linear_qinf_float64) < 1e-9]).toEqual([set, true, true, true]);
+    expect(relErr(r.vendi.q1, ref.dgm_linear_q1_float32_input)).toBeLessThan(1e-4);
+    expect(r).toMatchObject({ kernel: 'linear', per_class: null, count: 3000 });
+  }
+});
+
+test('vendi --labels: the mean of the per-class scores, each the score of that class alone', async () => {
+  const dir = tmpDir();
+  const labels = path.join(dir, 'labels.npy');
+  writeNpy(labels, { dtype: 'int64', shape: [3000], data: BigInt64Array.from({ length: 3000 }, (_, i) => BigInt(i % 3 === 0 ? 7 : 2)) });
+  const r = ok(['vendi', FAKE(), '--labels', labels, '--q', '1,inf']);
+  const m = readFeatureMatrix(FAKE());
+  const c7 = await vendiScores(m, [1, 'inf'], { rows: Array.from({ length: 1000 }, (_, k) => 3 * k) });
+  expect(relErr(r.per_class['7'].q1, c7.q1)).toBeLessThan(1e-12);
+  expect(r.vendi.q1).toBeCloseTo((r.per_class['7'].q1 + r.per_class['2'].q1) / 2, 12);
+  expect(cli(['vendi', FAKE(), '--q', '3']).stderr).toMatch(/--q: expected a comma-separated list of 1, 2 and inf, got '3'/);
+});
+
+test("mifid: torchmetrics' value (1e-9), its memorisation distance (1e-9) and orientation; the penalty is off here", () => {
+  const r = ok(['mifid', FAKE(), REAL()]);
+  expect(relErr(r.mifid, X.mifid.value_float64)).toBeLessThan(1e-9);
+  expect(relErr(r.memorization_distance, X.mifid.mean_min_cosine_distance)).toBeLessThan(1e-9);
+  expect([r.penalty, r.distance_used, r.cosine_distance_eps]).toEqual([false, X.mifid.distance_used, X.mifid.cosine_distance_eps]);
+  // The other orientation's distance (0.063) is below 0.1: with the sets swapped the penalty is on.
+  const swapped = ok(['mifid', REAL(), FAKE()]);
+  expect(relErr(swapped.memorization_distance, X.mifid.mean_min_cosine_distance_fake_rows_informative)).toBeLessThan(1e-9);
+  expect(swapped.penalty).toBe(true);
+  expect(relErr(swapped.mifid, swapped.fid / swapped.memorization_distance)).toBeLessThan(1e-12);
+});
+
+test("authenticity: dgm-eval's AuthPct exactly (its float32 value, and the float64 recomputation)", () => {
+  const r = ok(['authenticity', FAKE(), REAL()]);
+  expect([r.authpct_float32, relErr(r.authpct, X.authpct.value_float64_check) < 1e-12]).toEqual([X.authpct.value, true]);
+});
+
+test("one-nn: GAN-Metrics' 1-NN counts exactly; the k-NN generalisation votes", () => {
+  const r = ok(['one-nn', FAKE(), REAL()]);
+  const ref = X.knn_1nn;
+  expect([r.tp, r.fp, r.fn, r.tn]).toEqual([ref.tp, ref.fp, ref.fn, ref.tn]);
+  expect([Math.fround(r.accuracy), Math.fround(r.accuracy_real), Math.fround(r.accuracy_fake), Math.fround(r.precision)]).toEqual([ref.acc, ref.acc_real, ref.acc_fake, ref.precision]);
+  const k3 = ok(['one-nn', FAKE(), REAL(), '-k', '3']);
+  expect(k3.k).toBe(3);
+  expect(k3.tp + k3.fn).toBe(3000);
+});
