@@ -65,3 +65,17 @@ test("one-nn: GAN-Metrics' 1-NN counts exactly; the k-NN generalisation votes", 
   expect(k3.k).toBe(3);
   expect(k3.tp + k3.fn).toBe(3000);
 });
+
+test("fd-infinity: dgm-eval's FD_N and FD∞ from its stored subsets (rel. 1e-5, its sqrtm on singular products); our seeded subsets reproduce", () => {
+  const ref = X.fd_infinity;
+  const r = ok(['fd-infinity', FAKE(), REAL(), '--subsets', sharedFile('fixtures', 'extras', 'fd_infinity_subsets_seed0.npy')]);
+  expect(r.sizes).toEqual(ref.N);
+  r.fd_n.forEach((v: number, i: number) => expect([ref.N[i], relErr(v, ref.fd_N[i]) < 1e-5]).toEqual([ref.N[i], true]));
+  expect(relErr(r.fd_infinity, ref.value_seed0)).toBeLessThan(1e-5);
+  expect(r.seed).toBeNull();
+  const a = ok(['fd-infinity', FAKE(), REAL(), '--seed', '4', '--points', '3']);
+  const b = ok(['fd-infinity', FAKE(), REAL(), '--seed', '4', '--points', '3']);
+  expect(a.fd_n).toEqual(b.fd_n);
+  expect(a.sizes).toEqual([300, 1650, 3000]);
+  expect(cli(['fd-infinity', FAKE(), REAL(), '--subsets', REAL()]).stderr).toMatch(/--subsets: .*expected a 1-D integer array of row indices, got float32/);
+}, 120_000);

@@ -19,6 +19,7 @@ import { vendiCommand } from './vendi';
 import { mifidCommand } from './mifid';
 import { authenticityCommand } from './authenticity';
 import { oneNnCommand } from './one-nn';
+import { fdInfinityCommand } from './fd-infinity';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -49,6 +50,7 @@ export const commands: readonly AnyCommand[] = [
   mifidCommand,
   authenticityCommand,
   oneNnCommand,
+  fdInfinityCommand,
   lpipsCommand,
   diversityCommand,
   clusterCommand,
