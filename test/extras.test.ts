@@ -79,3 +79,17 @@ test("fd-infinity: dgm-eval's FD_N and FD∞ from its stored subsets (rel. 1e-5,
   expect(a.sizes).toEqual([300, 1650, 3000]);
   expect(cli(['fd-infinity', FAKE(), REAL(), '--subsets', REAL()]).stderr).toMatch(/--subsets: .*expected a 1-D integer array of row indices, got float32/);
 }, 120_000);
+
+test("ndb: from the reference's stored bins, its NDB, different bins, shares and JS exactly (JS 1e-12); our own bins run seeded", () => {
+  const ref = X.ndb;
+  const extra = (f: string) => sharedFile('fixtures', 'extras', f);
+  const stored = ['--centers', extra('ndb_k100_centers.npy'), '--used-dims', extra('ndb_k100_used_dims.npy'), '--ref-proportions', extra('ndb_k100_ref_proportions.npy')];
+  const r = ok(['ndb', FAKE(), REAL(), ...stored]);
+  expect([r.ndb, r.ndb_over_k, r.different_bins, r.proportions, r.seed]).toEqual([ref.NDB, ref.NDB_over_K, ref.different_bins, ref.fake_proportions, null]);
+  expect(relErr(r.js, ref.JS)).toBeLessThan(1e-12);
+  const real = ok(['ndb', REAL(), REAL(), ...stored]);
+  expect([real.ndb, real.js, real.proportions]).toEqual([ref.real_reassigned.NDB, ref.real_reassigned.JS, ref.real_reassigned.proportions]);
+  const own = ok(['ndb', FAKE(), REAL(), '--bins', '20', '--seed', '3']);
+  expect([own.bins, own.seed, own.ref_proportions.reduce((a: number, b: number) => a + b, 0)]).toEqual([20, 3, expect.closeTo(1, 12)]);
+  expect(cli(['ndb', FAKE(), REAL(), '--centers', extra('ndb_k100_centers.npy')]).stderr).toMatch(/--used-dims: stored bins need all three: --centers, --used-dims and --ref-proportions/);
+}, 120_000);

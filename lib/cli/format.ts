@@ -80,6 +80,7 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
   authenticity: (r) => [`authenticity: ${r.authpct}% of the generated samples`],
   'one-nn': (r) => [`${r.k}-NN two-sample test accuracy: ${r.accuracy} (real ${r.accuracy_real}, generated ${r.accuracy_fake}; 0.5 = indistinguishable)`],
   'fd-infinity': (r) => [`FD∞: ${r.fd_infinity} (FD at N = ${r.sizes[0]} … ${r.sizes[r.sizes.length - 1]}: ${r.fd_n[0].toPrecision(6)} … ${r.fd_n[r.fd_n.length - 1].toPrecision(6)}; subsets ${r.seed === null ? 'given' : `seed ${r.seed}`})`],
+  ndb: (r) => [`NDB: ${r.ndb} of ${r.bins} bins differ (NDB/K ${r.ndb_over_k}), JS divergence ${r.js} nats (bins ${r.seed === null ? 'given' : `seed ${r.seed}`})`],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
   diversity: (r) => {

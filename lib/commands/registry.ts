@@ -20,6 +20,7 @@ import { mifidCommand } from './mifid';
 import { authenticityCommand } from './authenticity';
 import { oneNnCommand } from './one-nn';
 import { fdInfinityCommand } from './fd-infinity';
+import { ndbCommand } from './ndb';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -51,6 +52,7 @@ export const commands: readonly AnyCommand[] = [
   authenticityCommand,
   oneNnCommand,
   fdInfinityCommand,
+  ndbCommand,
   lpipsCommand,
   diversityCommand,
   clusterCommand,
