@@ -21,6 +21,7 @@ import { authenticityCommand } from './authenticity';
 import { oneNnCommand } from './one-nn';
 import { fdInfinityCommand } from './fd-infinity';
 import { ndbCommand } from './ndb';
+import { prdCurveCommand } from './prd-curve';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -53,6 +54,7 @@ export const commands: readonly AnyCommand[] = [
   oneNnCommand,
   fdInfinityCommand,
   ndbCommand,
+  prdCurveCommand,
   lpipsCommand,
   diversityCommand,
   clusterCommand,
