@@ -60,6 +60,7 @@ export interface NativeAddon {
   neighbourRadii(x: FeatureData, rows: number, ks: number[], options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<Float64Array[]>;
   nearestNeighbours(a: FeatureData, aRows: number, b: FeatureData, bRows: number, k: number, options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<{ index: Float64Array; distance: Float64Array }>;
   symmetricEigenvalues(m: Float64Array, n: number, threads?: number): Promise<Float64Array>;
+  realismScores(real: FeatureData, realRows: number, fake: FeatureData, fakeRows: number, radii: Float64Array, squared: boolean, eps: number, options?: NativePairwiseOptions): Promise<{ score: Float64Array; inside: Uint8Array }>;
   countBalls(
     real: FeatureData,
     realRows: number,

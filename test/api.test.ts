@@ -79,6 +79,7 @@ const cases: Case[] = [
   ['fd-infinity', () => [fx('features_40x6.npy'), fx('features_40x6.npy')], () => ({ points: 3, seed: 2 })],
   ['ndb', () => [fx('features_40x6.npy'), fx('features_40x6.npy')], () => ({ bins: 4, seed: 1 })],
   ['prd', () => [fx('features_40x6.npy'), fx('features_40x6.npy')], () => ({ clusters: 4, runs: 2, angles: 11 })],
+  ['realism', () => [fx('ties_fake_50x3.npy'), fx('ties_real_60x3.npy')], () => ({ convention: 'dgm-eval', k: 3 })],
   ['grid', () => [images(['img00_32x32_RGB.png', 'img01_32x32_RGB.png', 'img09_28x28_L.png'])], () => ({ output: path.join(dir, 'grid.png'), pad: 1 })],
   ['interpolate', () => [], () => ({ generator: twinGenerator(path.join(dir, 'g.onnx'), { z: 4, height: 8, width: 6 }), seeds: '1,2', steps: 3, output: path.join(dir, 'interp.png'), slerp: true })],
   ['traverse', () => [], () => ({ decoder: vae('bernoulli_mlp', 'decoder.onnx'), seed: 1, steps: 3, dims: '0,2', output: path.join(dir, 'trav.png') })],

@@ -2,7 +2,7 @@
 // made by running dgm-eval, torchmetrics and GAN-Metrics on the public pair real/fake_3000x2048).
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeNpy } from '../lib/io/npy';
+import { readNpy, writeNpy } from '../lib/io/npy';
 import { readFeatureMatrix } from '../lib/features';
 import { vendiScores } from '../lib/metrics/vendi';
 import { maxFBetaPair, prdFromHistograms } from '../lib/metrics/prd';
@@ -110,3 +110,22 @@ test("prd: the reference's compute_prd and F_8 / F_1/8 from its own single-run h
   const uneven = cli(['prd', path.join(FIXTURES, 'ties_fake_50x3.npy'), path.join(FIXTURES, 'ties_real_60x3.npy')]);
   expect([uneven.code, uneven.stderr]).toEqual([1, expect.stringMatching(/PRD compares sets of one size .* has 50 samples, .* 60/)]);
 }, 120_000);
+
+test("realism: both conventions' per-sample scores within 1e-4 of the references' float32 values; the pruned-manifold precision exactly", () => {
+  const dir = tmpDir();
+  for (const [convention, file, ref] of [
+    ['kynkaanniemi', 'realism_kynkaat_k3_fake.npy', X.realism_kynkaat],
+    ['dgm-eval', 'realism_dgm_eval_k5_fake.npy', X.realism_dgm_eval],
+  ] as const) {
+    const csv = path.join(dir, `${convention}.csv`);
+    const r = ok(['realism', FAKE(), REAL(), '--convention', convention, '--per-sample', csv]);
+    const expected = readNpy(sharedFile('fixtures', 'extras', file)).data as Float32Array;
+    const got = fs.readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    expect(got.length).toBe(expected.length);
+    expect(Math.max(...got.map((v, i) => Math.abs(v - expected[i]) / Math.abs(expected[i])))).toBeLessThan(1e-4);
+    expect(relErr(r.mean, convention === 'kynkaanniemi' ? ref.mean : ref.k5_mean)).toBeLessThan(1e-4);
+    expect(r.k).toBe(convention === 'kynkaanniemi' ? 3 : 5);
+    if (convention === 'kynkaanniemi') expect(r.pruned_manifold_precision).toBe(ref.pruned_manifold_precision);
+    else expect(r.pruned_manifold_precision).toBeNull();
+  }
+});

@@ -82,6 +82,7 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
   'fd-infinity': (r) => [`FD∞: ${r.fd_infinity} (FD at N = ${r.sizes[0]} … ${r.sizes[r.sizes.length - 1]}: ${r.fd_n[0].toPrecision(6)} … ${r.fd_n[r.fd_n.length - 1].toPrecision(6)}; subsets ${r.seed === null ? 'given' : `seed ${r.seed}`})`],
   ndb: (r) => [`NDB: ${r.ndb} of ${r.bins} bins differ (NDB/K ${r.ndb_over_k}), JS divergence ${r.js} nats (bins ${r.seed === null ? 'given' : `seed ${r.seed}`})`],
   prd: (r) => [`PRD (${r.clusters} clusters, ${r.runs} runs, seed ${r.seed}): F_8 ${r.f8} (recall), F_1/8 ${r.f1_8} (precision)`, ...r.plots.map((p: string) => `chart: ${p}`)],
+  realism: (r) => [`realism (${r.convention}, k = ${r.k}): mean ${r.mean}, median ${r.median}${r.pruned_manifold_precision === null ? '' : `; pruned-manifold precision ${r.pruned_manifold_precision}`}`],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
   diversity: (r) => {

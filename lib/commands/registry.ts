@@ -22,6 +22,7 @@ import { oneNnCommand } from './one-nn';
 import { fdInfinityCommand } from './fd-infinity';
 import { ndbCommand } from './ndb';
 import { prdCurveCommand } from './prd-curve';
+import { realismCommand } from './realism';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -55,6 +56,7 @@ export const commands: readonly AnyCommand[] = [
   fdInfinityCommand,
   ndbCommand,
   prdCurveCommand,
+  realismCommand,
   lpipsCommand,
   diversityCommand,
   clusterCommand,

@@ -100,6 +100,33 @@ Napi::Value NearestNeighbours(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
+// realismScores(real, realRows, fake, fakeRows, radii: Float64Array (NaN: left out), squared, eps, options?)
+// : Promise<{ score: Float64Array, inside: Uint8Array }>
+Napi::Value RealismScores(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows real = RowsArg(env, info[0], IntArg(info, 1, "realRows"), "real");
+  const Rows fake = RowsArg(env, info[2], IntArg(info, 3, "fakeRows"), "fake");
+  if (real.d != fake.d) throw Napi::RangeError::New(env, "real and fake have different dimensions");
+  const double* radii = Float64Arg(env, info[4], static_cast<size_t>(real.n), "radii");
+  const bool squared = info[5].ToBoolean().Value();
+  const double eps = info[6].IsNumber() ? info[6].As<Napi::Number>().DoubleValue() : 0.0;
+  PairwiseOptions o = OptionsArg(info[7]);
+  auto out = std::make_shared<Realism>();
+  auto* w = new JobWorker(
+      env, env.Undefined(), {info[0], info[2], info[4]},
+      [real, fake, radii, squared, eps, o, out](const ProgressFn&) { *out = realismScores(real, fake, radii, squared, eps, o); },
+      [out](Napi::Env env) -> Napi::Value {
+        auto r = Napi::Object::New(env);
+        r.Set("score", ToF64(env, out->score));
+        auto inside = Napi::Uint8Array::New(env, out->inside.size());
+        std::copy(out->inside.begin(), out->inside.end(), inside.Data());
+        r.Set("inside", inside);
+        return r;
+      });
+  w->Queue();
+  return w->Promise();
+}
+
 // symmetricEigenvalues(m: Float64Array (n x n, the lower triangle read), n, threads?): Promise<Float64Array>,
 // ascending (numpy's eigvalsh).
 Napi::Value SymmetricEigenvalues(const Napi::CallbackInfo& info) {
@@ -344,6 +371,7 @@ void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("neighbourRadii", Napi::Function::New(env, NeighbourRadii));
   exports.Set("nearestNeighbours", Napi::Function::New(env, NearestNeighbours));
   exports.Set("symmetricEigenvalues", Napi::Function::New(env, SymmetricEigenvalues));
+  exports.Set("realismScores", Napi::Function::New(env, RealismScores));
   exports.Set("countBalls", Napi::Function::New(env, CountBalls));
   exports.Set("kernelSums", Napi::Function::New(env, KernelSumsFn));
   exports.Set("kernelSumsSubsets", Napi::Function::New(env, KernelSumsSubsetsFn));

@@ -154,4 +154,44 @@ BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<Ball
   return out;
 }
 
+Realism realismScores(const Rows& real, const Rows& fake, const double* radii, bool squared, double eps, const PairwiseOptions& o) {
+  struct Acc {
+    std::vector<double> score;
+    std::vector<uint8_t> inside;
+  };
+  std::vector<std::unique_ptr<Acc>> accs(static_cast<size_t>(tileWorkers(o)));
+  // Rows of a tile are fakes, columns reals.
+  forEachTile(fake, real, false, o, [&](const Tile& t, int w) {
+    auto& a = accs[w];
+    if (!a) {
+      a = std::make_unique<Acc>();
+      a->score.assign(static_cast<size_t>(fake.n), 0.0);
+      a->inside.assign(static_cast<size_t>(fake.n), 0);
+    }
+    for (int64_t j = 0; j < t.cols; ++j) {
+      const double r = radii[t.j0 + j];
+      if (std::isnan(r)) continue;
+      double* score = a->score.data() + t.i0;
+      uint8_t* inside = a->inside.data() + t.i0;
+      for (int64_t i = 0; i < t.rows; ++i) {
+        const double d2 = t.squaredDistance(i, j);
+        const double d = squared ? d2 : std::sqrt(d2);
+        score[i] = std::max(score[i], r / (d + eps));
+        inside[i] |= d <= r;
+      }
+    }
+  });
+  Realism out;
+  out.score.assign(static_cast<size_t>(fake.n), 0.0);
+  out.inside.assign(static_cast<size_t>(fake.n), 0);
+  for (const auto& a : accs) {
+    if (!a) continue;
+    for (int64_t i = 0; i < fake.n; ++i) {
+      out.score[i] = std::max(out.score[i], a->score[i]);
+      out.inside[i] |= a->inside[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace gm

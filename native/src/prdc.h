@@ -37,4 +37,13 @@ struct BallCounts {
 // of the Float64 pass exactly.
 BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<BallSet>& sets, const PairwiseOptions& o);
 
+// Realism scores (Kynkäänniemi et al. 2019, sec. 5): for each fake, max over reals i with a radius
+// (NaN: left out) of r_i / (d + eps), d the squared distance when `squared` (r squared too) else
+// the distance; and whether some real ball holds it (d <= r_i). One pass over the tiles.
+struct Realism {
+  std::vector<double> score;
+  std::vector<uint8_t> inside;
+};
+Realism realismScores(const Rows& real, const Rows& fake, const double* radii, bool squared, double eps, const PairwiseOptions& o);
+
 }  // namespace gm
