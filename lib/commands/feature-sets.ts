@@ -6,8 +6,7 @@ import type { FeatureMatrix } from '../features';
 import { frechetDistance, type FrechetResult } from '../metrics/fid';
 import { kid, type KernelName, type KidOptions, type KidResult, type MmdEstimator, type PairwisePrecision } from '../metrics/kid';
 import { prdc, type BallConvention, type PrdcOptions, type PrdcResult } from '../metrics/prdc';
-import { RunningMoments } from '../stats/moments';
-import type { Statistics } from '../stats/statistics';
+import { statisticsOfMatrix } from '../stats/moments';
 import type { OptionSpec, Reporter } from './descriptor';
 import { featureOptions, phaseProgress, warnSkipped, withProgress, type NetworkOptions } from './common';
 
@@ -126,12 +125,6 @@ export function reportInputs(reporter: Reporter, inputs: InputProvenance[], kid?
   if (kid && kid.mean < 0) reporter.notice('KID values slightly below 0 are valid and mean the two distributions are very similar');
 }
 
-async function statisticsOf(m: FeatureMatrix, threads: number): Promise<Statistics> {
-  const moments = new RunningMoments(m.dims);
-  await moments.update(m.data, { threads });
-  return moments.finalize();
-}
-
 /** FID, KID and P/R/D/C of two feature sets (what `all` and `truncation` report), with progress. */
 export async function distributionMetrics(
   A: FeatureMatrix,
@@ -142,7 +135,7 @@ export async function distributionMetrics(
 ): Promise<{ fid: FrechetResult; kid: KidResult; prdc: PrdcResult }> {
   const bars = phaseProgress(reporter, 'steps');
   try {
-    const f = await frechetDistance(await statisticsOf(A, threads), await statisticsOf(B, threads), { eps: o.eps, threads });
+    const f = await frechetDistance(await statisticsOfMatrix(A, threads), await statisticsOfMatrix(B, threads), { eps: o.eps, threads });
     const k = await kid(A, B, { ...kidOptions(o), threads, onProgress: (d, t) => bars.update('KID subsets', d, t) });
     const p = await prdc(A, B, { ...prdcOptions(o), threads, onProgress: bars.update });
     return { fid: f, kid: k, prdc: p };

@@ -3,8 +3,7 @@ import { GenmetricsError } from '../errors';
 import type { InputProvenance } from '../inputs';
 import { frechetDistance } from '../metrics/fid';
 import { COSINE_DISTANCE_EPS, meanMinCosineDistance, mifidFrom } from '../metrics/mifid';
-import { RunningMoments } from '../stats/moments';
-import type { FeatureMatrix } from '../features';
+import { statisticsOfMatrix } from '../stats/moments';
 import { defineCommand } from './descriptor';
 import { networkOptions, threadsOf, threadsOption, type NetworkOptions } from './common';
 import { loadPair, reportInputs } from './feature-sets';
@@ -26,12 +25,6 @@ export interface MifidCommandResult {
   inputs: InputProvenance[];
 }
 
-async function statistics(m: FeatureMatrix, threads: number) {
-  const moments = new RunningMoments(m.dims);
-  await moments.update(m.data, { threads });
-  return moments.finalize();
-}
-
 export const mifidCommand = defineCommand<MifidOptions, MifidCommandResult>({
   name: 'mifid',
   summary: "MiFID (Bai et al. 2021, torchmetrics): FID divided by the mean minimum cosine distance of the reference rows to the generated ones when it is below 0.1 (the memorisation penalty), else FID",
@@ -49,7 +42,7 @@ export const mifidCommand = defineCommand<MifidOptions, MifidCommandResult>({
     const threads = threadsOf(o, reporter);
     const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'MiFID needs');
     if (A.features.rows < 2 || B.features.rows < 2) throw new GenmetricsError('MiFID needs at least 2 samples per set (its FID estimates covariances)');
-    const f = await frechetDistance(await statistics(A.features, threads), await statistics(B.features, threads), { threads });
+    const f = await frechetDistance(await statisticsOfMatrix(A.features, threads), await statisticsOfMatrix(B.features, threads), { threads });
     const distance = await meanMinCosineDistance(B.features, A.features, { threads });
     const m = mifidFrom(f.fid, distance, o.cosineDistanceEps);
     const provenance = [A.provenance, B.provenance];

@@ -1,21 +1,17 @@
 /** PRD (Sajjadi et al. 2018): the precision-recall curve of two sets from k-means histograms, F_8 and F_1/8, and its chart. */
-import { OptionError } from '../errors';
 import type { InputProvenance } from '../inputs';
-import { writeFileAtomic } from '../io/atomic';
 import { prd } from '../metrics/prd';
 import { prdChart } from '../plots/prd';
-import { renderSvg, svgToPng } from '../plots/render';
+import { chartOptionSpecs, checkChartOptions, writeCharts, type ChartOutputOptions } from './chart-options';
 import { defineCommand } from './descriptor';
 import { networkOptions, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
 import { loadPair, reportInputs } from './feature-sets';
 import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 
-export interface PrdCurveOptions extends NetworkOptions, GeneratorCommandOptions {
+export interface PrdCurveOptions extends NetworkOptions, GeneratorCommandOptions, ChartOutputOptions {
   clusters: number;
   angles: number;
   runs: number;
-  svg?: string;
-  png?: string;
 }
 
 export interface PrdCurveCommandResult {
@@ -39,33 +35,20 @@ export const prdCurveCommand = defineCommand<PrdCurveOptions, PrdCurveCommandRes
     { key: 'angles', type: 'integer', min: 3, max: 100_000, default: 1001, help: 'points of the curve', valueName: '<n>' },
     { key: 'runs', type: 'integer', min: 1, max: 100, default: 10, help: 'clusterings averaged', valueName: '<n>' },
     { key: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, default: 0, help: 'seed of the k-means (run r uses seed + r); with a generator, also its latent codes', valueName: '<n>' },
-    { key: 'svg', type: 'string', output: true, help: 'write the curve as SVG', valueName: '<file.svg>' },
-    { key: 'png', type: 'string', output: true, help: 'write the curve as PNG', valueName: '<file.png>' },
+    ...chartOptionSpecs,
     ...generatorOptionSpecs,
     ...networkOptions,
     threadsOption,
   ],
   check(_inputs, o) {
     checkGeneratorOptions(o);
-    if (o.svg !== undefined && !o.svg.toLowerCase().endsWith('.svg')) throw new OptionError('svg', `expected a file name ending in .svg, got '${o.svg}'`);
-    if (o.png !== undefined && !o.png.toLowerCase().endsWith('.png')) throw new OptionError('png', `expected a file name ending in .png, got '${o.png}'`);
+    checkChartOptions(o);
   },
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
     const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'PRD needs');
     const r = await withProgress(reporter, 'PRD clusterings', 'runs', () => prd(A.features, B.features, { clusters: o.clusters, angles: o.angles, runs: o.runs, seed: o.seed, threads }));
-    const plots: string[] = [];
-    if (o.svg !== undefined || o.png !== undefined) {
-      const svg = await renderSvg(prdChart(r.precision, r.recall, `PRD: ${A.provenance.path} against ${B.provenance.path}`));
-      if (o.svg !== undefined) {
-        writeFileAtomic(o.svg, Buffer.from(svg));
-        plots.push(o.svg);
-      }
-      if (o.png !== undefined) {
-        writeFileAtomic(o.png, await svgToPng(svg));
-        plots.push(o.png);
-      }
-    }
+    const plots = await writeCharts(() => prdChart(r.precision, r.recall, `PRD: ${A.provenance.path} against ${B.provenance.path}`), o);
     const provenance = [A.provenance, B.provenance];
     reportInputs(reporter, provenance);
     return { f8: r.f8, f1_8: r.f1_8, curve: { precision: Array.from(r.precision), recall: Array.from(r.recall) }, clusters: o.clusters, runs: o.runs, seed: o.seed, plots, inputs: provenance };

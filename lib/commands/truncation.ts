@@ -8,22 +8,19 @@ import { GenmetricsError, OptionError } from '../errors';
 import type { GeneratorProvenance } from '../generator/generator';
 import { MIN_RESAMPLE_PSI } from '../generator/latents';
 import { loadFeatures, type InputProvenance } from '../inputs';
-import { writeFileAtomic } from '../io/atomic';
 import { requireSameOrigin } from '../network/meta';
-import { renderSvg, svgToPng } from '../plots/render';
 import { truncationChart, type TruncationRow } from '../plots/truncation';
 import { requireSameDims } from '../features';
+import { chartOptionSpecs, checkChartOptions, writeCharts, type ChartOutputOptions } from './chart-options';
 import { defineCommand } from './descriptor';
 import { featureOptions, networkOptions, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
 import { checkDraws, distributionMetrics, kidOptionSpecs, prdcOptionSpecs, precisionOption, type KidCommandOptions, type PrdcCommandOptions } from './feature-sets';
 import { checkGeneratorOptions, generatorOptionSpecs, generatorSpec, type GeneratorCommandOptions } from './generator-options';
 
-export interface TruncationOptions extends NetworkOptions, KidCommandOptions, PrdcCommandOptions, GeneratorCommandOptions {
+export interface TruncationOptions extends NetworkOptions, KidCommandOptions, PrdcCommandOptions, GeneratorCommandOptions, ChartOutputOptions {
   generator: string;
   psi: string;
   eps: number;
-  svg?: string;
-  png?: string;
 }
 
 export interface TruncationCommandResult {
@@ -61,8 +58,7 @@ export const truncationCommand = defineCommand<TruncationOptions, TruncationComm
     ...prdcOptionSpecs,
     precisionOption,
     { key: 'eps', type: 'number', min: 0, default: D.FID_EPS, help: "FID: pytorch-fid's eps, added to both covariance diagonals only if the result is not finite", valueName: '<x>' },
-    { key: 'svg', type: 'string', output: true, help: 'write the chart as SVG', valueName: '<file.svg>' },
-    { key: 'png', type: 'string', output: true, help: 'write the chart as PNG', valueName: '<file.png>' },
+    ...chartOptionSpecs,
     ...networkOptions,
     threadsOption,
   ],
@@ -70,8 +66,7 @@ export const truncationCommand = defineCommand<TruncationOptions, TruncationComm
     parsePsi(o.psi);
     checkDraws(o);
     checkGeneratorOptions(o);
-    if (o.svg !== undefined && !o.svg.toLowerCase().endsWith('.svg')) throw new OptionError('svg', `expected a file name ending in .svg, got '${o.svg}'`);
-    if (o.png !== undefined && !o.png.toLowerCase().endsWith('.png')) throw new OptionError('png', `expected a file name ending in .png, got '${o.png}'`);
+    checkChartOptions(o);
     const small = parsePsi(o.psi).find((p) => o.truncationMethod === 'resample' && p < MIN_RESAMPLE_PSI);
     if (small !== undefined) throw new OptionError('psi', `the resample method draws every entry with |z| > psi again, which needs psi >= ${MIN_RESAMPLE_PSI}; got ${small}`);
   },
@@ -93,19 +88,8 @@ export const truncationCommand = defineCommand<TruncationOptions, TruncationComm
       rows.push({ psi: p, fid: m.fid.fid, kid: { mean: m.kid.mean, std: m.kid.std }, precision: m.prdc.precision, recall: m.prdc.recall, density: m.prdc.density, coverage: m.prdc.coverage });
     }
     if (!generator) throw new GenmetricsError('no psi to evaluate');
-    const plots: string[] = [];
-    if (o.svg !== undefined || o.png !== undefined) {
-      const chart: TruncationRow[] = rows.map((r) => ({ ...r, kid: r.kid.mean }));
-      const svg = await renderSvg(truncationChart(chart, `Truncation trade-off: ${generator.path}`));
-      if (o.svg !== undefined) {
-        writeFileAtomic(o.svg, Buffer.from(svg));
-        plots.push(o.svg);
-      }
-      if (o.png !== undefined) {
-        writeFileAtomic(o.png, await svgToPng(svg));
-        plots.push(o.png);
-      }
-    }
+    const chart: TruncationRow[] = rows.map((r) => ({ ...r, kid: r.kid.mean }));
+    const plots = await writeCharts(() => truncationChart(chart, `Truncation trade-off: ${generator!.path}`), o);
     const { truncation: _omit, ...g } = generator;
     void _omit;
     return { rows, method: o.truncationMethod, samples: o.samples, reference: B.provenance, generator: g, plots };

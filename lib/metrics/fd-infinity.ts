@@ -9,8 +9,7 @@
 import { GenmetricsError } from '../errors';
 import { requireSameDims, type FeatureMatrix } from '../features';
 import { LegacyRandomState } from '../random/mt19937';
-import { RunningMoments } from '../stats/moments';
-import type { Statistics } from '../stats/statistics';
+import { statisticsOfMatrix } from '../stats/moments';
 import { frechetDistance } from './fid';
 
 export interface FdInfinityResult {
@@ -24,19 +23,6 @@ export function fdSizes(m: number, points: number): number[] {
   const start = Math.min(5000, Math.max(Math.floor(m / 10), 2));
   const step = (m - start) / (points - 1);
   return Array.from({ length: points }, (_, i) => Math.trunc(i === points - 1 ? m : i * step + start));
-}
-
-async function statisticsOf(m: FeatureMatrix, rows: ArrayLike<number> | undefined, threads: number): Promise<Statistics> {
-  const moments = new RunningMoments(m.dims);
-  const d = m.dims;
-  if (!rows) {
-    await moments.update(m.data, { threads });
-  } else {
-    const block = new Float64Array(rows.length * d);
-    for (let q = 0; q < rows.length; q++) for (let c = 0; c < d; c++) block[q * d + c] = m.data[rows[q] * d + c];
-    await moments.update(block, { threads });
-  }
-  return moments.finalize();
 }
 
 /** The intercept of the least-squares line y = a + b x. */
@@ -62,7 +48,7 @@ export async function fdInfinity(real: FeatureMatrix, fake: FeatureMatrix, o: { 
   const total = sizes.reduce((s, n) => s + n, 0);
   if (o.subsets && o.subsets.length !== total) throw new GenmetricsError(`the given subsets hold ${o.subsets.length} indices; the sizes ${sizes.join(', ')} need ${total}`);
   const threads = o.threads ?? 0;
-  const ref = await statisticsOf(real, undefined, threads);
+  const ref = await statisticsOfMatrix(real, threads);
   const rng = o.subsets ? undefined : new LegacyRandomState(o.seed ?? 0);
   const fdN: number[] = [];
   let offset = 0;
@@ -70,7 +56,7 @@ export async function fdInfinity(real: FeatureMatrix, fake: FeatureMatrix, o: { 
     const rows = o.subsets ? Array.from({ length: n }, (_, k) => o.subsets![offset + k]) : rng!.choice(fake.rows, n);
     if (o.subsets && rows.some((r) => !Number.isInteger(r) || r < 0 || r >= fake.rows)) throw new GenmetricsError(`the given subsets hold an index outside 0 .. ${fake.rows - 1}`);
     offset += n;
-    fdN.push((await frechetDistance(ref, await statisticsOf(fake, rows, threads), { threads })).fid);
+    fdN.push((await frechetDistance(ref, await statisticsOfMatrix(fake, threads, rows), { threads })).fid);
   }
   return { fdInfinity: intercept(sizes.map((n) => 1 / n), fdN), sizes, fdN };
 }

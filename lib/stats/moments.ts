@@ -53,3 +53,17 @@ export class RunningMoments {
     return { dims: this.dims, mu: mean, sigma: cov, count: this.count };
   }
 }
+
+/** Mean and covariance (ddof 1) of a whole feature matrix, or of its rows `rows`. */
+export async function statisticsOfMatrix(m: { data: Float32Array | Float64Array; rows: number; dims: number }, threads = 0, rows?: ArrayLike<number>): Promise<Statistics> {
+  const moments = new RunningMoments(m.dims);
+  if (!rows) {
+    await moments.update(m.data, { threads });
+  } else {
+    const d = m.dims;
+    const block = new Float64Array(rows.length * d);
+    for (let q = 0; q < rows.length; q++) block.set(m.data.subarray(rows[q] * d, (rows[q] + 1) * d), q * d);
+    await moments.update(block, { threads });
+  }
+  return moments.finalize();
+}
