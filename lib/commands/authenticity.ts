@@ -2,9 +2,9 @@
 import type { InputProvenance } from '../inputs';
 import { authenticity } from '../metrics/authenticity';
 import { defineCommand } from './descriptor';
-import { networkOptions, threadsOf, threadsOption, type NetworkOptions } from './common';
-import { loadPair, reportInputs } from './feature-sets';
-import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import type { NetworkOptions } from './common';
+import { onPair, pairOptionSpecs } from './feature-sets';
+import { checkGeneratorOptions, generatedInput, type GeneratorCommandOptions } from './generator-options';
 
 export type AuthenticityOptions = NetworkOptions & GeneratorCommandOptions;
 
@@ -19,14 +19,12 @@ export const authenticityCommand = defineCommand<AuthenticityOptions, Authentici
   summary: "Authenticity (Alaa et al. 2022, dgm-eval's AuthPct): % of generated samples whose nearest training sample lies closer to another training sample than to them",
   example: 'authenticity generated.npy train.npy --json',
   inputs: [generatedInput(), { name: 'train', help: 'training (real) set: same kinds' }],
-  options: [...generatorOptionSpecs, latentSeedOption, ...networkOptions, threadsOption],
+  options: pairOptionSpecs,
   check: (_inputs, o) => checkGeneratorOptions(o),
   async run(inputs, o, reporter) {
-    const threads = threadsOf(o, reporter);
-    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'authenticity needs');
-    const r = await authenticity(B.features, A.features, { threads });
-    const provenance = [A.provenance, B.provenance];
-    reportInputs(reporter, provenance);
-    return { authpct: r.authpct, authpct_float32: r.authpct_float32, inputs: provenance };
+    return onPair(inputs, o, reporter, 'authenticity needs', async (A, B, threads) => {
+      const r = await authenticity(B.features, A.features, { threads });
+      return { authpct: r.authpct, authpct_float32: r.authpct_float32 };
+    });
   },
 });

@@ -4,9 +4,9 @@ import type { InputProvenance } from '../inputs';
 import { readNpy } from '../io/npy';
 import { fdInfinity } from '../metrics/fd-infinity';
 import { defineCommand } from './descriptor';
-import { networkOptions, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
-import { loadPair, reportInputs } from './feature-sets';
-import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import { networkOptions, threadsOption, withProgress, type NetworkOptions } from './common';
+import { onPair } from './feature-sets';
+import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, type GeneratorCommandOptions } from './generator-options';
 
 export interface FdInfinityOptions extends NetworkOptions, GeneratorCommandOptions {
   points: number;
@@ -37,17 +37,15 @@ export const fdInfinityCommand = defineCommand<FdInfinityOptions, FdInfinityComm
   ],
   check: (_inputs, o) => checkGeneratorOptions(o),
   async run(inputs, o, reporter) {
-    const threads = threadsOf(o, reporter);
-    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'FD∞ needs');
-    let subsets: ArrayLike<number> | undefined;
-    if (o.subsets !== undefined) {
-      const s = readNpy(o.subsets);
-      if (!/int/.test(s.dtype) || s.shape.length !== 1) throw new OptionError('subsets', `${o.subsets}: expected a 1-D integer array of row indices, got ${s.dtype} with shape (${s.shape.join(', ')})`);
-      subsets = Array.from(s.data as ArrayLike<number | bigint>, Number);
-    }
-    const r = await withProgress(reporter, 'FD subsets', 'sizes', () => fdInfinity(B.features, A.features, { points: o.points, seed: o.seed, subsets, threads }));
-    const provenance = [A.provenance, B.provenance];
-    reportInputs(reporter, provenance);
-    return { fd_infinity: r.fdInfinity, sizes: r.sizes, fd_n: r.fdN, seed: subsets ? null : o.seed, inputs: provenance };
+    return onPair(inputs, o, reporter, 'FD∞ needs', async (A, B, threads) => {
+      let subsets: ArrayLike<number> | undefined;
+      if (o.subsets !== undefined) {
+        const s = readNpy(o.subsets);
+        if (!/int/.test(s.dtype) || s.shape.length !== 1) throw new OptionError('subsets', `${o.subsets}: expected a 1-D integer array of row indices, got ${s.dtype} with shape (${s.shape.join(', ')})`);
+        subsets = Array.from(s.data as ArrayLike<number | bigint>, Number);
+      }
+      const r = await withProgress(reporter, 'FD subsets', 'sizes', () => fdInfinity(B.features, A.features, { points: o.points, seed: o.seed, subsets, threads }));
+      return { fd_infinity: r.fdInfinity, sizes: r.sizes, fd_n: r.fdN, seed: subsets ? null : o.seed };
+    });
   },
 });

@@ -8,7 +8,8 @@ import { kid, type KernelName, type KidOptions, type KidResult, type MmdEstimato
 import { prdc, type BallConvention, type PrdcOptions, type PrdcResult } from '../metrics/prdc';
 import { statisticsOfMatrix } from '../stats/moments';
 import type { OptionSpec, Reporter } from './descriptor';
-import { featureOptions, phaseProgress, warnSkipped, withProgress, type NetworkOptions } from './common';
+import { featureOptions, networkOptions, phaseProgress, threadsOf, threadsOption, warnSkipped, withProgress, type NetworkOptions } from './common';
+import { generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 
 /** KID's and P/R/D/C's arithmetic (the same option for both in `all`). */
 export const precisionOption: OptionSpec = {
@@ -142,4 +143,26 @@ export async function distributionMetrics(
   } finally {
     bars.stop();
   }
+}
+
+/** The options of a measure of a generated set (or its generator) against a reference set. */
+export const pairOptionSpecs: OptionSpec[] = [...generatorOptionSpecs, latentSeedOption, ...networkOptions, threadsOption];
+
+/**
+ * Such a measure's frame: the two sets' features (the generated one drawn when option generator
+ * is given), `work` on them, the inputs reported; the result gets their provenance as `inputs`.
+ */
+export async function onPair<R extends object>(
+  inputs: string[],
+  o: NetworkOptions & GeneratorCommandOptions,
+  reporter: Reporter,
+  needs: string,
+  work: (A: LoadedFeatures, B: LoadedFeatures, threads: number) => Promise<R>,
+): Promise<R & { inputs: InputProvenance[] }> {
+  const threads = threadsOf(o, reporter);
+  const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, needs);
+  const r = await work(A, B, threads);
+  const provenance = [A.provenance, B.provenance];
+  reportInputs(reporter, provenance);
+  return { ...r, inputs: provenance };
 }

@@ -5,9 +5,9 @@ import { frechetDistance } from '../metrics/fid';
 import { COSINE_DISTANCE_EPS, meanMinCosineDistance, mifidFrom } from '../metrics/mifid';
 import { statisticsOfMatrix } from '../stats/moments';
 import { defineCommand } from './descriptor';
-import { networkOptions, threadsOf, threadsOption, type NetworkOptions } from './common';
-import { loadPair, reportInputs } from './feature-sets';
-import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import type { NetworkOptions } from './common';
+import { onPair, pairOptionSpecs } from './feature-sets';
+import { checkGeneratorOptions, generatedInput, type GeneratorCommandOptions } from './generator-options';
 
 export interface MifidOptions extends NetworkOptions, GeneratorCommandOptions {
   cosineDistanceEps: number;
@@ -32,21 +32,16 @@ export const mifidCommand = defineCommand<MifidOptions, MifidCommandResult>({
   inputs: [generatedInput(), { name: 'b', help: 'reference set: same kinds' }],
   options: [
     { key: 'cosineDistanceEps', type: 'number', min: 0, exclusiveMin: true, max: 1, default: COSINE_DISTANCE_EPS, help: 'the penalty applies when the memorisation distance is below this', valueName: '<eps>' },
-    ...generatorOptionSpecs,
-    latentSeedOption,
-    ...networkOptions,
-    threadsOption,
+    ...pairOptionSpecs,
   ],
   check: (_inputs, o) => checkGeneratorOptions(o),
   async run(inputs, o, reporter) {
-    const threads = threadsOf(o, reporter);
-    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'MiFID needs');
-    if (A.features.rows < 2 || B.features.rows < 2) throw new GenmetricsError('MiFID needs at least 2 samples per set (its FID estimates covariances)');
-    const f = await frechetDistance(await statisticsOfMatrix(A.features, threads), await statisticsOfMatrix(B.features, threads), { threads });
-    const distance = await meanMinCosineDistance(B.features, A.features, { threads });
-    const m = mifidFrom(f.fid, distance, o.cosineDistanceEps);
-    const provenance = [A.provenance, B.provenance];
-    reportInputs(reporter, provenance);
-    return { mifid: m.mifid, fid: f.fid, memorization_distance: distance, distance_used: m.distanceUsed, penalty: m.penalty, cosine_distance_eps: o.cosineDistanceEps, inputs: provenance };
+    return onPair(inputs, o, reporter, 'MiFID needs', async (A, B, threads) => {
+      if (A.features.rows < 2 || B.features.rows < 2) throw new GenmetricsError('MiFID needs at least 2 samples per set (its FID estimates covariances)');
+      const f = await frechetDistance(await statisticsOfMatrix(A.features, threads), await statisticsOfMatrix(B.features, threads), { threads });
+      const distance = await meanMinCosineDistance(B.features, A.features, { threads });
+      const m = mifidFrom(f.fid, distance, o.cosineDistanceEps);
+      return { mifid: m.mifid, fid: f.fid, memorization_distance: distance, distance_used: m.distanceUsed, penalty: m.penalty, cosine_distance_eps: o.cosineDistanceEps };
+    });
   },
 });

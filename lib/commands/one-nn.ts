@@ -2,9 +2,9 @@
 import type { InputProvenance } from '../inputs';
 import { oneNnTest, type OneNnResult } from '../metrics/one-nn';
 import { defineCommand } from './descriptor';
-import { networkOptions, threadsOf, threadsOption, type NetworkOptions } from './common';
-import { loadPair, reportInputs } from './feature-sets';
-import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import type { NetworkOptions } from './common';
+import { onPair, pairOptionSpecs } from './feature-sets';
+import { checkGeneratorOptions, generatedInput, type GeneratorCommandOptions } from './generator-options';
 
 export interface OneNnOptions extends NetworkOptions, GeneratorCommandOptions {
   k: number;
@@ -19,18 +19,10 @@ export const oneNnCommand = defineCommand<OneNnOptions, OneNnCommandResult>({
   inputs: [generatedInput(), { name: 'b', help: 'reference (real) set: same kinds' }],
   options: [
     { key: 'k', type: 'integer', short: 'k', min: 1, max: 1000, default: 1, help: 'neighbours voting (real when at least k/2 are real)', valueName: '<k>' },
-    ...generatorOptionSpecs,
-    latentSeedOption,
-    ...networkOptions,
-    threadsOption,
+    ...pairOptionSpecs,
   ],
   check: (_inputs, o) => checkGeneratorOptions(o),
   async run(inputs, o, reporter) {
-    const threads = threadsOf(o, reporter);
-    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'the k-NN two-sample test needs');
-    const r = await oneNnTest(B.features, A.features, { k: o.k, threads });
-    const provenance = [A.provenance, B.provenance];
-    reportInputs(reporter, provenance);
-    return { ...r, inputs: provenance };
+    return onPair(inputs, o, reporter, 'the k-NN two-sample test needs', (A, B, threads) => oneNnTest(B.features, A.features, { k: o.k, threads }));
   },
 });

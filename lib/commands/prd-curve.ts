@@ -4,9 +4,9 @@ import { prd } from '../metrics/prd';
 import { prdChart } from '../plots/prd';
 import { chartOptionSpecs, checkChartOptions, writeCharts, type ChartOutputOptions } from './chart-options';
 import { defineCommand } from './descriptor';
-import { networkOptions, threadsOf, threadsOption, withProgress, type NetworkOptions } from './common';
-import { loadPair, reportInputs } from './feature-sets';
-import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import { networkOptions, threadsOption, withProgress, type NetworkOptions } from './common';
+import { onPair } from './feature-sets';
+import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, type GeneratorCommandOptions } from './generator-options';
 
 export interface PrdCurveOptions extends NetworkOptions, GeneratorCommandOptions, ChartOutputOptions {
   clusters: number;
@@ -45,12 +45,10 @@ export const prdCurveCommand = defineCommand<PrdCurveOptions, PrdCurveCommandRes
     checkChartOptions(o);
   },
   async run(inputs, o, reporter) {
-    const threads = threadsOf(o, reporter);
-    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'PRD needs');
-    const r = await withProgress(reporter, 'PRD clusterings', 'runs', () => prd(A.features, B.features, { clusters: o.clusters, angles: o.angles, runs: o.runs, seed: o.seed, threads }));
-    const plots = await writeCharts(() => prdChart(r.precision, r.recall, `PRD: ${A.provenance.path} against ${B.provenance.path}`), o);
-    const provenance = [A.provenance, B.provenance];
-    reportInputs(reporter, provenance);
-    return { f8: r.f8, f1_8: r.f1_8, curve: { precision: Array.from(r.precision), recall: Array.from(r.recall) }, clusters: o.clusters, runs: o.runs, seed: o.seed, plots, inputs: provenance };
+    return onPair(inputs, o, reporter, 'PRD needs', async (A, B, threads) => {
+      const r = await withProgress(reporter, 'PRD clusterings', 'runs', () => prd(A.features, B.features, { clusters: o.clusters, angles: o.angles, runs: o.runs, seed: o.seed, threads }));
+      const plots = await writeCharts(() => prdChart(r.precision, r.recall, `PRD: ${A.provenance.path} against ${B.provenance.path}`), o);
+      return { f8: r.f8, f1_8: r.f1_8, curve: { precision: Array.from(r.precision), recall: Array.from(r.recall) }, clusters: o.clusters, runs: o.runs, seed: o.seed, plots };
+    });
   },
 });

@@ -3,9 +3,9 @@ import type { InputProvenance } from '../inputs';
 import { writeCsv } from '../io/csv';
 import { realism, REALISM_K, type RealismConvention } from '../metrics/realism';
 import { defineCommand } from './descriptor';
-import { networkOptions, threadsOf, threadsOption, type NetworkOptions } from './common';
-import { loadPair, reportInputs } from './feature-sets';
-import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
+import type { NetworkOptions } from './common';
+import { onPair, pairOptionSpecs } from './feature-sets';
+import { checkGeneratorOptions, generatedInput, type GeneratorCommandOptions } from './generator-options';
 
 export interface RealismOptions extends NetworkOptions, GeneratorCommandOptions {
   convention: RealismConvention;
@@ -32,20 +32,15 @@ export const realismCommand = defineCommand<RealismOptions, RealismCommandResult
     { key: 'convention', type: 'string', choices: ['kynkaanniemi', 'dgm-eval'], default: 'kynkaanniemi', help: 'whose realism score', valueName: '<c>' },
     { key: 'k', type: 'integer', short: 'k', min: 1, max: 1000, defaultNote: `${REALISM_K.kynkaanniemi} (kynkaanniemi), ${REALISM_K['dgm-eval']} (dgm-eval)`, help: 'neighbourhood of the radii', valueName: '<k>' },
     { key: 'perSample', type: 'string', output: true, help: "write every generated sample's score to a CSV file (sample, realism)", valueName: '<file.csv>' },
-    ...generatorOptionSpecs,
-    latentSeedOption,
-    ...networkOptions,
-    threadsOption,
+    ...pairOptionSpecs,
   ],
   check: (_inputs, o) => checkGeneratorOptions(o),
   async run(inputs, o, reporter) {
-    const threads = threadsOf(o, reporter);
-    const [A, B] = await loadPair(sampleInputs(inputs, o), o, reporter, threads, 'realism scores need');
-    const k = o.k ?? REALISM_K[o.convention];
-    const r = await realism(B.features, A.features, { convention: o.convention, k, threads });
-    if (o.perSample) writeCsv(o.perSample, [['sample', 'realism'], ...Array.from(r.scores, (v, i) => [i, v])]);
-    const provenance = [A.provenance, B.provenance];
-    reportInputs(reporter, provenance);
-    return { convention: o.convention, k, mean: r.mean, median: r.median, pruned_manifold_precision: r.prunedPrecision, inputs: provenance };
+    return onPair(inputs, o, reporter, 'realism scores need', async (A, B, threads) => {
+      const k = o.k ?? REALISM_K[o.convention];
+      const r = await realism(B.features, A.features, { convention: o.convention, k, threads });
+      if (o.perSample) writeCsv(o.perSample, [['sample', 'realism'], ...Array.from(r.scores, (v, i) => [i, v])]);
+      return { convention: o.convention, k, mean: r.mean, median: r.median, pruned_manifold_precision: r.prunedPrecision };
+    });
   },
 });
