@@ -8,6 +8,7 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/cholesky.cc",
+        "native/src/density.cc",
         "native/src/finite.cc",
         "native/src/finite_binding.cc",
         "native/src/frechet.cc",

@@ -60,6 +60,12 @@ export interface NativeAddon {
   neighbourRadii(x: FeatureData, rows: number, ks: number[], options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<Float64Array[]>;
   nearestNeighbours(a: FeatureData, aRows: number, b: FeatureData, bRows: number, k: number, options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<{ index: Float64Array; distance: Float64Array }>;
   symmetricEigenvalues(m: Float64Array, n: number, threads?: number): Promise<Float64Array>;
+  /** The `top` largest eigenvalues (descending) of a symmetric n x n matrix and their unit eigenvectors, one per row of `vectors` (top x n). */
+  symmetricTopEigen(m: Float64Array, n: number, top: number): Promise<{ values: Float64Array; vectors: Float64Array }>;
+  /** Per test row and scale s: log Σ_j exp(-s |x_i - μ_j|²) over the sample rows (row-major testRows x scales.length, float64). */
+  parzenLogSums(test: FeatureData, testRows: number, samples: FeatureData, sampleRows: number, scales: Float64Array, options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<Float64Array>;
+  /** The rows x rows inner products of x (row-major, float64). */
+  gramMatrix(x: FeatureData, rows: number, options?: NativePairwiseOptions): Promise<Float64Array>;
   realismScores(real: FeatureData, realRows: number, fake: FeatureData, fakeRows: number, radii: Float64Array, squared: boolean, eps: number, options?: NativePairwiseOptions): Promise<{ score: Float64Array; inside: Uint8Array }>;
   countBalls(
     real: FeatureData,

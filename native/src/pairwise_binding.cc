@@ -1,4 +1,5 @@
-// N-API for the pairwise kernels: neighbourRadii, countBalls, kernelSums, kernelSumsSubsets, kmeans.
+// N-API for the pairwise kernels: neighbourRadii, countBalls, kernelSums, kernelSumsSubsets, kmeans,
+// parzenLogSums, gramMatrix, symmetricTopEigen.
 // Each returns a promise; the work runs off the JS thread and reports (done, total) tiles to an
 // optional progress callback. Feature arrays are read in place and kept alive until it settles.
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "bindings.h"
+#include "density.h"
 #include "job_worker.h"
 #include "napi_arrays.h"
 #include "gemm.h"
@@ -365,6 +367,80 @@ Napi::Value GemmSeconds(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), times[1]);
 }
 
+// parzenLogSums(test, testRows, samples, sampleRows, scales: Float64Array, options?, onProgress?)
+// : Promise<Float64Array> (testRows x scales.length, row-major)
+Napi::Value ParzenLogSums(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows test = RowsArg(env, info[0], IntArg(info, 1, "testRows"), "test");
+  const Rows samples = RowsArg(env, info[2], IntArg(info, 3, "sampleRows"), "samples");
+  if (test.d != samples.d) throw Napi::RangeError::New(env, "test and samples have different dimensions");
+  if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(env, "scales must be a Float64Array");
+  const auto sa = info[4].As<Napi::Float64Array>();
+  std::vector<double> scales(sa.Data(), sa.Data() + sa.ElementLength());
+  if (scales.empty()) throw Napi::RangeError::New(env, "scales must not be empty");
+  PairwiseOptions o = OptionsArg(info[5]);
+  o.precision = Precision::Float64;
+  auto out = std::make_shared<std::vector<double>>();
+  auto* w = new JobWorker(
+      env, info[6], {info[0], info[2]},
+      [test, samples, scales, o, out](const ProgressFn& progress) {
+        PairwiseOptions p = o;
+        p.progress = progress;
+        *out = parzenLogSums(test, samples, scales, p);
+      },
+      [out](Napi::Env env) -> Napi::Value { return ToF64(env, *out); });
+  w->Queue();
+  return w->Promise();
+}
+
+// gramMatrix(x, rows, options?): Promise<Float64Array> (rows x rows inner products, float64)
+Napi::Value GramMatrix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows x = RowsArg(env, info[0], IntArg(info, 1, "rows"), "x");
+  if (x.n > 46340) throw Napi::RangeError::New(env, "gramMatrix: too many rows for a dense n x n matrix");
+  PairwiseOptions o = OptionsArg(info[2]);
+  o.precision = Precision::Float64;
+  auto out = std::make_shared<std::vector<double>>();
+  auto* w = new JobWorker(
+      env, env.Undefined(), {info[0]}, [x, o, out](const ProgressFn&) { *out = gramMatrix(x, o); },
+      [out](Napi::Env env) -> Napi::Value { return ToF64(env, *out); });
+  w->Queue();
+  return w->Promise();
+}
+
+// symmetricTopEigen(m: Float64Array (n x n, lower triangle read), n, top)
+// : Promise<{ values: Float64Array (descending), vectors: Float64Array (top x n, one eigenvector per row) }>
+Napi::Value SymmetricTopEigen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t n = IntArg(info, 1, "n");
+  const int64_t top = IntArg(info, 2, "top");
+  if (n < 1) throw Napi::RangeError::New(env, "n must be positive");
+  if (top < 1 || top > n) throw Napi::RangeError::New(env, "top must be in 1..n");
+  const double* m = Float64Arg(env, info[0], static_cast<size_t>(n * n), "m");
+  auto values = std::make_shared<std::vector<double>>();
+  auto vectors = std::make_shared<std::vector<double>>();
+  auto* w = new JobWorker(
+      env, env.Undefined(), {info[0]},
+      [m, n, top, values, vectors](const ProgressFn&) {
+        Eigen::VectorXd v;
+        Eigen::MatrixXd u;
+        symmetricTopEigen(Eigen::Map<const Eigen::MatrixXd>(m, n, n), static_cast<int>(top), v, u);
+        values->assign(v.data(), v.data() + v.size());
+        vectors->resize(static_cast<size_t>(n * top));
+        for (int64_t k = 0; k < top; ++k)
+          for (int64_t i = 0; i < n; ++i) (*vectors)[k * n + i] = u(i, k);
+      },
+      [values, vectors](Napi::Env env) -> Napi::Value {
+        auto r = Napi::Object::New(env);
+        r.Set("values", ToF64(env, *values));
+        r.Set("vectors", ToF64(env, *vectors));
+        return r;
+      });
+  w->Queue();
+  return w->Promise();
+}
+
 }  // namespace
 
 void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
@@ -377,6 +453,9 @@ void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("kernelSumsSubsets", Napi::Function::New(env, KernelSumsSubsetsFn));
   exports.Set("kmeans", Napi::Function::New(env, KMeansFn));
   exports.Set("gemmSeconds", Napi::Function::New(env, GemmSeconds));
+  exports.Set("parzenLogSums", Napi::Function::New(env, ParzenLogSums));
+  exports.Set("gramMatrix", Napi::Function::New(env, GramMatrix));
+  exports.Set("symmetricTopEigen", Napi::Function::New(env, SymmetricTopEigen));
 }
 
 }  // namespace gm

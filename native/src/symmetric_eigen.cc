@@ -380,4 +380,11 @@ Eigen::VectorXd symmetricEigenvalues(Eigen::Ref<Eigen::MatrixXd> m, int threads)
   return diag;
 }
 
+void symmetricTopEigen(const Eigen::Ref<const Eigen::MatrixXd>& m, int top, Eigen::VectorXd& values, Eigen::MatrixXd& vectors) {
+  const Eigen::SelfAdjointEigenSolver<MatD> solver(m, Eigen::ComputeEigenvectors);
+  if (solver.info() != Eigen::Success) throw std::runtime_error("the symmetric eigensolver did not converge");
+  values = solver.eigenvalues().tail(top).reverse();  // ascending -> the top ones, descending
+  vectors = solver.eigenvectors().rightCols(top).rowwise().reverse();
+}
+
 }  // namespace gm
