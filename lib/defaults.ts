@@ -21,6 +21,11 @@ export const KID_COEF0 = 1;
 export const KID_RBF_SIGMA = 10;
 export const MMD_ESTIMATOR = 'unbiased';
 
+/** CMMD, google-research cmmd/distance.py: Gaussian RBF with sigma 10, times 1000, on CLIP ViT-L/14@336px embeddings. */
+export const CMMD_SIGMA = 10;
+export const CMMD_SCALE = 1000;
+export const CMMD_EXTRACTOR = 'clip-vit-l14';
+
 /**
  * Arithmetic of the pairwise products (KID, MMD, P/R/D/C): float32 GEMMs at about twice the float64
  * rate (torch-fidelity computes KID in float32 too). KID stays within 1e-6 relative of float64;
@@ -37,6 +42,8 @@ export const DC_TEST = '<' as const;
 /** Image preprocessing and networks. */
 export const RESIZE_MODE = 'legacy-tensorflow';
 export const INCEPTION_MODEL = 'inception-v3-fid';
+/** Feature extractor for image inputs (lib/network/extractor.ts): Inception unless asked. */
+export const EXTRACTOR = 'inception';
 export const LPIPS_MODEL = 'lpips-alex';
 export const DEVICE = 'auto';
 /** Images per Inception call: small batches keep the activations in cache on the CPU. */
@@ -103,3 +110,14 @@ export const PPL_BATCH = 64;
 export const PPL_LPIPS_MODEL = 'lpips-vgg';
 /** Samples per psi of a truncation sweep (ten sweeps of 50 000 would take a CPU most of a day). */
 export const TRUNCATION_SAMPLES = 10_000;
+
+/** Parzen window (goodfeli/adversarial parzen_ll.py): sigma chosen on a validation set from
+ *  np.logspace(sigma_start, sigma_end, cross_val). */
+export const PARZEN_SIGMA_START = -1;
+export const PARZEN_SIGMA_END = 0;
+export const PARZEN_SIGMA_COUNT = 10;
+/** C_T (Meehan et al. 2020, dgm-eval): PCA to 64 dims, 3 k-means cells, tau = 20 / m. */
+export const CT_COMPONENTS = 64;
+export const CT_CELLS = 3;
+export const CT_TAU_SAMPLES = 20;
+export const CT_SEED = 0;

@@ -53,32 +53,32 @@ test("mifid: torchmetrics' value (1e-9), its memorisation distance (1e-9) and or
 });
 
 test("authenticity: dgm-eval's AuthPct exactly (its float32 value, and the float64 recomputation)", () => {
-  const r = ok(['authenticity', FAKE(), REAL()]);
+  const r = ok(['authpct', FAKE(), REAL()]);
   expect([r.authpct_float32, relErr(r.authpct, X.authpct.value_float64_check) < 1e-12]).toEqual([X.authpct.value, true]);
 });
 
 test("one-nn: GAN-Metrics' 1-NN counts exactly; the k-NN generalisation votes", () => {
-  const r = ok(['one-nn', FAKE(), REAL()]);
+  const r = ok(['c2st', FAKE(), REAL()]);
   const ref = X.knn_1nn;
   expect([r.tp, r.fp, r.fn, r.tn]).toEqual([ref.tp, ref.fp, ref.fn, ref.tn]);
   expect([Math.fround(r.accuracy), Math.fround(r.accuracy_real), Math.fround(r.accuracy_fake), Math.fround(r.precision)]).toEqual([ref.acc, ref.acc_real, ref.acc_fake, ref.precision]);
-  const k3 = ok(['one-nn', FAKE(), REAL(), '-k', '3']);
+  const k3 = ok(['c2st', FAKE(), REAL(), '-k', '3']);
   expect(k3.k).toBe(3);
   expect(k3.tp + k3.fn).toBe(3000);
 });
 
 test("fd-infinity: dgm-eval's FD_N and FD∞ from its stored subsets (rel. 1e-5, its sqrtm on singular products); our seeded subsets reproduce", () => {
   const ref = X.fd_infinity;
-  const r = ok(['fd-infinity', FAKE(), REAL(), '--subsets', sharedFile('fixtures', 'extras', 'fd_infinity_subsets_seed0.npy')]);
+  const r = ok(['fd-inf', FAKE(), REAL(), '--subsets', sharedFile('fixtures', 'extras', 'fd_infinity_subsets_seed0.npy')]);
   expect(r.sizes).toEqual(ref.N);
   r.fd_n.forEach((v: number, i: number) => expect([ref.N[i], relErr(v, ref.fd_N[i]) < 1e-5]).toEqual([ref.N[i], true]));
   expect(relErr(r.fd_infinity, ref.value_seed0)).toBeLessThan(1e-5);
   expect(r.seed).toBeNull();
-  const a = ok(['fd-infinity', FAKE(), REAL(), '--seed', '4', '--points', '3']);
-  const b = ok(['fd-infinity', FAKE(), REAL(), '--seed', '4', '--points', '3']);
+  const a = ok(['fd-inf', FAKE(), REAL(), '--seed', '4', '--points', '3']);
+  const b = ok(['fd-inf', FAKE(), REAL(), '--seed', '4', '--points', '3']);
   expect(a.fd_n).toEqual(b.fd_n);
   expect(a.sizes).toEqual([300, 1650, 3000]);
-  expect(cli(['fd-infinity', FAKE(), REAL(), '--subsets', REAL()]).stderr).toMatch(/--subsets: .*expected a 1-D integer array of row indices, got float32/);
+  expect(cli(['fd-inf', FAKE(), REAL(), '--subsets', REAL()]).stderr).toMatch(/--subsets: .*expected a 1-D integer array of row indices, got float32/);
 }, 120_000);
 
 test("ndb: from the reference's stored bins, its NDB, different bins, shares and JS exactly (JS 1e-12); our own bins run seeded", () => {

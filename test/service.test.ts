@@ -81,6 +81,24 @@ describe('the scoring service over HTTP', () => {
     });
   }
 
+  test("several metrics run as all --metrics, each measure equal to the CLI's; one-set vendi takes no reference", async () => {
+    const g = (await w.upload(GEN)).body.id;
+    const r = (await w.upload(REF)).body.id;
+    const posted = await w.req('POST', '/v1/evaluations', { json: { generated: g, reference: r, metrics: ['fid', 'mifid', 'c2st', 'authpct'] } });
+    expect([posted.status, posted.body.error]).toEqual([202, null]);
+    const done = await w.waitDone(posted.body.id);
+    expect(done.status).toBe('done');
+    const c = JSON.parse(cli(['all', GEN, REF, '--metrics', 'fid,mifid,c2st,authpct', '--json', '-q']).stdout);
+    c.inputs = c.inputs.map((p: any, i: number) => ({ ...p, path: `dataset:${[g, r][i]}` }));
+    expect(done.result).toEqual(c);
+    expect(done.result.metrics).toEqual(['fid', 'mifid', 'c2st', 'authpct']);
+    const vendi = await w.waitDone((await w.req('POST', '/v1/evaluations', { json: { generated: g, metrics: ['vendi'], options: { q: '1,inf' } } })).body.id);
+    expect(vendi.result.vendi).toEqual(JSON.parse(cli(['vendi', GEN, '--q', '1,inf', '--json', '-q']).stdout).vendi);
+    const bad = await w.req('POST', '/v1/evaluations', { json: { generated: g, reference: r, metrics: ['fid', 'parzen'] } });
+    expect([bad.status, bad.body.error.field]).toEqual([400, 'metrics']);
+    expect(bad.body.error.message).toMatch(/unknown metric 'parzen'; expected fid, kid, prdc, is, all, vendi, mifid, authpct, c2st, fd-inf, ndb, prd, realism/);
+  });
+
   test('FID from uploaded statistics; statistics refused for KID with a reason', async () => {
     const stats = path.join(dir, 'ref_stats.npz');
     const c0 = cli(['stats', REF, '-o', stats, '-q']);

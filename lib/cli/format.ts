@@ -31,6 +31,12 @@ function splitSizes(count: number, splits: number): string {
 const fmtInt = (n: number) => n.toLocaleString('en-US');
 const f6 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(6));
 
+function similarityLine(label: string, mean: number, r: Result, note = ''): string {
+  const p = r.parameters;
+  const window = p.window ? `, ${p.window} ${p.size}x${p.size} window` : '';
+  return `${label} (${r.convention}${window}${note}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}): ${interval({ mean, std: r.std, ci95: r.ci95, n: r.pairs })}`;
+}
+
 const FORMATS: Record<string, (r: Result) => string[]> = {
   fid: (r) => [`FID: ${r.fid}`],
   is: (r) => [
@@ -42,10 +48,12 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
       : [kidLine(r)],
   prdc: prdcLines,
   all: (r) => [
-    `FID: ${r.fid}`,
-    kidLine(r),
-    ...prdcLines(r),
+    ...(r.fid !== undefined ? [`FID: ${r.fid}`] : []),
+    ...(r.kid ? [kidLine(r)] : []),
+    ...(r.conventions ? prdcLines(r) : []),
     ...(r.inception_score ? [`Inception Score (A): ${r.inception_score.mean} ± ${r.inception_score.std} (${r.inception_score.splits} splits)`] : []),
+    // The other measures, each in its own command's words.
+    ...(r.metrics ?? []).filter((m: string) => r[m] !== undefined && typeof r[m] === 'object' && m in FORMATS && !['fid', 'kid', 'prdc', 'is'].includes(m)).flatMap((m: string) => FORMATS[m](r[m])),
   ],
   stats: (r) => {
     const p = r.inputs[0];
@@ -75,16 +83,27 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
     ...(r.gallery ? [`gallery: ${r.gallery}`] : []),
   ],
   report: (r) => [`wrote the report (${r.sections.join(', ')}) to ${r.output}`],
-  vendi: (r) => [`Vendi score (linear kernel, ${r.count} samples${r.per_class ? `, mean over ${Object.keys(r.per_class).length} classes` : ''}): ${Object.entries(r.vendi).map(([q, v]) => `${q} ${v}`).join(', ')}`],
+  vendi: (r) => [`Vendi score (${r.kernel} kernel, ${r.count} samples${r.per_class ? `, mean over ${Object.keys(r.per_class).length} classes` : ''}): ${Object.entries(r.vendi).map(([q, v]) => `${q} ${v}`).join(', ')}`],
   mifid: (r) => [`MiFID: ${r.mifid} (FID ${r.fid}; memorisation distance ${r.memorization_distance}, penalty ${r.penalty ? 'on' : `off: >= ${r.cosine_distance_eps}`})`],
-  authenticity: (r) => [`authenticity: ${r.authpct}% of the generated samples`],
-  'one-nn': (r) => [`${r.k}-NN two-sample test accuracy: ${r.accuracy} (real ${r.accuracy_real}, generated ${r.accuracy_fake}; 0.5 = indistinguishable)`],
-  'fd-infinity': (r) => [`FD∞: ${r.fd_infinity} (FD at N = ${r.sizes[0]} … ${r.sizes[r.sizes.length - 1]}: ${r.fd_n[0].toPrecision(6)} … ${r.fd_n[r.fd_n.length - 1].toPrecision(6)}; subsets ${r.seed === null ? 'given' : `seed ${r.seed}`})`],
+  authpct: (r) => [`authenticity: ${r.authpct}% of the generated samples`],
+  c2st: (r) => [`${r.k}-NN two-sample test accuracy: ${r.accuracy} (real ${r.accuracy_real}, generated ${r.accuracy_fake}; 0.5 = indistinguishable)`],
+  'fd-inf': (r) => [`FD∞: ${r.fd_infinity} (FD at N = ${r.sizes[0]} … ${r.sizes[r.sizes.length - 1]}: ${r.fd_n[0].toPrecision(6)} … ${r.fd_n[r.fd_n.length - 1].toPrecision(6)}; subsets ${r.seed === null ? 'given' : `seed ${r.seed}`})`],
   ndb: (r) => [`NDB: ${r.ndb} of ${r.bins} bins differ (NDB/K ${r.ndb_over_k}), JS divergence ${r.js} nats (bins ${r.seed === null ? 'given' : `seed ${r.seed}`})`],
   prd: (r) => [`PRD (${r.clusters} clusters, ${r.runs} runs, seed ${r.seed}): F_8 ${r.f8} (recall), F_1/8 ${r.f1_8} (precision)`, ...r.plots.map((p: string) => `chart: ${p}`)],
   realism: (r) => [`realism (${r.convention}, k = ${r.k}): mean ${r.mean}, median ${r.median}${r.pruned_manifold_precision === null ? '' : `; pruned-manifold precision ${r.pruned_manifold_precision}`}`],
+  cmmd: (r) => [`CMMD: ${r.cmmd} (RBF sigma ${r.convention.kernel.sigma}, x${r.convention.scale}, biased MMD² of ${r.sizes[0]} and ${r.sizes[1]} samples${r.convention.embedding ? `; ${r.convention.embedding.split(':')[0]} embeddings` : ''})`],
+  parzen: (r) => [
+    `Parzen-window log-likelihood: ${r.parzen} ± ${r.se} (s.e.) nats per sample, sigma ${r.sigma} (${r.sigma_from === 'validation' ? `best of ${r.sigmas.length} on the validation set` : 'given'}; ${r.samples} windows, ${r.test_count} test samples, ${r.dims} dims)`,
+  ],
+  ct: (r) => [
+    `C_T: ${r.ct} (<< 0: copying, >> 0: underfitting; ${r.cells.length} cells${r.seed === null ? ' given' : `, k-means seed ${r.seed}`}, projection ${r.projection.kind} to ${r.projection.dims} dims)`,
+    ...r.cells.map((c: Result, i: number) => `  cell ${i}: Z_U ${c.zu} (train ${c.train}, test ${c.test}, generated ${c.gen})${c.included ? '' : ` left out: generated share <= tau ${r.tau}`}`),
+  ],
   features: (r) => [`wrote ${r.count} x ${r.dims} pool3 features (${r.mode}, ${r.model.name}) to ${r.output}${r.logits ? ` and logits to ${r.logits}` : ''}`],
   lpips: (r) => [`LPIPS (${r.model.name}, ${r.pairs} pair${r.pairs === 1 ? '' : 's'}${r.resize ? `, resized to ${r.resize}` : ''}): ${interval(r.lpips)}`],
+  ssim: (r) => [similarityLine('SSIM', r.ssim, r)],
+  'ms-ssim': (r) => [similarityLine('MS-SSIM', r.ms_ssim, r, `, ${r.parameters.scales} scales, normalize ${r.parameters.normalize}`)],
+  psnr: (r) => [similarityLine('PSNR in dB', r.psnr, r)],
   diversity: (r) => {
     const what = r.space === 'lpips' ? `LPIPS (${r.model?.name})` : 'Euclidean distance of Inception features';
     return [`diversity: mean ${what} over ${r.pairs} random pairs (seed ${r.seed}): ${interval(r.diversity)}`];

@@ -68,6 +68,7 @@ function reporterFor(d: AnyCommand, quiet: boolean): Reporter {
 
 function addCommand(parent: Command, name: string, d: AnyCommand, failed: { command?: AnyCommand }): Command {
   const cmd = parent.command(name).description(withFlags(d, d.summary));
+  if (d.aliases) cmd.aliases([...d.aliases]);
   // With an input that option generator can stand for, the last required one is optional here
   // (the command checks the count, knowing whether the option was given).
   const replaceable = d.inputs.some((i) => i.generator);

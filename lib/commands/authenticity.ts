@@ -1,9 +1,8 @@
 /** Authenticity (AuthPct, dgm-eval): the share of generated samples closer to their nearest real one than that one is to another real. */
 import type { InputProvenance } from '../inputs';
 import { authenticity } from '../metrics/authenticity';
-import { defineCommand } from './descriptor';
 import type { NetworkOptions } from './common';
-import { onPair, pairOptionSpecs } from './feature-sets';
+import { definePairCommand, pairOptionSpecs } from './feature-sets';
 import { checkGeneratorOptions, generatedInput, type GeneratorCommandOptions } from './generator-options';
 
 export type AuthenticityOptions = NetworkOptions & GeneratorCommandOptions;
@@ -14,17 +13,17 @@ export interface AuthenticityCommandResult {
   inputs: InputProvenance[];
 }
 
-export const authenticityCommand = defineCommand<AuthenticityOptions, AuthenticityCommandResult>({
-  name: 'authenticity',
+export const authenticityCommand = definePairCommand<AuthenticityOptions, Omit<AuthenticityCommandResult, 'inputs'>>({
+  name: 'authpct',
+  aliases: ['authenticity'],
   summary: "Authenticity (Alaa et al. 2022, dgm-eval's AuthPct): % of generated samples whose nearest training sample lies closer to another training sample than to them",
-  example: 'authenticity generated.npy train.npy --json',
+  example: 'authpct generated.npy train.npy --json',
   inputs: [generatedInput(), { name: 'train', help: 'training (real) set: same kinds' }],
   options: pairOptionSpecs,
   check: (_inputs, o) => checkGeneratorOptions(o),
-  async run(inputs, o, reporter) {
-    return onPair(inputs, o, reporter, 'authenticity needs', async (A, B, threads) => {
-      const r = await authenticity(B.features, A.features, { threads });
-      return { authpct: r.authpct, authpct_float32: r.authpct_float32 };
-    });
+  needs: 'authenticity needs',
+  measure: async (A, B, o, threads) => {
+    const r = await authenticity(B.features, A.features, { threads });
+    return { authpct: r.authpct, authpct_float32: r.authpct_float32 };
   },
 });

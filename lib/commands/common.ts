@@ -4,6 +4,7 @@ import * as D from '../defaults';
 import { RESIZE_MODES, type ResizeMode } from '../images/preprocess';
 import type { Device } from '../models/session';
 import type { FeatureOptions } from '../network/inception';
+import { checkExtractorName, EXTRACTORS, requireInception } from '../network/extractor';
 import type { OptionSpec, Progress, Reporter } from './descriptor';
 
 const DEVICES = ['auto', 'cpu', 'cuda'] as const;
@@ -58,10 +59,21 @@ export const maxPixelsOption: OptionSpec = {
   valueName: '<n>',
 };
 
-/** Options of commands that may run the Inception network on images. */
+/** Which network turns images into features (lib/network/extractor.ts; docs/extractors.md). */
+export const extractorOption: OptionSpec = {
+  key: 'extractor',
+  type: 'string',
+  default: D.EXTRACTOR,
+  expect: `${EXTRACTORS.join(', ')} or onnx:PATH`,
+  help: `feature extractor for image inputs: ${EXTRACTORS.join(', ')} or onnx:PATH (a model whose metadata declares its preprocessing); the ViTs bring their reference preprocessing (option mode is for inception)`,
+  valueName: '<name>',
+};
+
+/** Options of commands that may run a feature network (Inception by default) on images. */
 export const networkOptions: OptionSpec[] = [
+  extractorOption,
   { key: 'mode', type: 'string', choices: RESIZE_MODES, default: D.RESIZE_MODE, help: 'image preprocessing', valueName: '<mode>' },
-  { key: 'model', type: 'string', default: D.INCEPTION_MODEL, help: 'Inception network: a registry name or an .onnx file', valueName: '<name|path>' },
+  { key: 'model', type: 'string', default: D.INCEPTION_MODEL, help: 'Inception network: a registry name or an .onnx file (with extractor clip-vit-l14 or dinov2-vit-l14, another value replaces that network)', valueName: '<name|path>' },
   deviceOption(),
   {
     key: 'batchSize',
@@ -78,6 +90,8 @@ export const networkOptions: OptionSpec[] = [
 ];
 
 export interface NetworkOptions extends ThreadsOption {
+  /** inception (default), clip-vit-l14, dinov2-vit-l14 or onnx:PATH. */
+  extractor?: string;
   maxPixels: number;
   mode: ResizeMode;
   model: string;
@@ -89,7 +103,9 @@ export interface NetworkOptions extends ThreadsOption {
 
 /** Library feature options from the command's options, with a progress bar for the network pass. */
 export function featureOptions(o: NetworkOptions, reporter: Reporter, threads: number, bar: Progress): FeatureOptions {
+  if (o.extractor !== undefined) checkExtractorName(o.extractor);
   return {
+    extractor: o.extractor,
     mode: o.mode,
     model: o.model,
     device: o.device,
@@ -102,6 +118,11 @@ export function featureOptions(o: NetworkOptions, reporter: Reporter, threads: n
     onNotice: (m) => reporter.notice(m),
     onWarning: (m) => reporter.warn(m),
   };
+}
+
+/** For a command's check(): refuses a non-Inception extractor where the Inception network is needed (e.g. its logits). */
+export function requireInceptionExtractor(o: { extractor?: string }, what: string): void {
+  requireInception(o.extractor, what);
 }
 
 /** Runs `work` with a progress bar, stopping the bar however `work` ends. */

@@ -65,6 +65,8 @@ export type Options = Record<string, unknown>;
 export interface CommandDescriptor<O = Options, R = Record<string, unknown>> {
   /** The CLI command (`stats merge` for a subcommand). */
   name: string;
+  /** Other names it answers to (the CLI, the API and the service's metric lists). */
+  aliases?: readonly string[];
   summary: string;
   /** One example invocation after `genmetrics `, shown in --help. */
   example: string;

@@ -3,9 +3,8 @@ import { OptionError } from '../errors';
 import type { InputProvenance } from '../inputs';
 import { readNpy } from '../io/npy';
 import { fdInfinity } from '../metrics/fd-infinity';
-import { defineCommand } from './descriptor';
 import { networkOptions, threadsOption, withProgress, type NetworkOptions } from './common';
-import { onPair } from './feature-sets';
+import { definePairCommand } from './feature-sets';
 import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, type GeneratorCommandOptions } from './generator-options';
 
 export interface FdInfinityOptions extends NetworkOptions, GeneratorCommandOptions {
@@ -22,10 +21,11 @@ export interface FdInfinityCommandResult {
   inputs: InputProvenance[];
 }
 
-export const fdInfinityCommand = defineCommand<FdInfinityOptions, FdInfinityCommandResult>({
-  name: 'fd-infinity',
+export const fdInfinityCommand = definePairCommand<FdInfinityOptions, Omit<FdInfinityCommandResult, 'inputs'>>({
+  name: 'fd-inf',
+  aliases: ['fd-infinity'],
   summary: "FD∞ (Chong & Forsyth 2020, dgm-eval's compute_FD_infinity): the Fréchet distance of the reference to subsets of the generated set at 15 sizes, its least-squares line in 1/N extrapolated to N = ∞",
-  example: 'fd-infinity generated.npy real.npy --seed 0 --json',
+  example: 'fd-inf generated.npy real.npy --seed 0 --json',
   inputs: [generatedInput(), { name: 'b', help: 'reference set (all its rows give its statistics): same kinds' }],
   options: [
     { key: 'points', type: 'integer', min: 2, max: 100, default: 15, help: 'subset sizes (linspace(min(5000, max(m // 10, 2)), m, points))', valueName: '<n>' },
@@ -36,16 +36,15 @@ export const fdInfinityCommand = defineCommand<FdInfinityOptions, FdInfinityComm
     threadsOption,
   ],
   check: (_inputs, o) => checkGeneratorOptions(o),
-  async run(inputs, o, reporter) {
-    return onPair(inputs, o, reporter, 'FD∞ needs', async (A, B, threads) => {
-      let subsets: ArrayLike<number> | undefined;
-      if (o.subsets !== undefined) {
-        const s = readNpy(o.subsets);
-        if (!/int/.test(s.dtype) || s.shape.length !== 1) throw new OptionError('subsets', `${o.subsets}: expected a 1-D integer array of row indices, got ${s.dtype} with shape (${s.shape.join(', ')})`);
-        subsets = Array.from(s.data as ArrayLike<number | bigint>, Number);
-      }
-      const r = await withProgress(reporter, 'FD subsets', 'sizes', () => fdInfinity(B.features, A.features, { points: o.points, seed: o.seed, subsets, threads }));
-      return { fd_infinity: r.fdInfinity, sizes: r.sizes, fd_n: r.fdN, seed: subsets ? null : o.seed };
-    });
+  needs: 'FD∞ needs',
+  measure: async (A, B, o, threads, reporter) => {
+    let subsets: ArrayLike<number> | undefined;
+    if (o.subsets !== undefined) {
+      const s = readNpy(o.subsets);
+      if (!/int/.test(s.dtype) || s.shape.length !== 1) throw new OptionError('subsets', `${o.subsets}: expected a 1-D integer array of row indices, got ${s.dtype} with shape (${s.shape.join(', ')})`);
+      subsets = Array.from(s.data as ArrayLike<number | bigint>, Number);
+    }
+    const r = await withProgress(reporter, 'FD subsets', 'sizes', () => fdInfinity(B.features, A.features, { points: o.points, seed: o.seed, subsets, threads }));
+    return { fd_infinity: r.fdInfinity, sizes: r.sizes, fd_n: r.fdN, seed: subsets ? null : o.seed };
   },
 });

@@ -1,13 +1,14 @@
 /** Options, loading and results shared by the commands on two sample sets: kid, prdc, all. */
 import * as D from '../defaults';
 import { OptionError } from '../errors';
-import { loadFeaturePair, type InputProvenance, type LoadedFeatures, type SampleInput } from '../inputs';
-import type { FeatureMatrix } from '../features';
+import { loadFeaturePair, loadFeatures, type InputProvenance, type LoadedFeatures, type SampleInput } from '../inputs';
+import { requireSameDims, type FeatureMatrix } from '../features';
+import { requireSameOrigin } from '../network/meta';
 import { frechetDistance, type FrechetResult } from '../metrics/fid';
 import { kid, type KernelName, type KidOptions, type KidResult, type MmdEstimator, type PairwisePrecision } from '../metrics/kid';
 import { prdc, type BallConvention, type PrdcOptions, type PrdcResult } from '../metrics/prdc';
 import { statisticsOfMatrix } from '../stats/moments';
-import type { OptionSpec, Reporter } from './descriptor';
+import type { CommandDescriptor, OptionSpec, Reporter } from './descriptor';
 import { featureOptions, networkOptions, phaseProgress, threadsOf, threadsOption, warnSkipped, withProgress, type NetworkOptions } from './common';
 import { generatorOptionSpecs, latentSeedOption, sampleInputs, type GeneratorCommandOptions } from './generator-options';
 
@@ -134,11 +135,24 @@ export async function distributionMetrics(
   threads: number,
   reporter: Reporter,
 ): Promise<{ fid: FrechetResult; kid: KidResult; prdc: PrdcResult }> {
+  const r = await someDistributionMetrics(A, B, o, threads, reporter, ['fid', 'kid', 'prdc']);
+  return { fid: r.fid!, kid: r.kid!, prdc: r.prdc! };
+}
+
+/** Those of FID, KID and P/R/D/C that `which` names. */
+export async function someDistributionMetrics(
+  A: FeatureMatrix,
+  B: FeatureMatrix,
+  o: KidCommandOptions & PrdcCommandOptions & { eps: number },
+  threads: number,
+  reporter: Reporter,
+  which: readonly string[],
+): Promise<{ fid?: FrechetResult; kid?: KidResult; prdc?: PrdcResult }> {
   const bars = phaseProgress(reporter, 'steps');
   try {
-    const f = await frechetDistance(await statisticsOfMatrix(A, threads), await statisticsOfMatrix(B, threads), { eps: o.eps, threads });
-    const k = await kid(A, B, { ...kidOptions(o), threads, onProgress: (d, t) => bars.update('KID subsets', d, t) });
-    const p = await prdc(A, B, { ...prdcOptions(o), threads, onProgress: bars.update });
+    const f = which.includes('fid') ? await frechetDistance(await statisticsOfMatrix(A, threads), await statisticsOfMatrix(B, threads), { eps: o.eps, threads }) : undefined;
+    const k = which.includes('kid') ? await kid(A, B, { ...kidOptions(o), threads, onProgress: (d, t) => bars.update('KID subsets', d, t) }) : undefined;
+    const p = which.includes('prdc') ? await prdc(A, B, { ...prdcOptions(o), threads, onProgress: bars.update }) : undefined;
     return { fid: f, kid: k, prdc: p };
   } finally {
     bars.stop();
@@ -165,4 +179,29 @@ export async function onPair<R extends object>(
   const provenance = [A.provenance, B.provenance];
   reportInputs(reporter, provenance);
   return { ...r, inputs: provenance };
+}
+
+/** A third set of such a measure (a validation or test set): its features, from the same network and of the same dimension as `like`. */
+export async function loadThird(input: string, o: NetworkOptions, reporter: Reporter, threads: number, needs: string, like: LoadedFeatures): Promise<LoadedFeatures> {
+  const C = await withProgress(reporter, 'features', 'img', (bar) => loadFeatures(input, { network: featureOptions(o, reporter, threads, bar), needs }));
+  requireSameOrigin(like.provenance, C.provenance);
+  requireSameDims(like.features, C.features);
+  warnSkipped(reporter, C.provenance.path, C.provenance.images?.skipped ?? []);
+  return C;
+}
+
+/** A measure of two loaded sets (generated A, reference B), as its command and `all` run it. */
+export type PairMeasure<O, R> = (A: LoadedFeatures, B: LoadedFeatures, o: O, threads: number, reporter: Reporter) => Promise<R>;
+
+/** A command whose work is one PairMeasure in the onPair frame; `all --metrics` runs the same measure. */
+export interface PairCommand<O, R> extends CommandDescriptor<O, R & { inputs: InputProvenance[] }> {
+  measure: PairMeasure<O, R>;
+  /** Who needs raw samples, for the error a statistics file gets ('MiFID needs'). */
+  needs: string;
+}
+
+export function definePairCommand<O extends NetworkOptions & GeneratorCommandOptions, R extends object>(
+  d: Omit<PairCommand<O, R>, 'run'>,
+): PairCommand<O, R> {
+  return { ...d, run: (inputs, o, reporter) => onPair(inputs, o, reporter, d.needs, (A, B, threads) => d.measure(A, B, o, threads, reporter)) };
 }

@@ -1,6 +1,8 @@
 import { GenmetricsError } from '../errors';
 import { copyFileAtomic } from '../io/atomic';
-import { extractFeatureFiles, POOL3_DIMS } from '../network/inception';
+import * as fs from 'fs';
+import { parseNpyHeader } from '../io/npy';
+import { extractFeatureFiles } from '../network/inception';
 import { writeSidecar } from '../network/meta';
 import { defineCommand } from './descriptor';
 import { featureOptions, networkOptions, threadsOf, threadsOption, warnSkipped, withProgress, type NetworkOptions } from './common';
@@ -32,9 +34,21 @@ function copyAtomic(src: string, dst: string): void {
   }
 }
 
+/** The column count of a written features .npy (2048 for pool3; the extractor's width otherwise). */
+function featureDims(file: string): number {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return parseNpyHeader(head.subarray(0, n), file).shape[1];
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export const featuresCommand = defineCommand<FeaturesOptions, FeaturesCommandResult>({
   name: 'features',
-  summary: 'Inception pool3 features (N x 2048 float32 .npy) and optionally logits_unbiased (N x 1008) of images',
+  summary: 'features of images (N x D float32 .npy): Inception pool3 (2048) by default, or option extractor\'s embeddings; optionally Inception\'s logits_unbiased (N x 1008)',
   example: 'features generated/ -o gen_pool3.npy --logits gen_logits.npy',
   inputs: [{ name: 'input', help: 'image folder (recursive), image file, or uint8 .npy/.npz array (N x H x W x 3)' }],
   options: [
@@ -60,7 +74,7 @@ export const featuresCommand = defineCommand<FeaturesOptions, FeaturesCommandRes
         output: o.output,
         logits: o.logits ?? null,
         count: m.count,
-        dims: POOL3_DIMS,
+        dims: featureDims(o.output),
         mode: m.mode,
         model: m.model,
         images: m.source.images,

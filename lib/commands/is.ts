@@ -3,7 +3,7 @@ import { loadLogits } from '../inception-logits';
 import { inceptionScore } from '../metrics/inception-score';
 import { defineCommand } from './descriptor';
 import { checkGeneratorOptions, generatorOptionSpecs, sampleInputs, type GeneratorCommandOptions } from './generator-options';
-import { featureOptions, networkOptions, threadsOf, threadsOption, warnSkipped, withProgress, type NetworkOptions } from './common';
+import { featureOptions, networkOptions, threadsOf, threadsOption, warnSkipped, withProgress, type NetworkOptions, requireInceptionExtractor } from './common';
 
 export interface IsOptions extends NetworkOptions, GeneratorCommandOptions {
   splits: number;
@@ -35,7 +35,10 @@ export const isCommand = defineCommand<IsOptions, IsCommandResult>({
     ...networkOptions,
     threadsOption,
   ],
-  check: (_inputs, o) => checkGeneratorOptions(o),
+  check: (_inputs, o) => {
+    checkGeneratorOptions(o);
+    requireInceptionExtractor(o, 'the Inception Score');
+  },
   async run(inputs, o, reporter) {
     const threads = threadsOf(o, reporter);
     const [source] = sampleInputs(inputs, o);

@@ -4,9 +4,8 @@ import type { InputProvenance } from '../inputs';
 import { frechetDistance } from '../metrics/fid';
 import { COSINE_DISTANCE_EPS, meanMinCosineDistance, mifidFrom } from '../metrics/mifid';
 import { statisticsOfMatrix } from '../stats/moments';
-import { defineCommand } from './descriptor';
 import type { NetworkOptions } from './common';
-import { onPair, pairOptionSpecs } from './feature-sets';
+import { definePairCommand, pairOptionSpecs } from './feature-sets';
 import { checkGeneratorOptions, generatedInput, type GeneratorCommandOptions } from './generator-options';
 
 export interface MifidOptions extends NetworkOptions, GeneratorCommandOptions {
@@ -25,7 +24,7 @@ export interface MifidCommandResult {
   inputs: InputProvenance[];
 }
 
-export const mifidCommand = defineCommand<MifidOptions, MifidCommandResult>({
+export const mifidCommand = definePairCommand<MifidOptions, Omit<MifidCommandResult, 'inputs'>>({
   name: 'mifid',
   summary: "MiFID (Bai et al. 2021, torchmetrics): FID divided by the mean minimum cosine distance of the reference rows to the generated ones when it is below 0.1 (the memorisation penalty), else FID",
   example: 'mifid generated.npy real.npy --json',
@@ -35,13 +34,12 @@ export const mifidCommand = defineCommand<MifidOptions, MifidCommandResult>({
     ...pairOptionSpecs,
   ],
   check: (_inputs, o) => checkGeneratorOptions(o),
-  async run(inputs, o, reporter) {
-    return onPair(inputs, o, reporter, 'MiFID needs', async (A, B, threads) => {
-      if (A.features.rows < 2 || B.features.rows < 2) throw new GenmetricsError('MiFID needs at least 2 samples per set (its FID estimates covariances)');
-      const f = await frechetDistance(await statisticsOfMatrix(A.features, threads), await statisticsOfMatrix(B.features, threads), { threads });
-      const distance = await meanMinCosineDistance(B.features, A.features, { threads });
-      const m = mifidFrom(f.fid, distance, o.cosineDistanceEps);
-      return { mifid: m.mifid, fid: f.fid, memorization_distance: distance, distance_used: m.distanceUsed, penalty: m.penalty, cosine_distance_eps: o.cosineDistanceEps };
-    });
+  needs: 'MiFID needs',
+  measure: async (A, B, o, threads) => {
+    if (A.features.rows < 2 || B.features.rows < 2) throw new GenmetricsError('MiFID needs at least 2 samples per set (its FID estimates covariances)');
+    const f = await frechetDistance(await statisticsOfMatrix(A.features, threads), await statisticsOfMatrix(B.features, threads), { threads });
+    const distance = await meanMinCosineDistance(B.features, A.features, { threads });
+    const m = mifidFrom(f.fid, distance, o.cosineDistanceEps);
+    return { mifid: m.mifid, fid: f.fid, memorization_distance: distance, distance_used: m.distanceUsed, penalty: m.penalty, cosine_distance_eps: o.cosineDistanceEps };
   },
 });

@@ -3,9 +3,8 @@ import { OptionError } from '../errors';
 import type { InputProvenance } from '../inputs';
 import { readNpy } from '../io/npy';
 import { ndbBins, ndbTest, type NdbBins } from '../metrics/ndb';
-import { defineCommand } from './descriptor';
 import { networkOptions, threadsOption, withProgress, type NetworkOptions } from './common';
-import { onPair } from './feature-sets';
+import { definePairCommand } from './feature-sets';
 import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, type GeneratorCommandOptions } from './generator-options';
 
 export interface NdbOptions extends NetworkOptions, GeneratorCommandOptions {
@@ -31,7 +30,7 @@ export interface NdbCommandResult {
 
 const STORED = ['centers', 'usedDims', 'refProportions'] as const;
 
-export const ndbCommand = defineCommand<NdbOptions, NdbCommandResult>({
+export const ndbCommand = definePairCommand<NdbOptions, Omit<NdbCommandResult, 'inputs'>>({
   name: 'ndb',
   summary: 'NDB (Richardson & Weiss 2018): the number of k-means bins of the reference whose share of generated samples differs significantly (pooled two-proportion z-tests), and the JS divergence of the shares',
   example: 'ndb generated.npy real.npy --bins 100 --json',
@@ -52,31 +51,30 @@ export const ndbCommand = defineCommand<NdbOptions, NdbCommandResult>({
     const given = STORED.filter((k) => o[k] !== undefined);
     if (given.length > 0 && given.length < STORED.length) throw new OptionError(STORED.find((k) => o[k] === undefined)!, 'stored bins need all three: option centers, option usedDims and option refProportions');
   },
-  async run(inputs, o, reporter) {
-    return onPair(inputs, o, reporter, 'NDB needs', async (A, B, threads) => {
-      let bins: NdbBins;
-      if (o.centers !== undefined) {
-        const c = readNpy(o.centers);
-        const u = readNpy(o.usedDims!);
-        const p = readNpy(o.refProportions!);
-        if (c.shape.length !== 2 || u.shape.length !== 1 || p.shape.length !== 1 || c.shape[0] !== p.shape[0] || c.shape[1] !== u.shape[0]) {
-          throw new OptionError('centers', `expected centres K x u, used dimensions u and proportions K; got (${c.shape.join(', ')}), (${u.shape.join(', ')}) and (${p.shape.join(', ')})`);
-        }
-        bins = { centers: Float64Array.from(c.data as ArrayLike<number>), usedDims: Array.from(u.data as ArrayLike<number | bigint>, Number), refProportions: Float64Array.from(p.data as ArrayLike<number>), refSize: B.features.rows };
-      } else {
-        bins = await withProgress(reporter, 'k-means', 'restarts', () => ndbBins(B.features, o.bins, o.seed, threads));
+  needs: 'NDB needs',
+  measure: async (A, B, o, threads, reporter) => {
+    let bins: NdbBins;
+    if (o.centers !== undefined) {
+      const c = readNpy(o.centers);
+      const u = readNpy(o.usedDims!);
+      const p = readNpy(o.refProportions!);
+      if (c.shape.length !== 2 || u.shape.length !== 1 || p.shape.length !== 1 || c.shape[0] !== p.shape[0] || c.shape[1] !== u.shape[0]) {
+        throw new OptionError('centers', `expected centres K x u, used dimensions u and proportions K; got (${c.shape.join(', ')}), (${u.shape.join(', ')}) and (${p.shape.join(', ')})`);
       }
-      const r = ndbTest(A.features, bins, o.alpha);
-      return {
-        ndb: r.ndb,
-        ndb_over_k: r.ndbOverK,
-        js: r.js,
-        bins: bins.refProportions.length,
-        different_bins: r.differentBins,
-        proportions: Array.from(r.proportions),
-        ref_proportions: Array.from(bins.refProportions),
-        seed: o.centers !== undefined ? null : o.seed,
-      };
-    });
+      bins = { centers: Float64Array.from(c.data as ArrayLike<number>), usedDims: Array.from(u.data as ArrayLike<number | bigint>, Number), refProportions: Float64Array.from(p.data as ArrayLike<number>), refSize: B.features.rows };
+    } else {
+      bins = await withProgress(reporter, 'k-means', 'restarts', () => ndbBins(B.features, o.bins, o.seed, threads));
+    }
+    const r = ndbTest(A.features, bins, o.alpha);
+    return {
+      ndb: r.ndb,
+      ndb_over_k: r.ndbOverK,
+      js: r.js,
+      bins: bins.refProportions.length,
+      different_bins: r.differentBins,
+      proportions: Array.from(r.proportions),
+      ref_proportions: Array.from(bins.refProportions),
+      seed: o.centers !== undefined ? null : o.seed,
+    };
   },
 });

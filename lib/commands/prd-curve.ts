@@ -3,9 +3,8 @@ import type { InputProvenance } from '../inputs';
 import { prd } from '../metrics/prd';
 import { prdChart } from '../plots/prd';
 import { chartOptionSpecs, checkChartOptions, writeCharts, type ChartOutputOptions } from './chart-options';
-import { defineCommand } from './descriptor';
 import { networkOptions, threadsOption, withProgress, type NetworkOptions } from './common';
-import { onPair } from './feature-sets';
+import { definePairCommand } from './feature-sets';
 import { checkGeneratorOptions, generatedInput, generatorOptionSpecs, type GeneratorCommandOptions } from './generator-options';
 
 export interface PrdCurveOptions extends NetworkOptions, GeneratorCommandOptions, ChartOutputOptions {
@@ -25,7 +24,7 @@ export interface PrdCurveCommandResult {
   inputs: InputProvenance[];
 }
 
-export const prdCurveCommand = defineCommand<PrdCurveOptions, PrdCurveCommandResult>({
+export const prdCurveCommand = definePairCommand<PrdCurveOptions, Omit<PrdCurveCommandResult, 'inputs'>>({
   name: 'prd',
   summary: 'PRD (Sajjadi et al. 2018): the precision-recall curve from 20-cluster k-means histograms of both sets, averaged over 10 clusterings; max F_8 (recall) and F_1/8 (precision); chart as SVG/PNG',
   example: 'prd generated.npy real.npy --svg prd.svg --json',
@@ -44,11 +43,10 @@ export const prdCurveCommand = defineCommand<PrdCurveOptions, PrdCurveCommandRes
     checkGeneratorOptions(o);
     checkChartOptions(o);
   },
-  async run(inputs, o, reporter) {
-    return onPair(inputs, o, reporter, 'PRD needs', async (A, B, threads) => {
-      const r = await withProgress(reporter, 'PRD clusterings', 'runs', () => prd(A.features, B.features, { clusters: o.clusters, angles: o.angles, runs: o.runs, seed: o.seed, threads }));
-      const plots = await writeCharts(() => prdChart(r.precision, r.recall, `PRD: ${A.provenance.path} against ${B.provenance.path}`), o);
-      return { f8: r.f8, f1_8: r.f1_8, curve: { precision: Array.from(r.precision), recall: Array.from(r.recall) }, clusters: o.clusters, runs: o.runs, seed: o.seed, plots };
-    });
+  needs: 'PRD needs',
+  measure: async (A, B, o, threads, reporter) => {
+    const r = await withProgress(reporter, 'PRD clusterings', 'runs', () => prd(A.features, B.features, { clusters: o.clusters, angles: o.angles, runs: o.runs, seed: o.seed, threads }));
+    const plots = await writeCharts(() => prdChart(r.precision, r.recall, `PRD: ${A.provenance.path} against ${B.provenance.path}`), o);
+    return { f8: r.f8, f1_8: r.f1_8, curve: { precision: Array.from(r.precision), recall: Array.from(r.recall) }, clusters: o.clusters, runs: o.runs, seed: o.seed, plots };
   },
 });

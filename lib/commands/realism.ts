@@ -2,9 +2,8 @@
 import type { InputProvenance } from '../inputs';
 import { writeCsv } from '../io/csv';
 import { realism, REALISM_K, type RealismConvention } from '../metrics/realism';
-import { defineCommand } from './descriptor';
 import type { NetworkOptions } from './common';
-import { onPair, pairOptionSpecs } from './feature-sets';
+import { definePairCommand, pairOptionSpecs } from './feature-sets';
 import { checkGeneratorOptions, generatedInput, type GeneratorCommandOptions } from './generator-options';
 
 export interface RealismOptions extends NetworkOptions, GeneratorCommandOptions {
@@ -23,7 +22,7 @@ export interface RealismCommandResult {
   inputs: InputProvenance[];
 }
 
-export const realismCommand = defineCommand<RealismOptions, RealismCommandResult>({
+export const realismCommand = definePairCommand<RealismOptions, Omit<RealismCommandResult, 'inputs'>>({
   name: 'realism',
   summary: "Realism score of each generated sample (Kynkäänniemi et al. 2019): squared distances, k = 3, radii above the median zeroed (kynkaanniemi), or dgm-eval's plain distances, k = 5, radii below the median kept; mean, median, the pruned-manifold precision",
   example: 'realism generated.npy real.npy --per-sample realism.csv --json',
@@ -35,12 +34,11 @@ export const realismCommand = defineCommand<RealismOptions, RealismCommandResult
     ...pairOptionSpecs,
   ],
   check: (_inputs, o) => checkGeneratorOptions(o),
-  async run(inputs, o, reporter) {
-    return onPair(inputs, o, reporter, 'realism scores need', async (A, B, threads) => {
-      const k = o.k ?? REALISM_K[o.convention];
-      const r = await realism(B.features, A.features, { convention: o.convention, k, threads });
-      if (o.perSample) writeCsv(o.perSample, [['sample', 'realism'], ...Array.from(r.scores, (v, i) => [i, v])]);
-      return { convention: o.convention, k, mean: r.mean, median: r.median, pruned_manifold_precision: r.prunedPrecision };
-    });
+  needs: 'realism scores need',
+  measure: async (A, B, o, threads) => {
+    const k = o.k ?? REALISM_K[o.convention];
+    const r = await realism(B.features, A.features, { convention: o.convention, k, threads });
+    if (o.perSample) writeCsv(o.perSample, [['sample', 'realism'], ...Array.from(r.scores, (v, i) => [i, v])]);
+    return { convention: o.convention, k, mean: r.mean, median: r.median, pruned_manifold_precision: r.prunedPrecision };
   },
 });

@@ -20,12 +20,16 @@ import { mifidCommand } from './mifid';
 import { authenticityCommand } from './authenticity';
 import { oneNnCommand } from './one-nn';
 import { fdInfinityCommand } from './fd-infinity';
+import { cmmdCommand } from './cmmd';
 import { ndbCommand } from './ndb';
 import { prdCurveCommand } from './prd-curve';
 import { realismCommand } from './realism';
+import { parzenCommand } from './parzen';
+import { ctCommand } from './ct';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
+import { msSsimCommand, psnrCommand, ssimCommand } from './ssim';
 import { modelsInstallCommand, modelsListCommand } from './models';
 import { paramsCommand } from './params';
 import { pplCommand } from './ppl';
@@ -54,10 +58,16 @@ export const commands: readonly AnyCommand[] = [
   authenticityCommand,
   oneNnCommand,
   fdInfinityCommand,
+  cmmdCommand,
   ndbCommand,
   prdCurveCommand,
   realismCommand,
+  parzenCommand,
+  ctCommand,
   lpipsCommand,
+  ssimCommand,
+  msSsimCommand,
+  psnrCommand,
   diversityCommand,
   clusterCommand,
   vaeCommand,
@@ -75,7 +85,7 @@ export const commands: readonly AnyCommand[] = [
 ];
 
 export function findCommand(name: string): AnyCommand {
-  const d = commands.find((c) => c.name === name);
+  const d = commands.find((c) => c.name === name || c.aliases?.includes(name));
   if (!d) throw new GenmetricsError(`unknown command '${name}'; the commands are ${commands.map((c) => c.name).join(', ')}`);
   return d;
 }

@@ -4,6 +4,9 @@
  * is that of Xᵀ X / n (d x d, vertaix's score_dual, so memory stays d² at any n),
  *   q = 1: exp(-Σ λ log λ),  q = 2: 1 / Σ λ²,  q = ∞: 1 / max λ,  over the eigenvalues λ > 0.
  * Rows of norm 0 stay 0 (sklearn's normalize). float64 throughout.
+ * The polynomial kernel is dgm-eval's option: sklearn's polynomial_kernel(degree 3, gamma 1/d,
+ * coef0 1) on the normalised rows, K_ij = (<x_i, x_j>/d + 1)^3, whose n x n spectrum is computed
+ * densely (every entry is about 1, so the score is about 1: degenerate, but the reference's value).
  */
 import { GenmetricsError } from '../errors';
 import type { FeatureMatrix } from '../features';
@@ -11,6 +14,10 @@ import { native } from '../native';
 import { RunningMoments } from '../stats/moments';
 
 export type VendiOrder = 1 | 2 | 'inf';
+export type VendiKernel = 'linear' | 'polynomial';
+
+/** The polynomial kernel needs the dense n x n matrix (no d x d dual): at most this many samples (2 GiB). */
+export const MAX_POLYNOMIAL_VENDI_ROWS = 16384;
 
 const BLOCK = 4096;
 
@@ -52,10 +59,38 @@ export function vendiFromEigenvalues(eigenvalues: ArrayLike<number>, q: VendiOrd
   return 1 / Math.max(...pos);
 }
 
+/** The n x n polynomial kernel matrix / n of the L2-normalised rows (dgm-eval's kernel='polynomial'). */
+async function polynomialKernel(m: FeatureMatrix, rows: ArrayLike<number> | undefined, threads: number): Promise<Float64Array> {
+  const d = m.dims;
+  const n = rows ? rows.length : m.rows;
+  if (n > MAX_POLYNOMIAL_VENDI_ROWS) {
+    throw new GenmetricsError(`${m.source}: the polynomial-kernel Vendi score builds the dense ${n} x ${n} kernel matrix; at most ${MAX_POLYNOMIAL_VENDI_ROWS} samples (use a subset, or the linear kernel)`);
+  }
+  const x = new Float64Array(n * d);
+  for (let q = 0; q < n; q++) {
+    const r = rows ? rows[q] : q;
+    let s = 0;
+    for (let c = 0; c < d; c++) s += m.data[r * d + c] * m.data[r * d + c];
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let c = 0; c < d; c++) x[q * d + c] = m.data[r * d + c] * inv;
+  }
+  const k = await native().gramMatrix(x, n, { threads });
+  for (let i = 0; i < k.length; i++) k[i] = (k[i] / d + 1) ** 3 / n;
+  return k;
+}
+
 /** Vendi scores of a feature set (or of its rows `rows`) for each order q. */
-export async function vendiScores(m: FeatureMatrix, orders: VendiOrder[], options: { rows?: ArrayLike<number>; threads?: number } = {}): Promise<Record<string, number>> {
+export async function vendiScores(
+  m: FeatureMatrix,
+  orders: VendiOrder[],
+  options: { rows?: ArrayLike<number>; threads?: number; kernel?: VendiKernel } = {},
+): Promise<Record<string, number>> {
   const n = options.rows ? options.rows.length : m.rows;
+  const threads = options.threads ?? 0;
   if (n < 1) throw new GenmetricsError(`${m.source}: the Vendi score needs at least one sample`);
-  const eig = await native().symmetricEigenvalues(await normalisedGram(m, options.rows, options.threads ?? 0), m.dims, options.threads ?? 0);
+  const eig =
+    options.kernel === 'polynomial'
+      ? await native().symmetricEigenvalues(await polynomialKernel(m, options.rows, threads), n, threads)
+      : await native().symmetricEigenvalues(await normalisedGram(m, options.rows, threads), m.dims, threads);
   return Object.fromEntries(orders.map((q) => [`q${q}`, vendiFromEigenvalues(eig, q)]));
 }

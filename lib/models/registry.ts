@@ -15,6 +15,11 @@ export interface ModelSpec {
   sha256?: string;
   /** The weights the export script converts (download URLs and their pinned SHA-256). */
   source?: WeightFile | WeightFile[];
+  /** Weights whose publisher states no checksum that could be verified here: the URL only, never
+   *  a made-up hash (the export script prints the file's SHA-256 and records it in the export). */
+  unpinnedSource?: { file: string; url: string };
+  /** The script that exports it (default scripts/export_onnx.py). */
+  exportScript?: string;
 }
 
 export interface WeightFile {
@@ -75,6 +80,32 @@ export const MODELS: Record<string, ModelSpec> = {
     file: 'lpips-squeeze.onnx',
     description: 'LPIPS v0.1 (squeezenet1_1 trunk), same interface',
     source: LPIPS_SOURCES.squeeze,
+  },
+  // The ViT extractors (lib/network/extractor.ts), exported by scripts/export_vit_onnx.py with
+  // Debian's PyTorch from the publishers' weights and the official model code (docs/extractors.md).
+  'clip-vit-l14-336': {
+    name: 'clip-vit-l14-336',
+    file: 'clip-vit-l14-336.onnx',
+    description:
+      "OpenAI CLIP ViT-L/14@336px visual tower (CMMD's embedding): input pixel_values N x 3 x 336 x 336 (CLIP mean/std); output image_embeds N x 768 (projected CLS token, not normalised)",
+    exportScript: 'scripts/export_vit_onnx.py',
+    // OpenAI publishes each CLIP checkpoint under its SHA-256 (openai/CLIP clip/clip.py _MODELS and
+    // scenic's CHECKPOINTS_TORCH, both verify the download against the URL's hash segment).
+    source: {
+      file: 'ViT-L-14-336px.pt',
+      url: 'https://openaipublic.azureedge.net/clip/models/3035c92b350959924f9f00213499208652fc7ea050643e8b385c2dac08641f02/ViT-L-14-336px.pt',
+      sha256: '3035c92b350959924f9f00213499208652fc7ea050643e8b385c2dac08641f02',
+    },
+  },
+  'dinov2-vit-l14': {
+    name: 'dinov2-vit-l14',
+    file: 'dinov2-vit-l14.onnx',
+    description:
+      "DINOv2 ViT-L/14 (dgm-eval's FD-DINOv2 encoder): input pixel_values N x 3 x 224 x 224 (ImageNet mean/std); output x_norm_clstoken N x 1024",
+    exportScript: 'scripts/export_vit_onnx.py',
+    // facebookresearch/dinov2's hub URL. Its publisher states no SHA-256 (torch.hub loads it
+    // unchecked) and none could be verified here, so none is pinned.
+    unpinnedSource: { file: 'dinov2_vitl14_pretrain.pth', url: 'https://dl.fbaipublicfiles.com/dinov2/dinov2_vitl14/dinov2_vitl14_pretrain.pth' },
   },
   'lpips-alex-twin': {
     name: 'lpips-alex-twin',
@@ -146,9 +177,10 @@ export function resolveModel(nameOrPath: string = INCEPTION_MODEL): ResolvedMode
   const dirs = modelDirs();
   const file = dirs.map((d) => path.join(d, spec.file)).find((f) => fs.existsSync(f));
   if (!file) {
-    const sources = spec.source === undefined ? [] : ([] as WeightFile[]).concat(spec.source);
+    const sources: { file: string; url: string }[] = spec.source === undefined ? [] : ([] as WeightFile[]).concat(spec.source);
+    if (spec.unpinnedSource) sources.push(spec.unpinnedSource);
     const how = sources.length
-      ? ` Export it from ${sources.map((w) => `${w.file} (${w.url})`).join(' and ')} with scripts/export_onnx.py, or give the .onnx file's path as option model.`
+      ? ` Export it from ${sources.map((w) => `${w.file} (${w.url})`).join(' and ')} with ${spec.exportScript ?? 'scripts/export_onnx.py'}, or give the .onnx file's path as option model.`
       : " Give the .onnx file's path as option model.";
     throw new GenmetricsError(`model '${spec.name}' (${spec.file}) not found in ${dirs.join(', ')}.${how}`);
   }

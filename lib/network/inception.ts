@@ -8,15 +8,23 @@ import { resolveModel, type ResolvedModel } from '../models/registry';
 import { OnnxModel, pipelined } from '../models/onnx-model';
 import type { Device } from '../models/session';
 import { featureCacheKey, openFeatureEntry } from './feature-cache';
+import { extractorFeatureFiles } from './extractor-features';
+import { checkExtractorName, isInception } from './extractor';
+import type { ImagePreprocessing } from './extractor-preprocess';
 
 export const POOL3_DIMS = 2048;
 export const LOGITS_DIMS = 1008;
 const SIZE = 299;
 
 export interface FeatureOptions {
-  /** Preprocessing (default legacy-tensorflow, torch-fidelity's). */
+  /** Which network makes the features: inception (default), clip-vit-l14, dinov2-vit-l14 or
+   *  onnx:PATH (lib/network/extractor.ts). The others bring their own preprocessing (mode is then
+   *  not used). */
+  extractor?: string;
+  /** Inception preprocessing (default legacy-tensorflow, torch-fidelity's). */
   mode?: ResizeMode;
-  /** Registry name or .onnx path (default inception-v3-fid). */
+  /** Registry name or .onnx path (default inception-v3-fid); with a built-in ViT extractor, a
+   *  value other than inception-v3-fid replaces its network (same architecture and interface). */
   model?: string;
   device?: Device;
   /** Images per network call (default: 8 on the CPU, where small batches keep the activations in
@@ -44,12 +52,15 @@ export interface FeatureMeta {
   mode: ResizeMode;
   model: { name: string; sha256: string };
   skipped: { name: string; error: string }[];
+  /** Non-Inception extractors only: what made the features (absent for Inception). */
+  extractor?: { name: string; input: string; output: string; dims: number; preprocessing: ImagePreprocessing; normalize: 'l2' | 'none'; convention: string };
 }
 
 export interface FeatureFiles {
-  /** N x 2048 float32 .npy */
+  /** N x 2048 float32 .npy (Inception pool3); with another extractor, its N x D features. */
   pool3: string;
-  /** N x 1008 float32 .npy: `logits_unbiased` (fc without bias, torch-fidelity's IS input) */
+  /** N x 1008 float32 .npy: `logits_unbiased` (fc without bias, torch-fidelity's IS input); with
+   *  another extractor, reading it throws (option extractor named). */
   logits: string;
   meta: FeatureMeta;
   device: 'cpu' | 'cuda' | 'cache';
@@ -81,10 +92,16 @@ export async function extractFeatureFiles(input: string | ImageSource, options: 
   // A source given is closed here too, as one opened from a path.
   const source = typeof input === 'string' ? openImageSource(input, { maxPixels: options.maxPixels }) : input;
   try {
-    const model = resolveModel(options.model ?? INCEPTION_MODEL);
-    if (source.ignored?.length) {
-      options.onNotice?.(`${source.path}: ignored ${source.ignored.length} non-image file(s), e.g. ${source.ignored[0]}`);
+    if (options.extractor !== undefined) checkExtractorName(options.extractor);
+    const ignored = () => {
+      if (source.ignored?.length) options.onNotice?.(`${source.path}: ignored ${source.ignored.length} non-image file(s), e.g. ${source.ignored[0]}`);
+    };
+    if (!isInception(options.extractor)) {
+      ignored();
+      return await extractorFeatureFiles(source, options.extractor!, options);
     }
+    const model = resolveModel(options.model ?? INCEPTION_MODEL);
+    ignored();
     const useCache = options.cache ?? true;
     const skipBad = options.skipBad ?? false;
     // A verified cache entry, or the folder this run writes into (a cache staging folder, or a
@@ -182,19 +199,19 @@ async function runNetwork(
 export interface Features {
   /** count x 2048, row-major */
   pool3: Float32Array;
-  /** count x 1008: logits_unbiased */
+  /** count x 1008: logits_unbiased (empty with a non-Inception extractor, which has no logits) */
   logits: Float32Array;
   count: number;
   meta: FeatureMeta;
   cached: boolean;
 }
 
-/** Inception features of an image input, in memory (for large inputs prefer extractFeatureFiles). */
+/** Features of an image input (Inception's pool3 and logits, or option extractor's), in memory (for large inputs prefer extractFeatureFiles). */
 export async function computeFeatures(input: string, options: FeatureOptions = {}): Promise<Features> {
   const files = await extractFeatureFiles(input, options);
   try {
     const pool3 = readNpy(files.pool3).data as Float32Array;
-    const logits = readNpy(files.logits).data as Float32Array;
+    const logits = isInception(options.extractor) ? (readNpy(files.logits).data as Float32Array) : new Float32Array(0);
     return { pool3, logits, count: files.meta.count, meta: files.meta, cached: files.cached };
   } finally {
     files.dispose();

@@ -10,6 +10,7 @@ import { generatorOptionSpecs } from '../commands/generator-options';
 import { resolveOptions, type OptionSpec, type Options, type Progress, type Reporter } from '../commands/descriptor';
 import { kidOptions } from '../commands/feature-sets';
 import { findCommand, runCommand, type AnyCommand } from '../commands/registry';
+import { ALL_METRICS } from '../commands/all';
 import { kidPlan } from '../metrics/kid';
 import type { BlobStore } from './blobs';
 import { fromLibrary, HttpError } from './http-error';
@@ -20,11 +21,11 @@ import type { DatasetRow, EvaluationRow, Store } from './store';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
-export const METRICS = ['fid', 'kid', 'prdc', 'is', 'all'] as const;
-export type Metric = (typeof METRICS)[number];
+/** What a request may ask for: the four of `all`, `all` itself, and every measure `all --metrics` runs. */
+export const METRICS: readonly string[] = ['fid', 'kid', 'prdc', 'is', 'all', ...ALL_METRICS.filter((m) => !['fid', 'kid', 'prdc', 'is'].includes(m))];
 
 /** Options the server decides (threads, devices, files on the server), never the caller. */
-const SERVER_KEYS = new Set(['threads', 'device', 'batchSize', 'cache', 'skipBad', 'model', 'mode', 'maxPixels']);
+const SERVER_KEYS = new Set(['threads', 'device', 'batchSize', 'cache', 'skipBad', 'model', 'mode', 'maxPixels', 'extractor']);
 /** The generator options: a generator (and its mapping network) would be a file on the server, never named by a request. */
 const GENERATOR_KEYS = new Set(generatorOptionSpecs.map((s) => s.key));
 /** The generator options a request may give when its generated dataset is a generator (not the files). */
@@ -49,6 +50,15 @@ export function commandFor(metrics: string[]): AnyCommand {
   const distinct = [...new Set(metrics)];
   return findCommand(distinct.length === 1 ? distinct[0] : 'all');
 }
+
+/** Several metrics run as `all` with option metrics naming them (unless `all` itself is asked for). */
+export function withMetricsOption(d: AnyCommand, metrics: string[], options: Options): Options {
+  if (d.name !== 'all' || metrics.includes('all')) return options;
+  return { ...options, metrics: [...new Set(metrics)].join(',') };
+}
+
+/** Commands of one set (the Inception Score, Vendi) take no reference. */
+export const oneSet = (d: AnyCommand): boolean => d.inputs.length === 1;
 
 /** The request's options checked against the command's descriptor, as the CLI checks its flags. */
 export function checkOptions(d: AnyCommand, given: Options | undefined, generator = false): Options {
@@ -93,13 +103,21 @@ export function checkDatasets(d: AnyCommand, a: DatasetRow, b: DatasetRow | unde
     }
     return;
   }
+  if (oneSet(d)) {
+    if (a.kind === 'statistics') throw new HttpError(422, 'needs_features', `generated: dataset ${a.id} is statistics (mu, sigma), which hold no samples; ${d.name} needs features`, 'generated');
+    return;
+  }
+  if (options.metrics !== undefined && String(options.metrics).split(',').includes('is') && a.kind !== 'images' && a.kind !== 'generator') {
+    throw new HttpError(422, 'needs_images', `generated: dataset ${a.id} is ${a.kind}; the Inception Score needs the images (its logits come from the network)`, 'generated');
+  }
   if (!b) throw new HttpError(400, 'bad_request', `reference: required for ${d.name}`, 'reference');
   for (const [role, ds] of [['generated', a], ['reference', b]] as const) {
     if (d.name !== 'fid' && ds.kind === 'statistics') {
       throw new HttpError(422, 'needs_features', `${role}: dataset ${ds.id} is statistics (mu, sigma), which hold no samples; ${d.name} needs features`, role);
     }
   }
-  if (d.name === 'kid' || d.name === 'all') {
+  const runsKid = d.name === 'kid' || (d.name === 'all' && (options.metrics === undefined || String(options.metrics).split(',').includes('kid')));
+  if (runsKid) {
     try {
       // Image datasets still processing have no count yet: their subsets are checked when they run.
       const rows = a.kind === 'generator' ? (options.samples as number) : a.count;
@@ -224,7 +242,7 @@ export class JobRunner extends EventEmitter {
   private async execute(job: EvaluationRow): Promise<void> {
     const d = findCommand(job.command);
     const names: Record<string, string> = {};
-    const ids = job.command === 'is' ? [job.generated] : [job.generated, job.reference];
+    const ids = oneSet(d) ? [job.generated] : [job.generated, job.reference];
     let inputs: string[];
     try {
       inputs = ids.map((id) => {

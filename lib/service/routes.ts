@@ -15,7 +15,7 @@ import { IMAGE_EXTENSIONS } from '../images/decode';
 import { listImages } from '../images/sources';
 import { unpackArchive } from './archives';
 import { imageOptions, inspectGenerator, inspectUpload, uploadFormat, type DatasetFacts } from './datasets';
-import { checkDatasets, checkOptions, commandFor, evaluationJson, newEvaluationId, requestKey, type EvaluationEvent, type EvaluationRequest, type JobRunner } from './evaluations';
+import { checkDatasets, checkOptions, commandFor, evaluationJson, newEvaluationId, oneSet, requestKey, withMetricsOption, type EvaluationEvent, type EvaluationRequest, type JobRunner } from './evaluations';
 import { HttpError } from './http-error';
 import { evaluationReport } from './report';
 import type { ResolvedServiceOptions } from './server';
@@ -320,7 +320,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
           properties: {
             generated: { type: 'string', maxLength: 64 },
             reference: { type: 'string', maxLength: 64 },
-            metrics: { type: 'array', items: { type: 'string', maxLength: 16 }, minItems: 1, maxItems: 8 },
+            metrics: { type: 'array', items: { type: 'string', maxLength: 16 }, minItems: 1, maxItems: 16 },
             options: { type: 'object' },
             run: { type: 'string', maxLength: 200 },
             step: { type: 'integer', minimum: 0 },
@@ -337,7 +337,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
       const d = commandFor(r.metrics);
       const a = store.visibleDataset(token.project, r.generated);
       if (!a) throw new HttpError(404, 'not_found', `generated: no dataset ${r.generated}`, 'generated');
-      const options = checkOptions(d, r.options, a.kind === 'generator');
+      const options = withMetricsOption(d, r.metrics, checkOptions(d, r.options, a.kind === 'generator'));
       const b = r.reference === undefined ? undefined : store.visibleDataset(token.project, r.reference);
       if (r.reference !== undefined && !b) throw new HttpError(404, 'not_found', `reference: no dataset ${r.reference}`, 'reference');
       checkDatasets(d, a, b, options);
@@ -352,7 +352,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
         project: token.project,
         key,
         generated: a.id,
-        reference: d.name === 'is' ? '' : b!.id,
+        reference: oneSet(d) ? '' : b!.id,
         metrics: JSON.stringify(r.metrics),
         command: d.name,
         options: JSON.stringify(options),
