@@ -121,3 +121,9 @@ export const CT_COMPONENTS = 64;
 export const CT_CELLS = 3;
 export const CT_TAU_SAMPLES = 20;
 export const CT_SEED = 0;
+/** Birthday-paradox test (Arora & Zhang 2018): batches of 400 (their CelebA runs), 10 batches, the
+ *  20 closest pairs of each, duplicates under 1/3 of the median nearest-neighbour distance. */
+export const BIRTHDAY_BATCH = 400;
+export const BIRTHDAY_BATCHES = 10;
+export const BIRTHDAY_PAIRS = 20;
+export const BIRTHDAY_RATIO = 1 / 3;

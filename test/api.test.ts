@@ -83,6 +83,7 @@ const cases: Case[] = [
   ['cmmd', () => [fx('ties_fake_50x3.npy'), fx('ties_real_60x3.npy')], () => ({ sigma: 10 })],
   ['parzen', () => [fx('ties_fake_50x3.npy'), fx('ties_real_60x3.npy')], () => ({ valid: fx('ties_real_60x3.npy'), sigmaCount: 4 })],
   ['ct', () => [fx('ties_fake_50x3.npy'), fx('ties_real_60x3.npy')], () => ({ test: fx('ties_fake_50x3.npy'), cells: 2, ctSeed: 4 })],
+  ['birthday', () => [fx('features_40x6.npy')], () => ({ samplesPerBatch: 10, batches: 2, pairs: 3 })],
   ['ssim', () => [img('lpips_ex_ref.png'), img('lpips_ex_p0.png')], () => ({ gaussian: true, perPair: path.join(dir, 'ssim.csv') })],
   ['ms-ssim', () => [img('img11_256x256_RGB.jpg'), img('img12_256x256_RGB.jpg')], () => ({ normalize: 'simple' })],
   ['psnr', () => [img('lpips_ex_ref.png'), img('lpips_ex_p1.png')], () => ({ convention: 'torchmetrics' })],

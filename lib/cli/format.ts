@@ -92,6 +92,12 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
   prd: (r) => [`PRD (${r.clusters} clusters, ${r.runs} runs, seed ${r.seed}): F_8 ${r.f8} (recall), F_1/8 ${r.f1_8} (precision)`, ...r.plots.map((p: string) => `chart: ${p}`)],
   realism: (r) => [`realism (${r.convention}, k = ${r.k}): mean ${r.mean}, median ${r.median}${r.pruned_manifold_precision === null ? '' : `; pruned-manifold precision ${r.pruned_manifold_precision}`}`],
   cmmd: (r) => [`CMMD: ${r.cmmd} (RBF sigma ${r.convention.kernel.sigma}, x${r.convention.scale}, biased MMD² of ${r.sizes[0]} and ${r.sizes[1]} samples${r.convention.embedding ? `; ${r.convention.embedding.split(':')[0]} embeddings` : ''})`],
+  birthday: (r) => [
+    `birthday test (${r.batches} batches of s = ${r.batch_size}, ${r.space} space): ${r.duplicate_batches} hold a pair closer than ${r.threshold.toPrecision(6)} (${r.threshold_how === 'given' ? 'given' : 'ratio of the median nearest-neighbour distance'})`,
+    r.birthday !== null ? `support size about s² = ${r.birthday}` : `fewer than half the batches hold a duplicate: the support is probably larger than s² = ${r.support_at_least}`,
+    ...[...r.pairs].sort((p: Result, q: Result) => p.distance - q.distance).slice(0, 5).map((p: Result) => `  ${p.duplicate ? 'duplicate' : 'close    '} ${p.a.path} ~ ${p.b.path} (distance ${p.distance.toPrecision(6)}, batch ${p.batch})`),
+    ...(r.gallery ? [`gallery: ${r.gallery}`] : []),
+  ],
   parzen: (r) => [
     `Parzen-window log-likelihood: ${r.parzen} ± ${r.se} (s.e.) nats per sample, sigma ${r.sigma} (${r.sigma_from === 'validation' ? `best of ${r.sigmas.length} on the validation set` : 'given'}; ${r.samples} windows, ${r.test_count} test samples, ${r.dims} dims)`,
   ],

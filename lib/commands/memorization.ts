@@ -59,13 +59,13 @@ export interface MemorizationCommandResult {
 }
 
 /** Opens an input as images (for names, pixels and the gallery), or undefined for a features file. */
-async function imagesOf(input: SampleInput, o: MemorizationOptions, reporter: Reporter, threads: number): Promise<ImageSource | undefined> {
+export async function imagesOf(input: SampleInput, o: NetworkOptions, reporter: Reporter, threads: number): Promise<ImageSource | undefined> {
   if (typeof input !== 'string') return openGeneratorSource(input, { device: o.device, threads, onNotice: (m) => reporter.notice(m) });
   return classifyInput(input) === 'images' ? openImageSource(input, { maxPixels: o.maxPixels }) : undefined;
 }
 
 /** Images of a source by index (a generator draws in order up to the last one wanted). */
-async function imagesAt(source: ImageSource, wanted: number[]): Promise<Map<number, DecodedImage>> {
+export async function imagesAt(source: ImageSource, wanted: number[]): Promise<Map<number, DecodedImage>> {
   const out = new Map<number, DecodedImage>();
   if (!source.loadBatch) {
     for (const i of wanted) out.set(i, await source.load(i));
@@ -78,6 +78,23 @@ async function imagesAt(source: ImageSource, wanted: number[]): Promise<Map<numb
     batch.forEach((img, k) => need.has(start + k) && out.set(start + k, img));
   }
   return out;
+}
+
+/**
+ * An input's rows in Inception space: a features file as it is, images (or a generator) through the
+ * network into a temporary features file (disposed with `disposers`).
+ */
+export async function inceptionRows(
+  input: SampleInput,
+  o: NetworkOptions,
+  reporter: Reporter,
+  threads: number,
+  disposers: (() => void)[],
+): Promise<{ rows: RowSource; preprocessing?: { mode: string; model: { sha256: string } }; generator?: GeneratorProvenance }> {
+  if (typeof input === 'string' && classifyInput(input) !== 'images') return { rows: featureFileRows(input), preprocessing: readSidecar(input) };
+  const { files, generator } = await withProgress(reporter, 'features', 'img', (bar) => networkFeatures(input, { network: featureOptions(o, reporter, threads, bar) }));
+  disposers.push(() => files.dispose());
+  return { rows: featureFileRows(files.pool3), preprocessing: { mode: files.meta.mode, model: files.meta.model }, generator };
 }
 
 export const memorizationCommand = defineCommand<MemorizationOptions, MemorizationCommandResult>({
@@ -128,20 +145,14 @@ export const memorizationCommand = defineCommand<MemorizationOptions, Memorizati
         trainRows = await pixelRows(trainImages);
         generator = (genImages as { generator?: { provenance(): GeneratorProvenance } }).generator?.provenance();
       } else {
-        const featuresFile = async (input: SampleInput) => {
-          if (typeof input === 'string' && classifyInput(input) !== 'images') return { file: input, preprocessing: readSidecar(input) };
-          const { files, generator: g } = await withProgress(reporter, 'features', 'img', (bar) => networkFeatures(input, { network: featureOptions(o, reporter, threads, bar) }));
-          disposers.push(() => files.dispose());
-          if (g) generator = g;
-          return { file: files.pool3, preprocessing: { mode: files.meta.mode, model: files.meta.model } };
-        };
-        const a = await featuresFile(gen);
-        const b = await featuresFile(train);
+        const a = await inceptionRows(gen, o, reporter, threads, disposers);
+        const b = await inceptionRows(train, o, reporter, threads, disposers);
+        if (a.generator) generator = a.generator;
         if (a.preprocessing && b.preprocessing && (a.preprocessing.mode !== b.preprocessing.mode || a.preprocessing.model.sha256 !== b.preprocessing.model.sha256)) {
           throw new GenmetricsError(`${inputPath(gen)} and ${train} come from different preprocessing or networks; their features are not comparable`);
         }
-        genRows = featureFileRows(a.file);
-        trainRows = featureFileRows(b.file);
+        genRows = a.rows;
+        trainRows = b.rows;
       }
       const bars = phaseProgress(reporter, 'rows');
       let calibration: Calibration;

@@ -26,6 +26,7 @@ import { prdCurveCommand } from './prd-curve';
 import { realismCommand } from './realism';
 import { parzenCommand } from './parzen';
 import { ctCommand } from './ct';
+import { birthdayCommand } from './birthday';
 import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
@@ -64,6 +65,7 @@ export const commands: readonly AnyCommand[] = [
   realismCommand,
   parzenCommand,
   ctCommand,
+  birthdayCommand,
   lpipsCommand,
   ssimCommand,
   msSsimCommand,
