@@ -59,13 +59,10 @@ export function vendiFromEigenvalues(eigenvalues: ArrayLike<number>, q: VendiOrd
   return 1 / Math.max(...pos);
 }
 
-/** The n x n polynomial kernel matrix / n of the L2-normalised rows (dgm-eval's kernel='polynomial'). */
-async function polynomialKernel(m: FeatureMatrix, rows: ArrayLike<number> | undefined, threads: number): Promise<Float64Array> {
+/** The L2-normalised rows (those of `rows`, or all), n x d float64; rows of norm 0 stay 0. */
+function normalisedRows(m: FeatureMatrix, rows: ArrayLike<number> | undefined): Float64Array {
   const d = m.dims;
   const n = rows ? rows.length : m.rows;
-  if (n > MAX_POLYNOMIAL_VENDI_ROWS) {
-    throw new GenmetricsError(`${m.source}: the polynomial-kernel Vendi score builds the dense ${n} x ${n} kernel matrix; at most ${MAX_POLYNOMIAL_VENDI_ROWS} samples (use a subset, or the linear kernel)`);
-  }
   const x = new Float64Array(n * d);
   for (let q = 0; q < n; q++) {
     const r = rows ? rows[q] : q;
@@ -74,8 +71,22 @@ async function polynomialKernel(m: FeatureMatrix, rows: ArrayLike<number> | unde
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
     for (let c = 0; c < d; c++) x[q * d + c] = m.data[r * d + c] * inv;
   }
-  const k = await native().gramMatrix(x, n, { threads });
-  for (let i = 0; i < k.length; i++) k[i] = (k[i] / d + 1) ** 3 / n;
+  return x;
+}
+
+/**
+ * The n x n kernel matrix / n of the L2-normalised rows: linear (X Xᵀ / n, the cheaper side when
+ * n < d) or dgm-eval's polynomial kernel.
+ */
+async function kernelMatrix(m: FeatureMatrix, rows: ArrayLike<number> | undefined, kernel: VendiKernel, threads: number): Promise<Float64Array> {
+  const d = m.dims;
+  const n = rows ? rows.length : m.rows;
+  if (kernel === 'polynomial' && n > MAX_POLYNOMIAL_VENDI_ROWS) {
+    throw new GenmetricsError(`${m.source}: the polynomial-kernel Vendi score builds the dense ${n} x ${n} kernel matrix; at most ${MAX_POLYNOMIAL_VENDI_ROWS} samples (use a subset, or the linear kernel)`);
+  }
+  const k = await native().gramMatrix(normalisedRows(m, rows), n, { threads });
+  if (kernel === 'polynomial') for (let i = 0; i < k.length; i++) k[i] = (k[i] / d + 1) ** 3 / n;
+  else for (let i = 0; i < k.length; i++) k[i] /= n;
   return k;
 }
 
@@ -88,9 +99,11 @@ export async function vendiScores(
   const n = options.rows ? options.rows.length : m.rows;
   const threads = options.threads ?? 0;
   if (n < 1) throw new GenmetricsError(`${m.source}: the Vendi score needs at least one sample`);
+  // The linear kernel's non-zero spectrum is also that of the d x d Xᵀ X / n: whichever side is smaller.
+  const kernel = options.kernel ?? 'linear';
   const eig =
-    options.kernel === 'polynomial'
-      ? await native().symmetricEigenvalues(await polynomialKernel(m, options.rows, threads), n, threads)
+    kernel === 'polynomial' || n < m.dims
+      ? await native().symmetricEigenvalues(await kernelMatrix(m, options.rows, kernel, threads), n, threads)
       : await native().symmetricEigenvalues(await normalisedGram(m, options.rows, threads), m.dims, threads);
   return Object.fromEntries(orders.map((q) => [`q${q}`, vendiFromEigenvalues(eig, q)]));
 }
