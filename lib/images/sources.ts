@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { GenmetricsError } from '../errors';
-import { NpyRowReader, type NdArray } from '../io/npy';
+import { NpyRowReader } from '../io/npy';
 import { NpzArchive } from '../io/npz';
 import { statInput } from '../io/paths';
 import { decodeImage, IMAGE_EXTENSIONS, type DecodeOptions } from './decode';
@@ -158,4 +158,21 @@ export function openImageSource(input: string, decode: DecodeOptions = {}): Imag
   if (ext === '.npz') return npzSource(input);
   if (isImageFile(input)) return fileSource(input, decode);
   throw new GenmetricsError(`${input}: not an image folder, image file (${[...IMAGE_EXTENSIONS].join(', ')}) or uint8 .npy/.npz array`);
+}
+
+/**
+ * Images [start, start + count) of a source, decoded together. With `skipBad`, an image that fails
+ * to decode is left out and listed in `skipped` (its name and the error); otherwise it stops the run.
+ */
+export async function loadImages(source: ImageSource, start: number, count: number, skipBad: boolean, skipped: { name: string; error: string }[]): Promise<DecodedImage[]> {
+  if (source.loadBatch) return source.loadBatch(start, count);
+  const ids = Array.from({ length: count }, (_, k) => start + k);
+  const images: DecodedImage[] = [];
+  const settled = await Promise.allSettled(ids.map((i) => source.load(i)));
+  settled.forEach((r, k) => {
+    if (r.status === 'fulfilled') images.push(r.value);
+    else if (skipBad) skipped.push({ name: source.name(ids[k]), error: (r.reason as Error).message });
+    else throw r.reason;
+  });
+  return images;
 }

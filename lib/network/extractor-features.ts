@@ -7,8 +7,8 @@ import * as path from 'path';
 import { INCEPTION_BATCH_CPU, INCEPTION_BATCH_CUDA } from '../defaults';
 import { GenmetricsError, OptionError } from '../errors';
 import { NpyRowWriter } from '../io/npy';
-import type { ImageSource } from '../images/sources';
-import type { DecodedImage, ResizeMode } from '../images/preprocess';
+import { loadImages, type ImageSource } from '../images/sources';
+import type { ResizeMode } from '../images/preprocess';
 import { OnnxModel, pipelined } from '../models/onnx-model';
 import { featureCacheKey, openFeatureEntry } from './feature-cache';
 import { preprocessForExtractor } from './extractor-preprocess';
@@ -102,18 +102,7 @@ async function runExtractor(
   let writer: NpyRowWriter | undefined;
 
   const prepare = async (start: number, slot: number) => {
-    const ids = Array.from({ length: Math.min(batch, n - start) }, (_, k) => start + k);
-    let images: DecodedImage[] = [];
-    if (source.loadBatch) {
-      images = await source.loadBatch(start, ids.length);
-    } else {
-      const settled = await Promise.allSettled(ids.map((i) => source.load(i)));
-      settled.forEach((r, k) => {
-        if (r.status === 'fulfilled') images.push(r.value);
-        else if (options.skipBad) skipped.push({ name: source.name(ids[k]), error: (r.reason as Error).message });
-        else throw r.reason;
-      });
-    }
+    const images = await loadImages(source, start, Math.min(batch, n - start), Boolean(options.skipBad), skipped);
     images.forEach((img, k) => preprocessForExtractor(img, x.preprocessing, buffers[slot], k * per));
     return { rows: images.length, data: buffers[slot] };
   };

@@ -2,8 +2,8 @@ import * as path from 'path';
 import { INCEPTION_BATCH_CPU, INCEPTION_BATCH_CUDA, INCEPTION_MODEL, RESIZE_MODE } from '../defaults';
 import { GenmetricsError, OptionError } from '../errors';
 import { NpyRowWriter, readNpy } from '../io/npy';
-import { openImageSource, type ImageSource } from '../images/sources';
-import { preprocessImages, type DecodedImage, type ResizeMode } from '../images/preprocess';
+import { loadImages, openImageSource, type ImageSource } from '../images/sources';
+import { preprocessImages, type ResizeMode } from '../images/preprocess';
 import { resolveModel, type ResolvedModel } from '../models/registry';
 import { OnnxModel, pipelined } from '../models/onnx-model';
 import type { Device } from '../models/session';
@@ -123,6 +123,18 @@ export async function extractFeatureFiles(input: string | ImageSource, options: 
   }
 }
 
+/**
+ * The cache entry extractFeatureFiles would use for the Inception features of `source` (found, or
+ * opened for writing), for callers that compute those features elsewhere and fill it: the
+ * scale-out service concatenates its workers' shards into it.
+ */
+export function inceptionCacheEntry(source: ImageSource, options: { mode?: ResizeMode; model?: string; skipBad?: boolean; maxPixels?: number; onNotice?: (m: string) => void }) {
+  const mode = options.mode ?? (RESIZE_MODE as ResizeMode);
+  const model = resolveModel(options.model ?? INCEPTION_MODEL);
+  const entry = openFeatureEntry<FeatureMeta>(cacheKey(source, mode, model, options.skipBad ?? false, options.maxPixels), ['pool3.npy', 'logits.npy'], true, options);
+  return { mode, model, entry };
+}
+
 async function runNetwork(
   source: ImageSource,
   model: ResolvedModel,
@@ -144,18 +156,7 @@ async function runNetwork(
 
   // Decodes and resizes images [start, start + batch) into buffers[slot].
   const prepare = async (start: number, slot: number) => {
-    const ids = Array.from({ length: Math.min(batch, n - start) }, (_, k) => start + k);
-    let images: DecodedImage[] = [];
-    if (source.loadBatch) {
-      images = await source.loadBatch(start, ids.length);
-    } else {
-      const settled = await Promise.allSettled(ids.map((i) => source.load(i)));
-      settled.forEach((r, k) => {
-        if (r.status === 'fulfilled') images.push(r.value);
-        else if (options.skipBad) skipped.push({ name: source.name(ids[k]), error: (r.reason as Error).message });
-        else throw r.reason;
-      });
-    }
+    const images = await loadImages(source, start, Math.min(batch, n - start), Boolean(options.skipBad), skipped);
     // One worker thread: the parallelism is the overlap with the network, which has the cores.
     const data = images.length ? await preprocessImages(images, { mode, out: buffers[slot], threads: 1 }) : undefined;
     return { rows: images.length, data };
