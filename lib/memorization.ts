@@ -87,6 +87,13 @@ export async function nearestInSource(queries: RowSource, train: RowSource, k: n
 }
 
 /** A features .npy as a row source. */
+/** The rows as they are, or an error naming the file, row and column of a NaN or infinity. */
+function finiteRows<T extends Float32Array | Float64Array>(data: T, cols: number, rowOf: (k: number) => number, file = ''): T {
+  const at = native().firstNonFinite(data);
+  if (at >= 0) throw new GenmetricsError(`${file}non-finite value (NaN or Inf) at row ${rowOf(Math.floor(at / cols))}, column ${at % cols}`);
+  return data;
+}
+
 export function featureFileRows(file: string): RowSource {
   const reader = openFeatureFile(file);
   const { rows, cols } = reader;
@@ -97,13 +104,13 @@ export function featureFileRows(file: string): RowSource {
     async read(start, count) {
       const r = openFeatureFile(file);
       try {
-        return r.read(start, count) as Float32Array | Float64Array;
+        return finiteRows(r.read(start, count) as Float32Array | Float64Array, cols, (k) => start + k, `${file}: `);
       } finally {
         r.close();
       }
     },
     async readRows(picked) {
-      return readFeatureRows(file, picked).data;
+      return finiteRows(readFeatureRows(file, picked).data, cols, (k) => picked[k], `${file}: `);
     },
   };
 }

@@ -85,6 +85,10 @@ test('bad input: batches larger than the set, pixel space or a gallery from feat
   expect(cli(['birthday', file, '-s', '10', '--space', 'pixel']).stderr).toMatch(/--space: pixel space compares images/);
   expect(cli(['birthday', file, '-s', '10', '-o', path.join(dir, 'g.png')]).stderr).toMatch(/--output: the gallery shows images/);
   expect(cli(['birthday', file, '--ratio', '0']).stderr).toMatch(/--ratio: expected a positive number, got '0'/);
+  const nan = features('nan.npy', 30, 4, new Map());
+  nan.data[7 * 4 + 1] = NaN;
+  writeNpy(nan.file, { dtype: 'float32', shape: [30, 4], data: nan.data });
+  expect(cli(['birthday', nan.file, '-s', '30']).stderr).toMatch(/nan\.npy: non-finite value \(NaN or Inf\) at row 7, column 1/);
   const r = cli(['birthday', file, '-s', '1']);
   expect([r.code, r.stderr]).toEqual([1, "genmetrics: error: --samples-per-batch: expected an integer >= 2, got '1'\n"]);
 });
