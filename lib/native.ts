@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'async_hooks';
 import * as path from 'path';
 
 export interface NativeFrechetResult {
@@ -66,6 +67,8 @@ export interface NativeAddon {
   parzenLogSums(test: FeatureData, testRows: number, samples: FeatureData, sampleRows: number, scales: Float64Array, options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<Float64Array>;
   /** The rows x rows inner products of x (row-major, float64). */
   gramMatrix(x: FeatureData, rows: number, options?: NativePairwiseOptions): Promise<Float64Array>;
+  /** (x_i − mean) · c_j for every row and each of the k components (k x d, one per row): rows x k, row-major, float64. */
+  projectRows(x: FeatureData, rows: number, components: Float64Array, k: number, mean: Float64Array, threads?: number): Promise<Float64Array>;
   realismScores(real: FeatureData, realRows: number, fake: FeatureData, fakeRows: number, radii: Float64Array, squared: boolean, eps: number, options?: NativePairwiseOptions): Promise<{ score: Float64Array; inside: Uint8Array }>;
   countBalls(
     real: FeatureData,
@@ -182,4 +185,19 @@ export function native(): NativeAddon {
     cached = load(path.join(__dirname, '..'));
   }
   return cached;
+}
+
+/** The pairwise passes a scale-out service spreads over workers (row blocks, subset groups). */
+export type PairwiseKernels = Pick<NativeAddon, 'neighbourRadii' | 'countBalls' | 'kernelSumsSubsets'>;
+
+const pairwiseOverride = new AsyncLocalStorage<PairwiseKernels>();
+
+/** The pairwise passes of the current job: the addon's, or those withPairwise() put in place. */
+export function pairwise(): PairwiseKernels {
+  return pairwiseOverride.getStore() ?? native();
+}
+
+/** Runs `fn` with `kernels` standing for the addon's pairwise passes (in everything it awaits). */
+export function withPairwise<T>(kernels: PairwiseKernels, fn: () => Promise<T>): Promise<T> {
+  return pairwiseOverride.run(kernels, fn);
 }

@@ -51,22 +51,11 @@ export async function principalAxes(m: FeatureMatrix, k: number, threads = 0): P
   return { mean: mu, components: vectors, k };
 }
 
-/** (x − mean) · componentsᵀ for every row: rows x k, float64. */
-export function project(m: FeatureMatrix, p: CtProjection): FeatureMatrix {
+/** (x − mean) · componentsᵀ for every row: rows x k, float64 (one native GEMM pass). */
+export async function project(m: FeatureMatrix, p: CtProjection, threads = 0): Promise<FeatureMatrix> {
   const d = m.dims;
   if (p.mean.length !== d || p.components.length !== p.k * d) throw new GenmetricsError(`${m.source} is ${d}-d but the projection is for ${p.mean.length}-d rows`);
-  const out = new Float64Array(m.rows * p.k);
-  const x = new Float64Array(d);
-  for (let r = 0; r < m.rows; r++) {
-    for (let c = 0; c < d; c++) x[c] = m.data[r * d + c] - p.mean[c];
-    for (let j = 0; j < p.k; j++) {
-      const v = p.components.subarray(j * d, (j + 1) * d);
-      let s = 0;
-      for (let c = 0; c < d; c++) s += x[c] * v[c];
-      out[r * p.k + j] = s;
-    }
-  }
-  return { data: out, rows: m.rows, dims: p.k, source: m.source };
+  return { data: await native().projectRows(m.data, m.rows, p.components, p.k, p.mean, threads), rows: m.rows, dims: p.k, source: m.source };
 }
 
 /** The nearest centre of every row (squared Euclidean distance, first index on ties). */
@@ -138,7 +127,7 @@ export async function ctStatistic(train: FeatureMatrix, test: FeatureMatrix, gen
     if (!o.projection && train.rows < 2) throw new GenmetricsError(`${train.source}: the PCA needs at least 2 training samples`);
     const p = o.projection ?? (await principalAxes(train, o.components, threads));
     projection = o.projection ? 'given' : 'pca';
-    [T, P, Q] = [train, test, gen].map((s) => project(s, p));
+    [T, P, Q] = await Promise.all([train, test, gen].map((s) => project(s, p, threads)));
   }
   const k = o.cells;
   let centres = o.centres;

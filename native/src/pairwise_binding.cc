@@ -441,6 +441,46 @@ Napi::Value SymmetricTopEigen(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
+// projectRows(x, rows, components: Float64Array (k x d, one per row), k, mean: Float64Array (d), threads?)
+// : Promise<Float64Array> (rows x k, row-major): (x_i - mean) . c_j, as x_i . c_j - mean . c_j from one GEMM.
+Napi::Value ProjectRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows x = RowsArg(env, info[0], IntArg(info, 1, "rows"), "x");
+  const int64_t k = IntArg(info, 3, "k");
+  if (k < 1) throw Napi::RangeError::New(env, "k must be positive");
+  const double* comps = Float64Arg(env, info[2], static_cast<size_t>(k * x.d), "components");
+  const double* mean = Float64Arg(env, info[4], static_cast<size_t>(x.d), "mean");
+  const int threads = info.Length() > 5 && info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : 0;
+  auto out = std::make_shared<std::vector<double>>();
+  auto* w = new JobWorker(
+      env, env.Undefined(), {info[0], info[2], info[4]},
+      [x, comps, mean, k, threads, out](const ProgressFn&) {
+        Rows c;
+        c.f64 = comps;
+        c.n = k;
+        c.d = x.d;
+        std::vector<double> offset(static_cast<size_t>(k));
+        for (int64_t j = 0; j < k; ++j) {
+          double s = 0;
+          for (int64_t t = 0; t < x.d; ++t) s += mean[t] * comps[j * x.d + t];
+          offset[j] = s;
+        }
+        out->assign(static_cast<size_t>(x.n * k), 0.0);
+        constexpr int64_t block = 4096;
+        std::vector<double> g(static_cast<size_t>(block * k));
+        for (int64_t i0 = 0; i0 < x.n; i0 += block) {
+          const int64_t m = std::min(block, x.n - i0);
+          std::fill(g.begin(), g.end(), 0.0);
+          gemmRows(m, k, x, i0, c, 0, g.data(), m, Part::Full, threads, Precision::Float64);
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < k; ++j) (*out)[(i0 + i) * k + j] = g[j * m + i] - offset[j];
+        }
+      },
+      [out](Napi::Env env) -> Napi::Value { return ToF64(env, *out); });
+  w->Queue();
+  return w->Promise();
+}
+
 }  // namespace
 
 void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
@@ -455,6 +495,7 @@ void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmSeconds", Napi::Function::New(env, GemmSeconds));
   exports.Set("parzenLogSums", Napi::Function::New(env, ParzenLogSums));
   exports.Set("gramMatrix", Napi::Function::New(env, GramMatrix));
+  exports.Set("projectRows", Napi::Function::New(env, ProjectRows));
   exports.Set("symmetricTopEigen", Napi::Function::New(env, SymmetricTopEigen));
 }
 
