@@ -60,10 +60,15 @@ export async function statisticsOfMatrix(m: { data: Float32Array | Float64Array;
   if (!rows) {
     await moments.update(m.data, { threads });
   } else {
+    // The picked rows gathered a block at a time: memory stays one block whatever the subset's size.
     const d = m.dims;
-    const block = new Float64Array(rows.length * d);
-    for (let q = 0; q < rows.length; q++) block.set(m.data.subarray(rows[q] * d, (rows[q] + 1) * d), q * d);
-    await moments.update(block, { threads });
+    const BLOCK = 4096;
+    const block = new Float64Array(Math.min(BLOCK, rows.length) * d);
+    for (let q0 = 0; q0 < rows.length; q0 += BLOCK) {
+      const count = Math.min(BLOCK, rows.length - q0);
+      for (let q = 0; q < count; q++) block.set(m.data.subarray(rows[q0 + q] * d, (rows[q0 + q] + 1) * d), q * d);
+      await moments.update(block.subarray(0, count * d), { threads });
+    }
   }
   return moments.finalize();
 }
