@@ -86,7 +86,6 @@ export async function nearestInSource(queries: RowSource, train: RowSource, k: n
   return out;
 }
 
-/** A features .npy as a row source. */
 /** The rows as they are, or an error naming the file, row and column of a NaN or infinity. */
 function finiteRows<T extends Float32Array | Float64Array>(data: T, cols: number, rowOf: (k: number) => number, file = ''): T {
   const at = native().firstNonFinite(data);
@@ -94,6 +93,7 @@ function finiteRows<T extends Float32Array | Float64Array>(data: T, cols: number
   return data;
 }
 
+/** A features .npy as a row source. */
 export function featureFileRows(file: string): RowSource {
   const reader = openFeatureFile(file);
   const { rows, cols } = reader;

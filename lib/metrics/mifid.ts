@@ -51,7 +51,8 @@ function unitRows(m: FeatureMatrix, signed: boolean): RowSource {
 /** Mean over real rows of the minimum over fake rows of 1 - |cos| (torchmetrics' _compute_cosine_distance(real, fake)). */
 export async function meanMinCosineDistance(real: FeatureMatrix, fake: FeatureMatrix, o: { threads?: number } = {}): Promise<number> {
   requireSameDims(fake, real);
-  const nearest = await nearestInSource(unitRows(real, false), unitRows(fake, true), 1, { threads: o.threads, precision: 'float32' });
+  // Float64 unit rows in chunks of 16 384 (256 MiB at 2048-d) bound the memory at any set size.
+  const nearest = await nearestInSource(unitRows(real, false), unitRows(fake, true), 1, { threads: o.threads, precision: 'float32', chunk: 16384 });
   // 1 - |cos| = |r̂ - ±ĝ|² / 2 at the nearest of ±ĝ.
   return nearest.reduce((s, list) => s + list[0].distance ** 2 / 2, 0) / nearest.length;
 }
