@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages that building genmetrics needs on Debian/Ubuntu: a C++17 compiler, CMake,
-# Eigen 3.4 (headers only), Python 3 (node-gyp) and Chromium (browser tests). Installs only what is missing; uses sudo when not root.
+# Eigen 3.4 (headers only), Python 3 (node-gyp), Chromium (browser tests) and redis-server (scale-out tests). Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 need=()
 dpkg -s libeigen3-dev >/dev/null 2>&1 || need+=(libeigen3-dev)
@@ -11,6 +11,8 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 # The browser tests (playwright-core drives Debian's chromium; no browser download).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# The scale-out tests and bench start their own Redis (serve --redis, genmetrics worker).
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -77,7 +77,8 @@ export async function start(flags: string[] = [], data = tmpDir(), tokens: Recor
     if (fresh) tokens[name] = createToken(store, { name, scope, project }).token;
   }
   store.close();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--threads', '2', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // This test file's process.env (Jest gives each file its own copy; spawn would otherwise take the runner's).
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--threads', '2', ...flags], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
   let stderr = '';
   const base = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (c: Buffer) => {

@@ -8,7 +8,7 @@
 import * as D from '../defaults';
 import { GenmetricsError, OptionError } from '../errors';
 import { requireSameDims, type FeatureMatrix } from '../features';
-import { native, type NativeKernel, type NativeKernelSums } from '../native';
+import { native, pairwise, type NativeKernel, type NativeKernelSums } from '../native';
 import { LegacyRandomState } from '../random/mt19937';
 
 export type KernelName = 'poly' | 'rbf';
@@ -203,7 +203,7 @@ export async function kidOfDraws(x: FeatureMatrix, y: FeatureMatrix, draws: { x:
   requireSameDims(x, y);
   const { subsets, subsetSize: m, seed, estimator } = plan;
   const k = resolveKernel(options, x.dims);
-  const sums = await native().kernelSumsSubsets(
+  const sums = await pairwise().kernelSumsSubsets(
     x.data, x.rows, y.data, y.rows, draws.x, draws.y, subsets, m, k.native,
     { tile: options.tile, threads: options.threads, precision: precisionOf(options), dense: options.dense ?? denseKidPays(x.rows, y.rows, subsets, m) }, options.onProgress,
   );

@@ -14,7 +14,7 @@
 import * as D from '../defaults';
 import { GenmetricsError } from '../errors';
 import { requireSameDims, type FeatureMatrix } from '../features';
-import { native } from '../native';
+import { pairwise } from '../native';
 import { precisionOf, type PairwiseRunOptions } from './kid';
 
 /** A k-NN ball convention: k and the membership test (`<=` or strict `<`). */
@@ -69,12 +69,12 @@ export async function prdc(fake: FeatureMatrix, real: FeatureMatrix, options: Pr
   const progress = (phase: string) => (options.onProgress ? (d: number, t: number) => options.onProgress!(phase, d, t) : undefined);
 
   const ks = [...new Set([pr.k, dc.k])];
-  const realRadii = await native().neighbourRadii(real.data, real.rows, ks, run, progress('real radii'));
-  const fakeRadii = await native().neighbourRadii(fake.data, fake.rows, ks, run, progress('fake radii'));
+  const realRadii = await pairwise().neighbourRadii(real.data, real.rows, ks, run, progress('real radii'));
+  const fakeRadii = await pairwise().neighbourRadii(fake.data, fake.rows, ks, run, progress('fake radii'));
   const ballSet = (c: BallConvention) => ({ realRadii: realRadii[ks.indexOf(c.k)], fakeRadii: fakeRadii[ks.indexOf(c.k)], strict: c.test === '<' });
   const same = pr.k === dc.k && pr.test === dc.test;
   const sets = same ? [ballSet(pr)] : [ballSet(pr), ballSet(dc)];
-  const counts = await native().countBalls(real.data, real.rows, fake.data, fake.rows, sets, run, progress('cross distances'));
+  const counts = await pairwise().countBalls(real.data, real.rows, fake.data, fake.rows, sets, run, progress('cross distances'));
 
   const precision = fraction(counts.fakeInReal[0]);
   const recall = fraction(counts.realInFake[0]);

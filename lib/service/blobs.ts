@@ -27,8 +27,9 @@ export class BlobStore {
   private readonly tmp: string;
   private counter = 0;
 
-  constructor(dataDir: string) {
-    this.root = path.join(dataDir, 'blobs');
+  /** `root`: the blob directory (default <dataDir>/blobs; the scale-out service shares one between machines). */
+  constructor(dataDir: string, root?: string) {
+    this.root = root ?? path.join(dataDir, 'blobs');
     this.tmp = path.join(this.root, 'tmp');
     fs.mkdirSync(this.tmp, { recursive: true });
     for (const f of fs.readdirSync(this.tmp)) fs.rmSync(path.join(this.tmp, f), { force: true, recursive: true });

@@ -177,9 +177,9 @@ export class JobRunner extends EventEmitter {
   private readonly active = new Set<Promise<void>>();
 
   constructor(
-    private readonly store: Store,
-    private readonly blobs: BlobStore,
-    private readonly o: { concurrency: number; threads: number; maxAttempts: number; progressIntervalMs: number; maxPixels: number },
+    protected readonly store: Store,
+    protected readonly blobs: BlobStore,
+    protected readonly o: { concurrency: number; threads: number; maxAttempts: number; progressIntervalMs: number; maxPixels: number },
   ) {
     super();
     this.setMaxListeners(0);
@@ -220,7 +220,7 @@ export class JobRunner extends EventEmitter {
   }
 
   /** An image dataset's features, through the feature cache (the evaluations then find them there). */
-  private async extract(ds: DatasetRow): Promise<void> {
+  protected async extract(ds: DatasetRow): Promise<void> {
     const file = this.blobs.absolute(ds.blob);
     try {
       const files = await extractFeatureFiles(file, {
@@ -237,6 +237,11 @@ export class JobRunner extends EventEmitter {
     } catch (err) {
       this.store.finishDataset(ds.id, { status: 'failed', error: fromLibrary(err, { [file]: `dataset ${ds.id}` }).message });
     }
+  }
+
+  /** Runs an evaluation's command (the scale-out runner spreads its pairwise passes over workers). */
+  protected runJob(d: AnyCommand, inputs: string[], options: Options, reporter: Reporter): Promise<unknown> {
+    return runCommand(d, inputs, options, reporter);
   }
 
   private async execute(job: EvaluationRow): Promise<void> {
@@ -283,7 +288,7 @@ export class JobRunner extends EventEmitter {
       // Image and generator datasets: the preprocessing they were uploaded with (image features then come from the cache).
       const images = ids.map((id) => this.store.datasetById(id)!).find((x) => x.kind === 'images' || x.kind === 'generator');
       if (images && d.options.some((o) => o.key === 'mode')) Object.assign(options, { mode: images.mode, model: images.model, maxPixels: this.o.maxPixels });
-      const result = (await runCommand(d, inputs, options, reporter)) as Record<string, unknown>;
+      const result = (await this.runJob(d, inputs, options, reporter)) as Record<string, unknown>;
       // Inputs are named by dataset id: the blob paths are the server's business.
       // (a generator's provenance too).
       const rename = (p: { path: string; generator?: { path: string } }, id: string) => ({ ...p, path: `dataset:${id}`, ...(p.generator ? { generator: { ...p.generator, path: `dataset:${id}` } } : {}) });

@@ -10,6 +10,9 @@ import { lazyModule } from '../lazy';
 import { BlobStore } from './blobs';
 import { HttpError } from './http-error';
 import { JobRunner } from './evaluations';
+import { ShardQueue } from './scale/queue';
+import { checkRedis, parseRedisUrl } from './scale/redis';
+import { ScaleOutRunner } from './scale/runner';
 import { registerRoutes } from './routes';
 import { Store } from './store';
 
@@ -41,6 +44,14 @@ export interface ServiceOptions {
   progressIntervalMs?: number;
   /** fastify's logger (off by default). */
   logger?: boolean;
+  /** Scale-out: a Redis URL (redis://HOST:PORT); the work then goes to `genmetrics worker` processes through BullMQ. '' (default): embedded. */
+  redis?: string;
+  /** The blob directory (default <data>/blobs); with redis, shared by every machine that runs a worker. */
+  blobs?: string;
+  /** Scale-out shard sizes: images per extraction shard, query rows per k-NN shard, subsets per KID shard. */
+  shardImages?: number;
+  shardRows?: number;
+  shardSubsets?: number;
 }
 
 export type ResolvedServiceOptions = Required<ServiceOptions>;
@@ -66,8 +77,13 @@ export function resolveServiceOptions(o: ServiceOptions = {}): ResolvedServiceOp
     maxAttempts: o.maxAttempts ?? 3,
     progressIntervalMs: o.progressIntervalMs ?? 200,
     logger: o.logger ?? false,
+    redis: o.redis ?? '',
+    blobs: o.blobs ?? path.join(o.data ?? defaultDataDir(), 'blobs'),
+    shardImages: o.shardImages ?? 1000,
+    shardRows: o.shardRows ?? 2048,
+    shardSubsets: o.shardSubsets ?? 10,
   };
-  for (const k of ['concurrency', 'maxUploadBytes', 'maxArchiveEntries', 'maxArchiveBytes', 'maxPixels', 'maxQueue', 'rateLimit', 'rateWindowMs', 'maxAttempts'] as const) {
+  for (const k of ['concurrency', 'maxUploadBytes', 'maxArchiveEntries', 'maxArchiveBytes', 'maxPixels', 'maxQueue', 'rateLimit', 'rateWindowMs', 'maxAttempts', 'shardImages', 'shardRows', 'shardSubsets'] as const) {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new HttpError(400, 'bad_config', `${k}: expected a positive integer, got ${r[k]}`, k);
   }
   return r;
@@ -86,9 +102,15 @@ export async function createServer(options: ServiceOptions = {}): Promise<Servic
   const o = resolveServiceOptions(options);
   // Image datasets' features live in the feature cache, beside the store unless one was chosen.
   process.env.GENMETRICS_CACHE_DIR ??= path.join(o.data, 'cache');
+  // Scale-out: Redis must answer before anything starts (a clear error, not a server that never runs a job).
+  const redis = o.redis ? parseRedisUrl(o.redis) : undefined;
+  if (redis) await checkRedis(redis);
   const store = new Store(o.data);
-  const blobs = new BlobStore(o.data);
-  const runner = new JobRunner(store, blobs, { concurrency: o.concurrency, threads: o.threads, maxAttempts: o.maxAttempts, progressIntervalMs: o.progressIntervalMs, maxPixels: o.maxPixels });
+  const blobs = new BlobStore(o.data, o.blobs);
+  const jobs = { concurrency: o.concurrency, threads: o.threads, maxAttempts: o.maxAttempts, progressIntervalMs: o.progressIntervalMs, maxPixels: o.maxPixels };
+  const runner = redis
+    ? new ScaleOutRunner(store, blobs, jobs, new ShardQueue(redis, blobs.root), { images: o.shardImages, rows: o.shardRows, subsets: o.shardSubsets })
+    : new JobRunner(store, blobs, jobs);
   const app = fastify()({ logger: o.logger, bodyLimit: 1 << 20 });
   await registerRoutes(app, { store, blobs, runner, options: o });
   await app.ready();
