@@ -140,6 +140,10 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
           `grid ${r.factor_sizes.join(' x ')}, ${r.code_dims} code dims, seed ${r.seed}:`,
           `  MIG ${r.mig}  modularity ${r.modularity}  explicitness ${r.explicitness_test} (train ${r.explicitness_train})  SAP ${r.sap}`,
           `  Beta-VAE ${r.beta_vae_eval} (train ${r.beta_vae_train})  FactorVAE ${r.factor_vae_eval} (train ${r.factor_vae_train}, ${r.factor_vae_active_dims} active dims)`,
+          r.dci
+            ? `  DCI disentanglement ${r.dci.disentanglement}  completeness ${r.dci.completeness}  informativeness ${r.dci.informativeness_test} (train ${r.dci.informativeness_train})`
+            : '  DCI skipped (option dci off)',
+          `  IRS ${r.irs.avg_score} (${r.irs.active_dims.length} active dims)`,
         ]
       : [
           `MIG ${r.mig}  modularity ${r.modularity}  (${r.samples} samples, ${r.code_dims} code dims, ${r.factors} factors, ${r.bins} bins)`,

@@ -5,13 +5,17 @@
  * order (factor vectors column by column with randint), with its defaults: MIG and
  * modularity/explicitness on 10 000 training points sampled in batches of 16 (5 000 test points),
  * Beta-VAE (Higgins et al. 2017) and FactorVAE (Kim & Mnih 2018) on 10 000 / 5 000 points of
- * batches of 64, SAP (Kumar et al. 2018) with LinearSVC(C = 0.01, balanced) per code and factor.
+ * batches of 64, SAP (Kumar et al. 2018) with LinearSVC(C = 0.01, balanced) per code and factor,
+ * DCI (Eastwood & Williams 2018) on 10 000 / 5 000 points of batches of 16 and IRS (Suter et al.
+ * 2019) on 10 000 points of batches of 16.
  */
 import { GenmetricsError } from '../errors';
 import type { FeatureMatrix } from '../features';
 import { native } from '../native';
 import { LegacyRandomState } from '../random/mt19937';
+import { dci, type DciScores } from './dci';
 import { codeFactorMutualInfo, mig, modularity } from './disentanglement';
+import { irs, type IrsScores } from './irs';
 
 export interface FactorGrid {
   /** Values per factor; row r of the grid is np.unravel_index(r, sizes) (C order). */
@@ -325,6 +329,29 @@ export function factorVae(g: FactorGrid, seed = 0, batch = 64, numTrain = 10000,
   return { train: accuracy(train), eval: accuracy(evalVotes), activeDims: active.length };
 }
 
+/**
+ * DCI as disentanglement_lib's compute_dci (gin: num_train 10 000, num_test 5 000, batches of 16);
+ * the boosted trees' feature order is drawn as after np.random.seed(seed) (see dci()).
+ */
+export function sampledDci(g: FactorGrid, seed = 0, numTrain = 10000, numTest = 5000, progress?: (done: number, total: number) => void): DciScores {
+  const s = new Sampler(g, seed);
+  const train = s.batchFactorCode(numTrain);
+  const test = s.batchFactorCode(numTest);
+  try {
+    return dci({ ...train, n: numTrain }, { ...test, n: numTest }, g.codes.dims, s.factors, seed, progress);
+  } catch (e) {
+    if (e instanceof GenmetricsError) throw new GenmetricsError(`${e.message}; option dci false (--no-dci) leaves DCI out`);
+    throw e;
+  }
+}
+
+/** IRS as disentanglement_lib's compute_irs (gin: num_train 10 000, batches of 16, diff_quantile 0.99, 20 factor bins). */
+export function sampledIrs(g: FactorGrid, seed = 0, numTrain = 10000, diffQuantile = 0.99): IrsScores {
+  const s = new Sampler(g, seed);
+  const sample = s.batchFactorCode(numTrain);
+  return irs(sample.codes, sample.factors, numTrain, g.codes.dims, s.factors, diffQuantile);
+}
+
 export interface GridScores {
   mig: number;
   modularity: number;
@@ -336,10 +363,20 @@ export interface GridScores {
   factor_vae_train: number;
   factor_vae_eval: number;
   factor_vae_active_dims: number;
+  /** null when skipped (option `dci: false`). */
+  dci: DciScores | null;
+  irs: IrsScores;
 }
 
-/** Every sampled metric, each from its own RandomState(seed); SAP with discrete factors unless `continuousFactors`. */
-export async function gridScores(g: FactorGrid, seed = 0, options: { continuousFactors?: boolean } = {}): Promise<GridScores> {
+/**
+ * Every sampled metric, each from its own RandomState(seed); SAP with discrete factors unless
+ * `continuousFactors`; DCI (100 x classes boosted trees per factor, the slow one) unless `dci` is false.
+ */
+export async function gridScores(
+  g: FactorGrid,
+  seed = 0,
+  options: { continuousFactors?: boolean; dci?: boolean; dciProgress?: (done: number, total: number) => void } = {},
+): Promise<GridScores> {
   const me = await modularityExplicitness(g, seed);
   const b = await betaVae(g, seed);
   const f = factorVae(g, seed);
@@ -354,5 +391,7 @@ export async function gridScores(g: FactorGrid, seed = 0, options: { continuousF
     factor_vae_train: f.train,
     factor_vae_eval: f.eval,
     factor_vae_active_dims: f.activeDims,
+    dci: options.dci === false ? null : sampledDci(g, seed, undefined, undefined, options.dciProgress),
+    irs: sampledIrs(g, seed),
   };
 }
