@@ -47,15 +47,15 @@ export function parseRedisUrl(url: string, key = 'redis'): RedisTarget {
   };
 }
 
+/** Where and as whom to connect (the part of the options both connections share). */
+function address(t: RedisTarget) {
+  return { host: t.host, port: t.port, db: t.db, username: t.username, password: t.password, ...(t.tls ? { tls: {} } : {}) };
+}
+
 /** BullMQ's connection options: commands wait across reconnects (maxRetriesPerRequest null). */
 export function connectionOptions(t: RedisTarget): ConnectionOptions {
   return {
-    host: t.host,
-    port: t.port,
-    db: t.db,
-    username: t.username,
-    password: t.password,
-    ...(t.tls ? { tls: {} } : {}),
+    ...address(t),
     maxRetriesPerRequest: null,
     // Reconnect every 0.2-2 s for as long as it takes.
     retryStrategy: (times: number) => Math.min(200 * times, 2000),
@@ -65,12 +65,7 @@ export function connectionOptions(t: RedisTarget): ConnectionOptions {
 /** Connects once (no retries) and PINGs: a clear error naming the URL when Redis cannot be reached. */
 export async function checkRedis(t: RedisTarget, key = 'redis', timeoutMs = 5000): Promise<void> {
   const r = new (ioredis().Redis)({
-    host: t.host,
-    port: t.port,
-    db: t.db,
-    username: t.username,
-    password: t.password,
-    ...(t.tls ? { tls: {} } : {}),
+    ...address(t),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
