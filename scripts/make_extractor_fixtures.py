@@ -37,6 +37,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from twin_hash import fnv1a, hashed  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
 IMAGES = os.environ.get("IMAGES_DIR", os.path.join(ROOT, "..", "shared", "fixtures", "images"))
@@ -52,26 +55,6 @@ TWINS = {
     "clip": dict(width=32, heads=2, layers=2, patch=14, size=336, embed=16),
     "dinov2": dict(width=32, heads=2, layers=2, patch=14, size=224),
 }
-
-M = np.uint64(0xFFFFFFFF)
-
-
-def fnv1a(text):
-    h = 0x811C9DC5
-    for ch in text:
-        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
-def hashed(n, seed, scale):
-    """test/onnx-builder.ts hashedValues."""
-    x = (np.arange(n, dtype=np.uint64) + np.uint64((seed * 0x9E3779B9) & 0xFFFFFFFF)) & M
-    x ^= x >> np.uint64(16)
-    x = (x * np.uint64(0x7FEB352D)) & M
-    x ^= x >> np.uint64(15)
-    x = (x * np.uint64(0x846CA68B)) & M
-    x ^= x >> np.uint64(16)
-    return (((2 * x.astype(np.float64)) / 2**32 - 1) * scale).astype(np.float32)
 
 
 def vit_tensor(name, shape):

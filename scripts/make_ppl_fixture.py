@@ -30,27 +30,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from lpips_net import vgg16_features  # noqa: E402
 from peer_modules import torch_fidelity_module  # noqa: E402
+from twin_hash import fnv1a, hashed  # noqa: E402
 
 M = 0xFFFFFFFF
 OUT = os.path.join(HERE, "..", "test", "fixtures", "ppl_reference.json")
-
-
-def fnv1a(text):
-    h = 0x811C9DC5
-    for ch in text.encode("latin1"):
-        h = ((h ^ ch) * 0x01000193) & M
-    return h
-
-
-def hashed(n, seed, scale):
-    """test/onnx-builder.ts hashedValues."""
-    x = (np.arange(n, dtype=np.uint64) + ((seed * 0x9E3779B9) & M)) & M
-    x ^= x >> np.uint64(16)
-    x = (x * np.uint64(0x7FEB352D)) & M
-    x ^= x >> np.uint64(15)
-    x = (x * np.uint64(0x846CA68B)) & M
-    x ^= x >> np.uint64(16)
-    return (((2 * x.astype(np.float64)) / 2**32 - 1) * scale).astype(np.float32)
 
 
 def twin_tensor(name, shape):
