@@ -3,17 +3,9 @@
 // point per psi and metric; a screenshot is kept in artifacts/.
 import * as fs from 'fs';
 import * as path from 'path';
-import { chromium, type Browser } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from './browser';
 import { cli, networkEnv, tmpDir } from './helpers';
 import { twinGenerator } from './onnx-builder';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
-
-export async function launchChromium(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: install Debian's chromium (scripts/install-deps.sh) or set CHROMIUM_PATH`);
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-}
 
 test('the report loads offline with no console errors; pictures decode; one chart point per psi and metric', async () => {
   const dir = tmpDir();

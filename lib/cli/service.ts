@@ -46,20 +46,21 @@ export function addServiceCommands(program: Command): void {
     .option('--max-pixels <n>', `pixels of one uploaded image at most, a larger one fails its dataset (default: ${d.maxPixels})`, positiveInt('--max-pixels'))
     .option('--max-queue <n>', `queued evaluations at most, 503 beyond (default: ${d.maxQueue})`, positiveInt('--max-queue'))
     .option('--rate-limit <n>', `requests per token per minute, 429 beyond (default: ${d.rateLimit})`, positiveInt('--rate-limit'))
+    .option('--answer-rate-limit <n>', `answers per rater per minute on a study's rating page, 429 beyond (default: ${d.answerRateLimit})`, positiveInt('--answer-rate-limit'))
     .option('--allow-remote', 'allow listening on a non-loopback address (put TLS in front)')
     .option('--redis <url>', 'scale out: spread the work over `genmetrics worker` processes through this Redis (redis://HOST:PORT; docs/scale-out.md)')
     .option('--blobs <dir>', 'blob directory (default: <data>/blobs); with --redis, one directory shared by every machine')
     .option('--shard-images <n>', `with --redis: images per feature-extraction shard (default: ${d.shardImages})`, positiveInt('--shard-images'))
     .option('--shard-rows <n>', `with --redis: query rows per k-NN shard (default: ${d.shardRows})`, positiveInt('--shard-rows'))
     .option('--shard-subsets <n>', `with --redis: KID subsets per shard (default: ${d.shardSubsets})`, positiveInt('--shard-subsets'))
-    .action(async (o: { host: string; port: string; data?: string; concurrency?: number; threads?: number; maxUpload?: number; maxArchiveEntries?: number; maxArchiveBytes?: number; maxPixels?: number; maxQueue?: number; rateLimit?: number; allowRemote?: boolean; redis?: string; blobs?: string; shardImages?: number; shardRows?: number; shardSubsets?: number }) => {
+    .action(async (o: { host: string; port: string; data?: string; concurrency?: number; threads?: number; maxUpload?: number; maxArchiveEntries?: number; maxArchiveBytes?: number; maxPixels?: number; maxQueue?: number; rateLimit?: number; answerRateLimit?: number; allowRemote?: boolean; redis?: string; blobs?: string; shardImages?: number; shardRows?: number; shardSubsets?: number }) => {
       if (!isLoopback(o.host) && !o.allowRemote) {
         throw new GenmetricsError(`--host ${o.host} is not a loopback address: the service would be reachable from other machines; pass --allow-remote to mean it`);
       }
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GenmetricsError(`--port: expected a port number 0-65535, got '${o.port}'`);
       const scale = { redis: o.redis, blobs: o.blobs, shardImages: o.shardImages, shardRows: o.shardRows, shardSubsets: o.shardSubsets };
-      const service = await flagErrors(() => createServer({ data: o.data, concurrency: o.concurrency, threads: o.threads, maxUploadBytes: o.maxUpload, maxArchiveEntries: o.maxArchiveEntries, maxArchiveBytes: o.maxArchiveBytes, maxPixels: o.maxPixels, maxQueue: o.maxQueue, rateLimit: o.rateLimit, ...scale }));
+      const service = await flagErrors(() => createServer({ data: o.data, concurrency: o.concurrency, threads: o.threads, maxUploadBytes: o.maxUpload, maxArchiveEntries: o.maxArchiveEntries, maxArchiveBytes: o.maxArchiveBytes, maxPixels: o.maxPixels, maxQueue: o.maxQueue, rateLimit: o.rateLimit, answerRateLimit: o.answerRateLimit, ...scale }));
       const address = await service.app.listen({ host: o.host, port });
       process.stderr.write(`genmetrics: serving on ${address} (data: ${service.options.data}${o.redis ? `; shards through ${o.redis}, blobs ${service.options.blobs}` : ''}); docs at ${address}/docs\n`);
       await new Promise<void>((resolve) => {

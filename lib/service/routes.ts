@@ -18,6 +18,9 @@ import { imageOptions, inspectGenerator, inspectUpload, uploadFormat, type Datas
 import { checkDatasets, checkOptions, commandFor, evaluationJson, newEvaluationId, oneSet, requestKey, withMetricsOption, type EvaluationEvent, type EvaluationRequest, type JobRunner } from './evaluations';
 import { HttpError } from './http-error';
 import { evaluationReport } from './report';
+import { messagePage } from './studies/page';
+import { registerStudyRoutes, sendPage } from './studies/routes';
+import { StudyStore } from './studies/store';
 import type { ResolvedServiceOptions } from './server';
 import type { DatasetRow, Scope, Store, TokenRow } from './store';
 
@@ -89,7 +92,10 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
     else if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new HttpError(415, 'unsupported_media', err.message);
     else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new HttpError(err.statusCode, 'bad_request', err.message);
     else e = new HttpError(500, 'internal', err.message);
-    void reply.code(e.status).headers(e.headers).send(e.body());
+    // The raters' pages answer in HTML, the API in JSON.
+    if (_req.url.startsWith('/rate/')) {
+      void sendPage(reply.headers(e.headers), messagePage(e.status === 429 ? 'Please slow down' : e.status === 404 ? 'Not found' : 'Something went wrong', e.message), e.status);
+    } else void reply.code(e.status).headers(e.headers).send(e.body());
   });
 
   await app.register(require('@fastify/swagger'), {
@@ -111,6 +117,9 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
       return Object.assign(e, { statusCode: 429 });
     },
   });
+  await app.register(require('@fastify/cookie'));
+  // The raters' answer form posts application/x-www-form-urlencoded.
+  await app.register(require('@fastify/formbody'), { bodyLimit: 4096 });
   await app.register(require('@fastify/multipart'), { limits: { fileSize: o.maxUploadBytes, files: 1, fields: 16 } });
   // Raw uploads stream through untouched: the handler writes them to disk.
   app.addContentTypeParser(['application/octet-stream', 'application/x-npy', 'application/zip', 'application/x-npz'], (_req, payload, done) => done(null, payload));
@@ -265,6 +274,8 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
     if (d.project !== token.project) requireScope(token, 'admin');
     if (d.status === 'processing') throw new HttpError(409, 'in_use', `dataset ${d.id} is still processing (its features are being extracted)`, 'id');
     if (store.datasetInUse(d.id)) throw new HttpError(409, 'in_use', `dataset ${d.id} is used by a queued or running evaluation`, 'id');
+    const study = new StudyStore(store.db).usingDataset(d.id);
+    if (study) throw new HttpError(409, 'in_use', `dataset ${d.id} is shown by study ${study.id} (${study.status}); close the study first`, 'id');
     store.deleteDataset(d.id);
     if (!store.blobInUse(d.blob)) blobs.remove(d.blob);
     store.audit(token.id, 'dataset.delete', d.id);
@@ -437,4 +448,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
     const now = store.evaluation(e.id)!;
     listener({ id: now.id, status: now.status, progress: now.progress ? JSON.parse(now.progress) : undefined });
   });
+
+  // ---- human studies (HYPE)
+  await registerStudyRoutes(app, { store, blobs, maxPixels: o.maxPixels, answerRateLimit: o.answerRateLimit });
 }

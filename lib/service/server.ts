@@ -38,6 +38,8 @@ export interface ServiceOptions {
   /** Requests per token (or per address without one) per rateWindowMs (429 beyond). */
   rateLimit?: number;
   rateWindowMs?: number;
+  /** Answers per rater per minute on a study's rating page (429 beyond). */
+  answerRateLimit?: number;
   /** Attempts of an evaluation interrupted by restarts before it fails. */
   maxAttempts?: number;
   /** Least interval between two progress events of one evaluation. */
@@ -74,6 +76,7 @@ export function resolveServiceOptions(o: ServiceOptions = {}): ResolvedServiceOp
     maxQueue: o.maxQueue ?? 100,
     rateLimit: o.rateLimit ?? 600,
     rateWindowMs: o.rateWindowMs ?? 60_000,
+    answerRateLimit: o.answerRateLimit ?? 120,
     maxAttempts: o.maxAttempts ?? 3,
     progressIntervalMs: o.progressIntervalMs ?? 200,
     logger: o.logger ?? false,
@@ -83,7 +86,7 @@ export function resolveServiceOptions(o: ServiceOptions = {}): ResolvedServiceOp
     shardRows: o.shardRows ?? 2048,
     shardSubsets: o.shardSubsets ?? 10,
   };
-  for (const k of ['concurrency', 'maxUploadBytes', 'maxArchiveEntries', 'maxArchiveBytes', 'maxPixels', 'maxQueue', 'rateLimit', 'rateWindowMs', 'maxAttempts', 'shardImages', 'shardRows', 'shardSubsets'] as const) {
+  for (const k of ['concurrency', 'maxUploadBytes', 'maxArchiveEntries', 'maxArchiveBytes', 'maxPixels', 'maxQueue', 'rateLimit', 'rateWindowMs', 'answerRateLimit', 'maxAttempts', 'shardImages', 'shardRows', 'shardSubsets'] as const) {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new HttpError(400, 'bad_config', `${k}: expected a positive integer, got ${r[k]}`, k);
   }
   return r;
@@ -111,7 +114,8 @@ export async function createServer(options: ServiceOptions = {}): Promise<Servic
   const runner = redis
     ? new ScaleOutRunner(store, blobs, jobs, new ShardQueue(redis, blobs.root), { images: o.shardImages, rows: o.shardRows, subsets: o.shardSubsets })
     : new JobRunner(store, blobs, jobs);
-  const app = fastify()({ logger: o.logger, bodyLimit: 1 << 20 });
+  // Unknown fields are refused (400 naming them), not silently dropped (ajv's removeAdditional, fastify's default).
+  const app = fastify()({ logger: o.logger, bodyLimit: 1 << 20, ajv: { customOptions: { removeAdditional: false } } });
   await registerRoutes(app, { store, blobs, runner, options: o });
   await app.ready();
   runner.start();

@@ -1,6 +1,7 @@
 /**
  * The service's metadata in one SQLite file (better-sqlite3, WAL): tokens, datasets, evaluations
- * (which are also the job queue) and an audit log. Every write is one transaction, so a crash at
+ * (which are also the job queue), human studies (studies/store.ts) and an audit log. Every write
+ * is one transaction, so a crash at
  * any moment leaves either the old or the new state; blobs live beside it (blobs.ts).
  */
 import * as fs from 'fs';
@@ -104,6 +105,22 @@ CREATE TABLE IF NOT EXISTS evaluations (
   started TEXT, finished TEXT, UNIQUE (project, key));
 CREATE INDEX IF NOT EXISTS evaluations_status ON evaluations (status, seq);
 CREATE INDEX IF NOT EXISTS evaluations_run ON evaluations (project, run, step);
+CREATE TABLE IF NOT EXISTS studies (
+  id TEXT PRIMARY KEY, project TEXT NOT NULL, real TEXT NOT NULL, fake TEXT NOT NULL, mode TEXT NOT NULL,
+  images INTEGER NOT NULL, raters INTEGER NOT NULL, tutorial INTEGER NOT NULL, fake_fraction REAL NOT NULL,
+  seed INTEGER NOT NULL, rule TEXT, secret TEXT NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL, closed TEXT);
+CREATE INDEX IF NOT EXISTS studies_project ON studies (project, created);
+CREATE TABLE IF NOT EXISTS study_images (
+  study TEXT NOT NULL, idx INTEGER NOT NULL, truth TEXT NOT NULL, dataset TEXT NOT NULL, item INTEGER NOT NULL,
+  tutorial INTEGER NOT NULL, PRIMARY KEY (study, idx));
+CREATE TABLE IF NOT EXISTS raters (
+  id TEXT PRIMARY KEY, study TEXT NOT NULL, seq INTEGER NOT NULL, sequence TEXT NOT NULL, started TEXT NOT NULL,
+  finished TEXT, UNIQUE (study, seq));
+CREATE TABLE IF NOT EXISTS answers (
+  rater TEXT NOT NULL, trial INTEGER NOT NULL, study TEXT NOT NULL, image INTEGER NOT NULL, truth TEXT NOT NULL,
+  answer TEXT NOT NULL, ms INTEGER, exposure_ms INTEGER, tutorial INTEGER NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (rater, trial));
+CREATE INDEX IF NOT EXISTS answers_study ON answers (study, rater, trial);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, token TEXT, action TEXT NOT NULL, target TEXT);
 `;
