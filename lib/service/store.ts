@@ -1,8 +1,8 @@
 /**
  * The service's metadata in one SQLite file (better-sqlite3, WAL): tokens, datasets, evaluations
  * (which are also the job queue), human studies (studies/store.ts) and an audit log. Every write
- * is one transaction, so a crash at
- * any moment leaves either the old or the new state; blobs live beside it (blobs.ts).
+ * is one transaction, so a crash at any moment leaves either the old or the new state; blobs live
+ * beside it (blobs.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
