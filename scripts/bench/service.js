@@ -5,8 +5,11 @@
 //    on the same files (target: overhead <= 10%);
 // 3. a BENCH_UPLOAD_MB (2048) MB features upload: MB/s and the server's peak RSS (target <= 300 MB);
 // 4. a 10k x 2048 `all` evaluation alone, then again with 50 concurrent pollers of its state, each
-//    polling 10 times a second (target: within 10% of the idle time).
-// Env: BENCH_DIR (.bench), BENCH_THREADS (all cores), BENCH_UPLOAD_MB, BENCH_REPEATS (3).
+//    polling 10 times a second (target: within 10% of the idle time);
+// 5. a HYPE study with BENCH_RATERS (50) raters judging at once, each trial as a browser makes it
+//    (the page, its image, the answer form and its redirect): trials/s, p50 and p99 per trial.
+// Env: BENCH_DIR (.bench), BENCH_THREADS (all cores), BENCH_UPLOAD_MB, BENCH_REPEATS (3),
+// BENCH_PARTS (upload,fid,all,study: the parts to run; GET load runs with fid), BENCH_RATERS.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -19,6 +22,8 @@ const DIR = path.resolve(process.env.BENCH_DIR || path.join(__dirname, '..', '..
 const THREADS = Number(process.env.BENCH_THREADS || os.availableParallelism());
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB || 2048);
 const REPEATS = Number(process.env.BENCH_REPEATS || 3);
+const PARTS = new Set((process.env.BENCH_PARTS || 'upload,fid,all,study').split(','));
+const RATERS = Number(process.env.BENCH_RATERS || 50);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'genmetrics.js');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -32,7 +37,7 @@ async function startServer(data) {
   const made = spawnSync(process.execPath, [BIN, 'token', 'create', '--name', 'bench', '--scope', 'admin', '--data', data, '--json'], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(made.stderr);
   const token = JSON.parse(made.stdout).token;
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--threads', String(THREADS), '--rate-limit', '100000000', '--max-upload', String((UPLOAD_MB + 64) * 2 ** 20)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--threads', String(THREADS), '--rate-limit', '100000000', '--answer-rate-limit', '100000000', '--max-upload', String((UPLOAD_MB + 64) * 2 ** 20)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const base = await new Promise((resolve, reject) => {
     child.stderr.on('data', (c) => {
@@ -85,6 +90,54 @@ function bigFeatures(mb) {
   return file;
 }
 
+/** A uint8 image stack of n 64 x 64 images (brightness tells reals from fakes). */
+function imageStack(file, n, lo) {
+  const header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${n}, 64, 64, 3), }`;
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  const head = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.alloc(2), Buffer.from(header + ' '.repeat(pad) + '\n')]);
+  head.writeUInt16LE(head.length - 10, 8);
+  const body = Buffer.alloc(n * 64 * 64 * 3);
+  let q = lo + 1;
+  for (let i = 0; i < body.length; i++) body[i] = lo + (((q = (Math.imul(q, 1664525) + 1013904223) >>> 0) >>> 24) % 100);
+  fs.writeFileSync(file, Buffer.concat([head, body]));
+  return file;
+}
+
+/** 5. RATERS raters at once on one study, each trial as a browser makes it: page, image, answer (303). */
+async function studyLoad(s, data) {
+  const up = async (file) => api(s, 'POST', '/v1/datasets?model=inception-fid-twin', fs.readFileSync(file), 'application/octet-stream');
+  const real = await up(imageStack(path.join(data, 'real.npy'), 120, 0));
+  const fake = await up(imageStack(path.join(data, 'fake.npy'), 120, 156));
+  for (const d of [real, fake]) while ((await api(s, 'GET', `/v1/datasets/${d.id}`)).status === 'processing') await sleep(200);
+  const study = await api(s, 'POST', '/v1/studies', { real: real.id, fake: fake.id, images: 100, tutorial: 10, raters: RATERS });
+  const url = new URL(study.rater_url);
+  const k = url.searchParams.get('k');
+  const times = [];
+  const rater = async (r) => {
+    let cookie = '';
+    for (let t = 0; t < 110; t++) {
+      const t0 = process.hrtime.bigint();
+      const page = await fetch(study.rater_url, { headers: cookie ? { cookie } : {} });
+      if (!cookie) cookie = page.headers.get('set-cookie').split(';')[0];
+      await page.text();
+      const img = await fetch(`${url.origin}${url.pathname}/image?k=${k}&t=${t}`, { headers: { cookie } });
+      if (img.status !== 200) throw new Error(`image ${t}: ${img.status}`);
+      await img.arrayBuffer();
+      const a = await fetch(`${url.origin}${url.pathname}/answer?k=${k}`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `t=${t}&answer=${(t + r) % 2 ? 'real' : 'fake'}&ms=900`, redirect: 'manual' });
+      if (a.status !== 303) throw new Error(`answer ${t}: ${a.status}`);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  };
+  const t = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: RATERS }, (_, r) => rater(r)));
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  const sorted = [...times].sort((a, b) => a - b);
+  const after = await api(s, 'GET', `/v1/studies/${study.id}`);
+  console.log(
+    `HYPE study, ${RATERS} raters at once (110 trials each; a trial = page + image + answer): ${(times.length / seconds).toFixed(0)} trials/s, p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, p99 ${sorted[Math.floor(sorted.length * 0.99)].toFixed(1)} ms per trial; ${after.hype.n_answers} answers stored, ${after.raters.finished} raters finished`,
+  );
+}
+
 async function main() {
   fs.mkdirSync(DIR, { recursive: true });
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'genmetrics-bench-service-'));
@@ -98,16 +151,19 @@ async function main() {
       return { r, seconds: Number(process.hrtime.bigint() - t) / 1e9 };
     };
     // 3. A large upload (first, so that the peak RSS is the upload's, not an evaluation's).
+    if (PARTS.has('upload')) {
     const big = bigFeatures(UPLOAD_MB);
     const size = fs.statSync(big).size / 2 ** 20;
     const up = await upload(big, 'big');
     console.log(`upload of ${size.toFixed(0)} MB features: ${(size / up.seconds).toFixed(0)} MB/s (streamed, hashed, fsynced, every value checked); server peak RSS since start ${peakRssMb(s.child.pid).toFixed(0)} MB (target <= 300 MB)`);
     await api(s, 'DELETE', `/v1/datasets/${up.r.id}`);
+    }
 
     const A = (await upload(fake, 'fake')).r.id;
     const B = (await upload(real, 'real')).r.id;
 
     // 2. FID of stored statistics: API vs CLI.
+    if (PARTS.has('fid')) {
     const statsA = path.join(data, 'a_stats.npz');
     const statsB = path.join(data, 'b_stats.npz');
     for (const [f, o] of [[fake, statsA], [real, statsB]]) spawnSync(process.execPath, [BIN, 'stats', f, '-o', o, '-q'], { stdio: 'ignore' });
@@ -131,8 +187,10 @@ async function main() {
     // 1. GET of a finished evaluation.
     const load = await autocannon({ url: `${s.base}/v1/evaluations/${finished.id}`, headers: s.headers, connections: 50, duration: 10 });
     console.log(`GET /v1/evaluations/:id (finished, 50 connections, 10 s): ${Math.round(load.requests.average)} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, errors ${load.errors + load.non2xx} (target >= 5000 req/s)`);
+    }
 
     // 4. `all` on 10k x 2048, idle and with 50 pollers.
+    if (PARTS.has('all')) {
     const idle = await evaluate(s, { generated: A, reference: B, metrics: ['all'], options: { seed: 1 } });
     const busyRun = evaluate(s, { generated: A, reference: B, metrics: ['all'], options: { seed: 2 } });
     await sleep(50);
@@ -143,6 +201,9 @@ async function main() {
     const busy = await busyRun;
     const polled = await pollers;
     console.log(`all, 10k x 2048 per side: idle ${idle.seconds.toFixed(2)} s, with 50 pollers at 10/s each (${Math.round(polled.requests.average)} req/s served) ${busy.seconds.toFixed(2)} s -> ${((busy.seconds / idle.seconds - 1) * 100).toFixed(1)}% slower (target <= 10%)`);
+    }
+
+    if (PARTS.has('study')) await studyLoad(s, data);
   } finally {
     s.child.kill('SIGTERM');
     await new Promise((r) => s.child.on('exit', r));

@@ -1,7 +1,8 @@
 /**
  * The images a study shows, read from their datasets' blobs and re-encoded as PNG from the decoded
  * pixels (so a file's format, name or metadata cannot tell a rater where it came from). Open image
- * sources are kept in a small LRU (opening a folder lists it).
+ * sources are kept in a small LRU (opening a folder lists it), and encoded images in an LRU of at
+ * most 64 MiB (every rater of a study sees the same images).
  */
 import { encodePng } from '../../images/encode';
 import { openImageSource, type ImageSource } from '../../images/sources';
@@ -9,9 +10,12 @@ import type { BlobStore } from '../blobs';
 import type { DatasetRow } from '../store';
 
 const OPEN_SOURCES = 8;
+const PNG_CACHE_BYTES = 64 * 2 ** 20;
 
 export class Stimuli {
   private readonly sources = new Map<string, ImageSource>();
+  private readonly pngs = new Map<string, Buffer>();
+  private pngBytes = 0;
 
   constructor(
     private readonly blobs: BlobStore,
@@ -39,11 +43,28 @@ export class Stimuli {
   }
 
   async png(d: DatasetRow, item: number): Promise<Buffer> {
-    return encodePng(await this.source(d).load(item));
+    const key = `${d.blob}\0${item}`;
+    const hit = this.pngs.get(key);
+    if (hit) {
+      this.pngs.delete(key);
+      this.pngs.set(key, hit);
+      return hit;
+    }
+    const png = await encodePng(await this.source(d).load(item));
+    this.pngs.set(key, png);
+    this.pngBytes += png.length;
+    for (const [k, b] of this.pngs) {
+      if (this.pngBytes <= PNG_CACHE_BYTES) break;
+      this.pngs.delete(k);
+      this.pngBytes -= b.length;
+    }
+    return png;
   }
 
   close(): void {
     for (const s of this.sources.values()) s.close();
     this.sources.clear();
+    this.pngs.clear();
+    this.pngBytes = 0;
   }
 }
