@@ -46,6 +46,15 @@ const probeSet = (kind: 'train' | 'test', n: number) => [
   rows(vae('dcgan_mnist', `probe_${kind}_y.npy`), n, path.join(dir, `${kind}_y.npy`)),
 ];
 
+/** answers.csv as the service writes it: 3 raters, 2 practice + 8 scored trials each. */
+const hypeCsv = () => {
+  const f = path.join(dir, 'answers.csv');
+  const rows = ['rater,image,truth,answer,ms,trial,exposure_ms,tutorial'];
+  for (let r = 1; r <= 3; r++) for (let t = 0; t < 10; t++) rows.push([r, (t * 3 + r) % 10, t % 2 ? 'real' : 'fake', (t * r) % 3 ? 'real' : 'fake', 500, t, 500, t < 2 ? 1 : 0].join(','));
+  fs.writeFileSync(f, rows.join('\n') + '\n');
+  return f;
+};
+
 type Case = [name: string, inputs: () => string[], options: () => Record<string, unknown>];
 
 const cases: Case[] = [
@@ -87,6 +96,7 @@ const cases: Case[] = [
   ['ssim', () => [img('lpips_ex_ref.png'), img('lpips_ex_p0.png')], () => ({ gaussian: true, perPair: path.join(dir, 'ssim.csv') })],
   ['ms-ssim', () => [img('img11_256x256_RGB.jpg'), img('img12_256x256_RGB.jpg')], () => ({ normalize: 'simple' })],
   ['psnr', () => [img('lpips_ex_ref.png'), img('lpips_ex_p1.png')], () => ({ convention: 'torchmetrics' })],
+  ['hype', () => [hypeCsv()], () => ({ mode: 'time', resamples: 500, seed: 3 })],
   ['grid', () => [images(['img00_32x32_RGB.png', 'img01_32x32_RGB.png', 'img09_28x28_L.png'])], () => ({ output: path.join(dir, 'grid.png'), pad: 1 })],
   ['interpolate', () => [], () => ({ generator: twinGenerator(path.join(dir, 'g.onnx'), { z: 4, height: 8, width: 6 }), seeds: '1,2', steps: 3, output: path.join(dir, 'interp.png'), slerp: true })],
   ['traverse', () => [], () => ({ decoder: vae('bernoulli_mlp', 'decoder.onnx'), seed: 1, steps: 3, dims: '0,2', output: path.join(dir, 'trav.png') })],

@@ -2,6 +2,7 @@
 // RandomState bootstrap and np.percentile) and the HYPE-time staircase against the paper's rule.
 import * as path from 'path';
 import * as fs from 'fs';
+import { cli, tmpDir } from './helpers';
 import { HYPE_TIME_RULE, hypeInfinity, hypeTime, staircase, staircaseStep, checkRule, type HypeAnswer } from '../lib/metrics/hype';
 
 const fx = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'hype.json'), 'utf8')) as {
@@ -62,4 +63,30 @@ test('staircase steps: 3 right answers shorten by 10 ms, a wrong one lengthens b
   expect(wrong.final.exposureMs).toBe(1000);
   expect(() => checkRule({ ...R, startMs: 50 })).toThrow(/minMs <= startMs <= maxMs/);
   expect(() => checkRule({ ...R, down: 0 })).toThrow(/staircase.down: expected a positive integer/);
+});
+
+test('genmetrics hype: the fixture answers as a CSV give the NumPy values; bad CSVs and options are named', () => {
+  const dir = tmpDir();
+  const f = path.join(dir, 'a.csv');
+  fs.writeFileSync(f, ['Rater,Truth,Answer', ...fx.answers.map((a) => `${a.rater},${a.truth},${a.answer}`)].join('\r\n'));
+  const r = cli(['hype', f, '--seed', String(fx.seed), '--json', '-q']);
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.stdout);
+  expect(Math.abs(out.hype.ci95[0] - fx.infinity.ci95[0])).toBeLessThan(TOL);
+  expect(Math.abs(out.hype.ci95[1] - fx.infinity.ci95[1])).toBeLessThan(TOL);
+  const t = JSON.parse(cli(['hype', f, '--mode', 'time', '--seed', String(fx.seed), '--json', '-q']).stdout);
+  // Only the raters who answered as many images as the most any rater did (here one: 50).
+  expect(t.hype.n_raters).toBe(1);
+  expect(t.hype.score).toBe(fx.time.thresholds[5]);
+  const bad = (lines: string[], args: string[], message: RegExp) => {
+    fs.writeFileSync(f, lines.join('\n'));
+    const x = cli(['hype', f, ...args]);
+    expect([x.code, x.stderr]).toEqual([1, expect.stringMatching(message)]);
+  };
+  bad(['rater,truth,answer', '1,real,maybe'], [], /row 2, column answer: expected real or fake, got 'maybe'/);
+  bad(['rater,truth,answer', '1,real'], [], /row 2 has 2 fields; the header has 3/);
+  bad(['rater,truth,answer,tutorial', '1,real,fake,1'], [], /no scored answers/);
+  bad(['rater,truth,answer', '1,real,fake'], ['--mode', 'time', '--staircase', '50,100,1000,10,30,3'], /--staircase: expected minMs <= startMs <= maxMs, got 100, 50, 1000/);
+  bad(['rater,truth,answer', '1,real,fake'], ['--mode', 'time', '--staircase', '1,2'], /--staircase: expected 6 comma-separated integers \(startMs,minMs,maxMs,downMs,upMs,down\), got '1,2'/);
+  bad(['rater,truth,answer', '1,real,fake'], ['--mode', 'fast'], /--mode/);
 });

@@ -18,6 +18,6 @@ test('the Node API example in the README runs and prints what it says', () => {
   expect(lines[1]).toMatch(/^-?\d\.\d+(e-\d+)? \d\.\d+(e-\d+)?$/);
   expect(Number(lines[2])).toBeGreaterThan(1);
   expect(lines[3].split(' ').map(Number).every((v) => v >= 0)).toBe(true);
-  expect(lines[4]).toBe('fid stats stats merge is kid prdc all ppl truncation memorization report vendi mifid authpct c2st fd-inf cmmd ndb prd realism parzen ct birthday lpips ssim ms-ssim psnr diversity cluster vae encode params disentanglement probe features generate grid interpolate traverse models list models install');
+  expect(lines[4]).toBe('fid stats stats merge is kid prdc all ppl truncation memorization report vendi mifid authpct c2st fd-inf cmmd ndb prd realism parzen ct birthday lpips ssim ms-ssim psnr hype diversity cluster vae encode params disentanglement probe features generate grid interpolate traverse models list models install');
   expect(lines.slice(5).join('\n')).toContain("key: 'subsets'");
 });

@@ -4,9 +4,11 @@
  * and its interval equal to lib/metrics/hype.ts on the stored answers (itself checked against
  * NumPy in hype.test.ts), answers.csv, per-image error rates, closing, rate limits.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import sharp from 'sharp';
 import { hypeInfinity, staircase, HYPE_TIME_RULE } from '../lib/metrics/hype';
-import { tmpDir } from './helpers';
+import { cli, tmpDir } from './helpers';
 import { Client, start, type Started } from './service-helpers';
 import { HttpRater, imageStack, parseCsv, uploadImages } from './studies-helpers';
 
@@ -96,6 +98,10 @@ test('a HYPE-infinity study: raters answer through the form, and the score is wh
   const csv = await reader.req('GET', `/v1/studies/${id}/answers.csv`);
   expect(csv.status).toBe(200);
   expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+  // `genmetrics hype` on the downloaded answers gives the study's numbers.
+  fs.writeFileSync(path.join(dir, 'inf.csv'), csv.body);
+  const offline = cli(['hype', path.join(dir, 'inf.csv'), '--seed', '3', '--json', '-q']);
+  expect(JSON.parse(offline.stdout)).toMatchObject({ mode: 'infinity', hype: g.body.hype, fake_judged_real: g.body.fake_judged_real, real_judged_fake: g.body.real_judged_fake, tutorial_rows: 4 });
   const rows = parseCsv(csv.body);
   expect(rows.length).toBe(20); // 2 raters x (2 tutorial + 8 scored); the double click is not there
   expect(Object.keys(rows[0])).toEqual(['rater', 'image', 'truth', 'answer', 'ms', 'trial', 'exposure_ms', 'tutorial']);
@@ -204,6 +210,10 @@ test('HYPE-time: each trial shows the staircase exposure of the answers so far; 
   expect(g.body.unit).toBe('ms');
   expect(g.body.hype.score).toBe(rule.final.exposureMs);
   expect(g.body.hype.n_raters).toBe(1);
-  const csv = parseCsv((await reader.req('GET', `/v1/studies/${r.body.id}/answers.csv`)).body).filter((x) => x.tutorial === '0');
+  const text = (await reader.req('GET', `/v1/studies/${r.body.id}/answers.csv`)).body;
+  const csv = parseCsv(text).filter((x) => x.tutorial === '0');
   expect(csv.map((x) => Number(x.exposure_ms))).toEqual(rule.exposures);
+  fs.writeFileSync(path.join(dir, 'time.csv'), text);
+  const offline = cli(['hype', path.join(dir, 'time.csv'), '--mode', 'time', '--seed', '5', '--json', '-q']);
+  expect(JSON.parse(offline.stdout)).toMatchObject({ mode: 'time', unit: 'ms', hype: g.body.hype });
 }, 60_000);

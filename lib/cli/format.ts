@@ -110,6 +110,12 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
   ssim: (r) => [similarityLine('SSIM', r.ssim, r)],
   'ms-ssim': (r) => [similarityLine('MS-SSIM', r.ms_ssim, r, `, ${r.parameters.scales} scales, normalize ${r.parameters.normalize}`)],
   psnr: (r) => [similarityLine('PSNR in dB', r.psnr, r)],
+  hype: (r) => [
+    r.mode === 'time'
+      ? `HYPE-time: ${r.hype.score} ms, 95% CI [${r.hype.ci95.join(', ')}] (mean staircase threshold of ${r.hype.n_raters} raters who answered every image; ${r.resamples} bootstrap resamples over raters, seed ${r.seed})`
+      : `HYPE∞: ${r.hype.score}% errors, 95% CI [${r.hype.ci95.join(', ')}] (${r.hype.n_answers} answers of ${r.hype.n_raters} raters; ${r.resamples} bootstrap resamples over raters, seed ${r.seed})`,
+    `fakes judged real: ${r.fake_judged_real ?? '-'}%, reals judged fake: ${r.real_judged_fake ?? '-'}%${r.tutorial_rows ? ` (${r.tutorial_rows} practice rows left out)` : ''}`,
+  ],
   diversity: (r) => {
     const what = r.space === 'lpips' ? `LPIPS (${r.model?.name})` : 'Euclidean distance of Inception features';
     return [`diversity: mean ${what} over ${r.pairs} random pairs (seed ${r.seed}): ${interval(r.diversity)}`];

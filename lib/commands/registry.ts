@@ -31,6 +31,7 @@ import { isCommand } from './is';
 import { kidCommand } from './kid';
 import { lpipsCommand } from './lpips';
 import { msSsimCommand, psnrCommand, ssimCommand } from './ssim';
+import { hypeCommand } from './hype';
 import { modelsInstallCommand, modelsListCommand } from './models';
 import { paramsCommand } from './params';
 import { pplCommand } from './ppl';
@@ -70,6 +71,7 @@ export const commands: readonly AnyCommand[] = [
   ssimCommand,
   msSsimCommand,
   psnrCommand,
+  hypeCommand,
   diversityCommand,
   clusterCommand,
   vaeCommand,
