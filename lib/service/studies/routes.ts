@@ -58,6 +58,17 @@ export async function registerStudyRoutes(app: FastifyInstance, ctx: Context): P
     if (!s || s.project !== token.project) throw new HttpError(404, 'not_found', `no study ${id}`, 'id');
     return s;
   };
+  // The bootstrap (10 000 resamples) runs again only when answers or finished raters change.
+  const results = new Map<string, { key: string; value: ReturnType<typeof studyResults> }>();
+  const resultsOf = (s: StudyRow) => {
+    const c = studies.counts(s.id);
+    const key = `${studies.answerCount(s.id)}:${c.finished}`;
+    const hit = results.get(s.id);
+    if (hit?.key === key) return hit.value;
+    const value = studyResults(s, studies);
+    results.set(s.id, { key, value });
+    return value;
+  };
   const raterUrl = (req: FastifyRequest, s: StudyRow) => `${req.protocol}://${req.host}/rate/${s.id}?k=${s.secret}`;
   const studyJson = (req: FastifyRequest, s: StudyRow) => ({
     id: s.id,
@@ -71,7 +82,7 @@ export async function registerStudyRoutes(app: FastifyInstance, ctx: Context): P
     seed: s.seed,
     ...(s.rule ? { staircase: JSON.parse(s.rule) } : {}),
     raters: { target: s.raters, ...studies.counts(s.id) },
-    ...studyResults(s, studies),
+    ...resultsOf(s),
     unit: s.mode === 'time' ? 'ms' : '%',
     rater_url: raterUrl(req, s),
     created: s.created,

@@ -169,6 +169,10 @@ export class StudyStore {
     })();
   }
 
+  answerCount(study: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM answers WHERE study = ?').get(study) as { n: number }).n;
+  }
+
   /** Every answer of a study, by rater (in the order raters started) and trial. */
   answers(study: string, o: { tutorial?: boolean } = {}): (AnswerRow & { seq: number })[] {
     const where = o.tutorial === undefined ? '' : ` AND a.tutorial = ${o.tutorial ? 1 : 0}`;
