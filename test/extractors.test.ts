@@ -10,10 +10,11 @@ import { OptionError } from '../lib/errors';
 import { decodeImage } from '../lib/images/decode';
 import { readNpy } from '../lib/io/npy';
 import { extractFeatureFiles } from '../lib/network/inception';
-import { checkExtractorName, preprocessingFromMetadata, BUILTIN_EXTRACTORS, METADATA_KEYS } from '../lib/network/extractor';
+import { vitOnnx } from '../lib/models/graphs/vit';
+import { checkExtractorName, extractorMetadata, preprocessingFromMetadata, BUILTIN_EXTRACTORS, METADATA_KEYS } from '../lib/network/extractor';
 import { centerCropSquare, pilResize, preprocessForExtractor, toRgb } from '../lib/network/extractor-preprocess';
 import { FIXTURES, sharedFile, tmpDir } from './helpers';
-import { CLIP_TWIN, DINOV2_TWIN, vitTwin } from './vit-builder';
+import { CLIP_TWIN, DINOV2_TWIN, twinArch, vitTensor } from './vit-builder';
 
 const REF = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'extractors', 'reference.json'), 'utf8'));
 const FILES: string[] = REF.images;
@@ -34,8 +35,11 @@ beforeAll(() => {
   images = path.join(dir, 'images');
   fs.mkdirSync(images);
   for (const f of FILES) fs.copyFileSync(image(f), path.join(images, f));
-  clipTwin = vitTwin(path.join(dir, 'clip-twin.onnx'), CLIP_TWIN);
-  dinoTwin = vitTwin(path.join(dir, 'dinov2-twin.onnx'), DINOV2_TWIN);
+  // The graphs `models install` builds (lib/models/graphs/vit.ts), filled with the twins' weights.
+  clipTwin = path.join(dir, 'clip-twin.onnx');
+  fs.writeFileSync(clipTwin, vitOnnx(twinArch(CLIP_TWIN), vitTensor, extractorMetadata('clip-vit-l14')));
+  dinoTwin = path.join(dir, 'dinov2-twin.onnx');
+  fs.writeFileSync(dinoTwin, vitOnnx(twinArch(DINOV2_TWIN), vitTensor, extractorMetadata('dinov2-vit-l14')));
 });
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -3,6 +3,10 @@
  * when a partial file is there, then checked against the pinned SHA-256 before it is renamed into
  * place (a wrong file is deleted and reported, never used). GENMETRICS_WEIGHTS_MIRROR replaces the
  * URL's origin and path up to the file name (labs behind a proxy; the tests' loopback server).
+ *
+ * A file without a pinned SHA-256 (a registry `unpinnedSource`, fetched only when the user asks
+ * for it) is checked for completeness only (the length the server announced) before it is renamed
+ * into place; the caller reports its SHA-256.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,16 +14,20 @@ import { GenmetricsError } from '../errors';
 import { hashFile } from '../io/hash';
 import type { WeightFile } from './registry';
 
-export function downloadUrl(w: WeightFile): string {
+/** A weight file to download: pinned (WeightFile) or, with `sha256` undefined, unchecked. */
+export type Download = Omit<WeightFile, 'sha256'> & { sha256?: string };
+
+export function downloadUrl(w: Download): string {
   const mirror = process.env.GENMETRICS_WEIGHTS_MIRROR;
   return mirror ? `${mirror.replace(/\/+$/, '')}/${w.file}` : w.url;
 }
 
 /** The verified file `<dir>/<w.file>` (downloaded unless it is there and matches). */
-export async function fetchWeights(w: WeightFile, dir: string, onProgress?: (done: number, total: number) => void): Promise<string> {
+export async function fetchWeights(w: Download, dir: string, onProgress?: (done: number, total: number) => void): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, w.file);
-  if (fs.existsSync(file) && hashFile(file) === w.sha256) return file;
+  // An unpinned file is only renamed into place once complete: there it is reused as it is.
+  if (fs.existsSync(file) && (w.sha256 === undefined || hashFile(file) === w.sha256)) return file;
   const partial = `${file}.partial`;
   const url = downloadUrl(w);
   const have = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
@@ -44,6 +52,13 @@ export async function fetchWeights(w: WeightFile, dir: string, onProgress?: (don
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+  if (w.sha256 === undefined) {
+    const size = fs.statSync(partial).size;
+    const announced = res.headers.get('content-length');
+    if (announced !== null && size !== total) throw new GenmetricsError(`${url}: the download stopped at ${size} of ${total} bytes; run the command again to resume it`);
+    fs.renameSync(partial, file);
+    return file;
   }
   const sha = hashFile(partial);
   if (sha !== w.sha256) {

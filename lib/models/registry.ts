@@ -16,7 +16,8 @@ export interface ModelSpec {
   /** The weights the export script converts (download URLs and their pinned SHA-256). */
   source?: WeightFile | WeightFile[];
   /** Weights whose publisher states no checksum that could be verified here: the URL only, never
-   *  a made-up hash (the export script prints the file's SHA-256 and records it in the export). */
+   *  a made-up hash (the export script prints the file's SHA-256; `models install` downloads them
+   *  only when asked with option unpinned, prints their SHA-256 and records it in the model). */
   unpinnedSource?: { file: string; url: string };
   /** The script that exports it (default scripts/export_onnx.py). */
   exportScript?: string;
@@ -81,8 +82,9 @@ export const MODELS: Record<string, ModelSpec> = {
     description: 'LPIPS v0.1 (squeezenet1_1 trunk), same interface',
     source: LPIPS_SOURCES.squeeze,
   },
-  // The ViT extractors (lib/network/extractor.ts), exported by scripts/export_vit_onnx.py with
-  // Debian's PyTorch from the publishers' weights and the official model code (docs/extractors.md).
+  // The ViT extractors (lib/network/extractor.ts), built from the publishers' weights by
+  // `models install` (lib/models/install-vit.ts, graphs/vit.ts), or exported by
+  // scripts/export_vit_onnx.py with Debian's PyTorch and the official model code (docs/extractors.md).
   'clip-vit-l14-336': {
     name: 'clip-vit-l14-336',
     file: 'clip-vit-l14-336.onnx',
@@ -104,7 +106,9 @@ export const MODELS: Record<string, ModelSpec> = {
       "DINOv2 ViT-L/14 (dgm-eval's FD-DINOv2 encoder): input pixel_values N x 3 x 224 x 224 (ImageNet mean/std); output x_norm_clstoken N x 1024",
     exportScript: 'scripts/export_vit_onnx.py',
     // facebookresearch/dinov2's hub URL. Its publisher states no SHA-256 (torch.hub loads it
-    // unchecked) and none could be verified here, so none is pinned.
+    // unchecked) and none could be verified here, so none is pinned: `models install` downloads it
+    // only with option unpinned (or takes it with option from), prints its SHA-256 and records it
+    // in the installed model's metadata.
     unpinnedSource: { file: 'dinov2_vitl14_pretrain.pth', url: 'https://dl.fbaipublicfiles.com/dinov2/dinov2_vitl14/dinov2_vitl14_pretrain.pth' },
   },
   'lpips-alex-twin': {
@@ -180,7 +184,7 @@ export function resolveModel(nameOrPath: string = INCEPTION_MODEL): ResolvedMode
     const sources: { file: string; url: string }[] = spec.source === undefined ? [] : ([] as WeightFile[]).concat(spec.source);
     if (spec.unpinnedSource) sources.push(spec.unpinnedSource);
     const how = sources.length
-      ? ` Export it from ${sources.map((w) => `${w.file} (${w.url})`).join(' and ')} with ${spec.exportScript ?? 'scripts/export_onnx.py'}, or give the .onnx file's path as option model.`
+      ? ` Install it with 'genmetrics models install ${spec.name}' (no Python needed), or export it from ${sources.map((w) => `${w.file} (${w.url})`).join(' and ')} with ${spec.exportScript ?? 'scripts/export_onnx.py'}, or give the .onnx file's path as option model.`
       : " Give the .onnx file's path as option model.";
     throw new GenmetricsError(`model '${spec.name}' (${spec.file}) not found in ${dirs.join(', ')}.${how}`);
   }
