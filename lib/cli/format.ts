@@ -165,7 +165,7 @@ FORMATS['models list'] = (r) => [
   ...r.models.map((m: Result) => `${m.name.padEnd(20)} ${m.installed ? `${m.path}  sha256 ${m.sha256} (${m.verified})` : 'not installed'}`),
   `searched: ${r.searched.join(', ')}`,
 ];
-FORMATS['models install'] = (r) => [`installed ${r.name}: ${r.path}`, `sha256 ${r.sha256}`, ...r.sources.map((s: Result) => `from ${s.file} (sha256 ${s.sha256}${s.downloaded ? ', downloaded' : ''})`)];
+FORMATS['models install'] = (r) => [`installed ${r.name}: ${r.path}`, `sha256 ${r.sha256}`, ...r.sources.map((s: Result) => `from ${s.file} (sha256 ${s.sha256}${s.downloaded ? ', downloaded' : ''}${s.pinned ? '' : '; not pinned: its publisher states no SHA-256, compare this one with a trusted copy'})`)];
 
 export function humanLines(command: string, result: Result): string[] {
   return FORMATS[command](result);
