@@ -60,6 +60,24 @@ export type FeatureData = Float32Array | Float64Array;
 export interface NativeAddon {
   neighbourRadii(x: FeatureData, rows: number, ks: number[], options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<Float64Array[]>;
   nearestNeighbours(a: FeatureData, aRows: number, b: FeatureData, bRows: number, k: number, options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<{ index: Float64Array; distance: Float64Array }>;
+  /**
+   * neighbourRadii's symmetric pass in parts (the scale-out radius shards; native/src/knn.h). A
+   * part [start, end) computes each pair of rows {p, q} with start <= min(p, q) < end once; row r's
+   * partners in it: rows [start, rows) when r < end, [start, end) after. Float64 only: for each row
+   * r in [start, rows), row-major ((rows - start) x need), the `need` smallest squared distances
+   * (ascending; Infinity past the partners); the `need` smallest of a row's lists over parts that
+   * cover [0, rows) are neighbourRadii's, bit for bit.
+   */
+  neighbourBlock(x: FeatureData, rows: number, start: number, end: number, need: number, options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<Float64Array>;
+  /** Float32, first pass of a part: each row's L = need + 2 smallest float32-pass squared distances among its partners, ascending, with their rows (-1 past them); maxSquared: the largest squared norm of rows [start, rows). */
+  neighbourBlockCandidates(x: FeatureData, rows: number, start: number, end: number, need: number, options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<{ value: Float64Array; index: Int32Array; L: number; maxSquared: number }>;
+  /**
+   * Float32, second pass over rows [start, start + count): from each row's L smallest candidates
+   * over all parts (count x L, ascending by value then index; -1 for none) and a bound on every
+   * squared norm, its exact `need` smallest squared distances to all rows (count x need), as
+   * neighbourRadii's float32 pass decides them.
+   */
+  neighbourRecheck(x: FeatureData, rows: number, start: number, count: number, index: Int32Array, value: Float64Array, L: number, need: number, maxSquared: number, options?: NativePairwiseOptions, onProgress?: NativeProgress): Promise<Float64Array>;
   symmetricEigenvalues(m: Float64Array, n: number, threads?: number): Promise<Float64Array>;
   /** The `top` largest eigenvalues (descending) of a symmetric n x n matrix and their unit eigenvectors, one per row of `vectors` (top x n). */
   symmetricTopEigen(m: Float64Array, n: number, top: number): Promise<{ values: Float64Array; vectors: Float64Array }>;

@@ -2,8 +2,9 @@
  * The scale-out service: `genmetrics serve --redis` with `genmetrics worker` processes through
  * BullMQ on a real redis-server (random loopback port, nothing persisted), over real HTTP.
  * 1, 2 and 3 workers give the FID, KID and P/R/D/C of the embedded mode and of the CLI to the last
- * bit, on features and on images; a worker killed mid-shard, a Redis restarted mid-job and a
- * shard that always fails. Small fixtures (features 300 x 32, stacks of 24 tiny images through the
+ * bit, on features and on images; a worker killed mid-shard, a worker joining mid-job, a Redis
+ * restarted mid-job and a shard that always fails; shard outputs and data files removed from the
+ * blob directory once merged (or failed). Small fixtures (features 300 x 32, stacks of 24 tiny images through the
  * Inception twin): about a minute and a half on 2 cores.
  */
 import * as fs from 'fs';
@@ -41,6 +42,21 @@ const GI = stack('gen_images.npy', 12, 11);
 const RI = stack('ref_images.npy', 10, 12);
 const GI2 = stack('gen_images2.npy', 16, 21);
 const RI2 = stack('ref_images2.npy', 10, 22);
+const GI3 = stack('gen_images3.npy', 40, 31);
+
+/** The files under a folder (recursively; none when it does not exist). */
+const filesUnder = (root: string): string[] =>
+  fs.existsSync(root) ? (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(root, f)).isFile()) : [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The files left under a folder once it settles: shard outputs go as their passes are merged; a
+ * second copy of a shard still running then (a stalled shard put back, e.g. on a loaded machine)
+ * is removed when it ends.
+ */
+const settled = async (root: string): Promise<string[]> => {
+  for (let i = 0; i < 200 && filesUnder(root).length > 0; i++) await sleep(50);
+  return filesUnder(root);
+};
 
 const KID = { subsets: 7, subsetSize: 16 };
 /** Image sets are small (each extraction shard opens the network: about a second on these 2 cores). */
@@ -110,8 +126,10 @@ describe('the scale-out service (BullMQ on a real redis-server)', () => {
       const e = await evaluate(w, g, r, ['fid', 'kid', 'prdc'], `features-${n}`);
       expect([e.status, e.error]).toEqual(['done', null]);
       results.push(numbers(e.result));
-      // Every worker took shards (3 passes of 5 row blocks and 3 KID groups: 18 shards).
+      // Every worker took shards (3 passes of 4 or 5 parts or row blocks, the rechecks and 3 KID groups).
       for (const [i, x] of workers.entries()) expect(x.done().length).toBeGreaterThan(before[i] ?? 0);
+      // Merged, then gone: no shard output nor data file is left in the blob directory.
+      expect(await settled(path.join(blobs, 'work'))).toEqual([]);
     }
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
@@ -143,6 +161,7 @@ describe('the scale-out service (BullMQ on a real redis-server)', () => {
       expect((await c.req('GET', `/v1/datasets/${g.body.id}`)).body).toMatchObject({ status: 'ready', count: 12, dims: 2048 });
       // The evaluation read the features the workers' shards made (the cache entry the server assembled), not a pass of its own.
       expect(e.result.inputs.map((p: any) => p.images.cached)).toEqual([true, true]);
+      expect(await settled(path.join(blobs, 'work'))).toEqual([]);
       results.push(numbers(e.result));
     }
     expect(results[1]).toEqual(results[0]);
@@ -184,6 +203,34 @@ describe('the scale-out service (BullMQ on a real redis-server)', () => {
     expect(numbers(e.result)).toEqual(cliAll(GI2, RI2, [...IMAGE, '--metrics', 'fid,kid,prdc'], IMAGE_KID));
   });
 
+  test('a worker joining mid-job takes the waiting shards at once, and the result is the same', async () => {
+    await useWorkers(1);
+    forget();
+    const c = new Client(s.base, s.tokens.writer);
+    const t0 = Date.now();
+    // 40 images: 5 extraction shards of 8 (about a second each here).
+    const g = await c.upload(GI3, '?mode=clean&model=inception-fid-twin');
+    expect([g.status, g.body.status]).toEqual([201, 'processing']);
+    while (!workers[0].events().some((ev) => ev.at >= t0 && ev.event === 'start' && ev.op === 'extract')) await sleep(10);
+    const doneBefore = workers[0].done().length;
+    await useWorkers(2);
+    const joined = Date.now();
+    const late = workers[1];
+    const r = await c.upload(RI2, '?mode=clean&model=inception-fid-twin');
+    const e = await evaluate(c, g.body.id, r.body.id, ['fid', 'kid', 'prdc'], 'joined', IMAGE_KID);
+    expect([e.status, e.error]).toEqual(['done', null]);
+    const first = late.events().find((ev) => ev.event === 'start');
+    expect(first).toBeDefined();
+    const seconds = (first!.at - joined) / 1000;
+    process.stderr.write(`scale-out: the worker that joined mid-job started its first shard ${seconds.toFixed(2)} s after it was ready\n`);
+    expect(seconds).toBeLessThan(3);
+    // It took extraction shards of the dataset that was already being extracted when it joined.
+    expect(late.events().filter((ev) => ev.event === 'done' && ev.op === 'extract').length).toBeGreaterThan(0);
+    expect(workers[0].done().length).toBeGreaterThan(doneBefore);
+    expect(await settled(path.join(blobs, 'work'))).toEqual([]);
+    expect(numbers(e.result)).toEqual(cliAll(GI3, RI2, [...IMAGE, '--metrics', 'fid,kid,prdc'], IMAGE_KID));
+  });
+
   test('Redis restarted (empty) mid-job: the lost shards are queued again and the job ends with the same result', async () => {
     await useWorkers(2);
     forget();
@@ -206,6 +253,7 @@ describe('the scale-out service (BullMQ on a real redis-server)', () => {
 
   test('a shard that always fails: the dataset and the evaluation waiting for it end failed with the worker message', async () => {
     await useWorkers(2);
+    forget();
     const c = new Client(s.base, s.tokens.admin);
     const png = (n: string) => new Uint8Array(fs.readFileSync(sharedFile('fixtures', 'images', n)));
     const entries: Record<string, Uint8Array> = {};
@@ -227,5 +275,8 @@ describe('the scale-out service (BullMQ on a real redis-server)', () => {
     expect(failed.error).toMatch(/failed 3 times: .*img09\.png/);
     // The worker said why, on each attempt.
     expect(workers.map((x) => x.log()).join('')).toMatch(/img09\.png/);
+    // The failed dataset's shards leave nothing behind (one still computing when the job failed
+    // is removed when it ends).
+    expect(await settled(path.join(blobs, 'work'))).toEqual([]);
   });
 });

@@ -78,4 +78,38 @@ void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOpt
   });
 }
 
+void forEachUpperTile(const Rows& a, const Rows& b, const PairwiseOptions& o, const TileVisitor& visit, const double* norms) {
+  if (a.d != b.d) throw std::invalid_argument("the two sets have different dimensions");
+  if (o.tile < 1) throw std::invalid_argument("tile must be positive");
+  if (a.n > b.n) throw std::invalid_argument("forEachUpperTile: a must be a prefix of b");
+  if (a.n == 0) return;
+  const int64_t T = o.tile;
+  struct Task {
+    int64_t i0, rows, j0, cols;
+  };
+  std::vector<Task> tasks;
+  for (int64_t i0 = 0; i0 < a.n; i0 += T) {
+    const int64_t rows = std::min(T, a.n - i0);
+    tasks.push_back({i0, rows, i0, rows});
+    for (int64_t j0 = i0 + rows; j0 < b.n; j0 += T) tasks.push_back({i0, rows, j0, std::min(T, b.n - j0)});
+  }
+  const int64_t tiles = static_cast<int64_t>(tasks.size());
+  std::vector<std::unique_ptr<Scratch>> products(static_cast<size_t>(tileWorkers(o)));
+  std::mutex progressLock;
+  int64_t done = 0;
+  parallelForWorkers(static_cast<long>(tasks.size()), o.threads, [&](long t, int w) {
+    auto& g = products[w];
+    if (!g) g = std::make_unique<Scratch>(static_cast<size_t>(T * T));
+    const Task task = tasks[t];
+    const bool diagonal = task.i0 == task.j0;
+    gemmRows(task.rows, task.cols, a, task.i0, b, task.j0, g->data(), task.rows, diagonal ? Part::Lower : Part::Full, 1, o.precision,
+             /*overwrite=*/true);
+    visit(Tile{task.i0, task.j0, task.rows, task.cols, g->data(), norms + task.i0, norms + task.j0, diagonal}, w);
+    if (o.progress) {
+      std::lock_guard<std::mutex> lock(progressLock);
+      o.progress(++done, tiles);
+    }
+  });
+}
+
 }  // namespace gm

@@ -66,6 +66,13 @@ int tileWorkers(const PairwiseOptions& o);
 void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit,
                  const double* normsA = nullptr, const double* normsB = nullptr);
 
+// The tiles of a symmetric pass restricted to the rows of `a`, which must be rows [0, a.n) of `b`
+// (the same rows, read where they lie; a.n <= b.n): for each block of T rows of a, [i0, i0 + m),
+// its square diagonal tile (only i >= j computed, diagonal true) and the full tiles of the columns
+// [i0 + m, b.n) after it, T at a time. Every pair {p, q} with min(p, q) < a.n is computed once;
+// with a = b these are forEachTile's symmetric tiles. norms: the squared norms of b's rows.
+void forEachUpperTile(const Rows& a, const Rows& b, const PairwiseOptions& o, const TileVisitor& visit, const double* norms);
+
 // The float32 error bound M of a squared distance (gemmRows' Float32 against Float64, e =
 // float32DotError): |d32^2 - d64^2| <= 2e |a| |b| (twice the inner product's bound, Cauchy-Schwarz)
 // plus the float64 roundings of |a|^2 + |b|^2 - 2 a.b, with slack for the rounding of the bound.

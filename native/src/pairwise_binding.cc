@@ -102,6 +102,102 @@ Napi::Value NearestNeighbours(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
+// The arguments both parts of the radii pass take: x, rows, start, end, need, options.
+struct UpperBlockArgs {
+  Rows x;
+  int64_t start, end;
+  int need;
+  PairwiseOptions o;
+};
+
+static UpperBlockArgs UpperBlockArgsOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  UpperBlockArgs a{RowsArg(env, info[0], IntArg(info, 1, "rows"), "x"), IntArg(info, 2, "start"), IntArg(info, 3, "end"), static_cast<int>(IntArg(info, 4, "need")), {}};
+  if (a.start < 0 || a.end <= a.start || a.end > a.x.n) throw Napi::RangeError::New(env, "start, end must satisfy 0 <= start < end <= rows");
+  if (a.need < 1) throw Napi::RangeError::New(env, "need must be at least 1");
+  a.o = OptionsArg(info[5]);
+  return a;
+}
+
+// neighbourBlock(x, rows, start, end, need, options?, onProgress?): Promise<Float64Array>
+// (rows - start) x need squared distances: upperBlockSmallest (knn.h), one part of the radii pass.
+Napi::Value NeighbourBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const UpperBlockArgs a = UpperBlockArgsOf(info);
+  auto out = std::make_shared<std::vector<double>>();
+  auto* w = new JobWorker(
+      env, info[6], {info[0]},
+      [a, out](const ProgressFn& p) {
+        PairwiseOptions po = a.o;
+        po.progress = p;
+        *out = upperBlockSmallest(a.x, a.start, a.end, a.need, po);
+      },
+      [out](Napi::Env env) -> Napi::Value { return ToF64(env, *out); });
+  w->Queue();
+  return w->Promise();
+}
+
+// neighbourBlockCandidates(x, rows, start, end, need, options?, onProgress?)
+// : Promise<{ value: Float64Array, index: Int32Array, L: number, maxSquared: number }>
+// upperBlockCandidates (knn.h): the float32 first pass of one part, (rows - start) x L lists.
+Napi::Value NeighbourBlockCandidates(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const UpperBlockArgs a = UpperBlockArgsOf(info);
+  if (a.x.n > 0x7fffffff) throw Napi::RangeError::New(env, "at most 2^31 - 1 rows");
+  auto out = std::make_shared<PartCandidates>();
+  auto* w = new JobWorker(
+      env, info[6], {info[0]},
+      [a, out](const ProgressFn& p) {
+        PairwiseOptions po = a.o;
+        po.progress = p;
+        *out = upperBlockCandidates(a.x, a.start, a.end, a.need, po);
+      },
+      [out](Napi::Env env) -> Napi::Value {
+        auto r = Napi::Object::New(env);
+        r.Set("value", ToF64(env, out->value));
+        r.Set("index", ToI32(env, std::vector<int32_t>(out->index.begin(), out->index.end())));
+        r.Set("L", Napi::Number::New(env, out->L));
+        r.Set("maxSquared", Napi::Number::New(env, out->maxSquared));
+        return r;
+      });
+  w->Queue();
+  return w->Promise();
+}
+
+// neighbourRecheck(x, rows, start, count, index: Int32Array, value: Float64Array, L, need, maxSquared,
+// options?, onProgress?): Promise<Float64Array> (count x need): recheckCandidates (knn.h).
+Napi::Value NeighbourRecheck(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Rows x = RowsArg(env, info[0], IntArg(info, 1, "rows"), "x");
+  const int64_t start = IntArg(info, 2, "start"), count = IntArg(info, 3, "count");
+  const int L = static_cast<int>(IntArg(info, 6, "L")), need = static_cast<int>(IntArg(info, 7, "need"));
+  if (start < 0 || count < 1 || start + count > x.n) throw Napi::RangeError::New(env, "start, count must satisfy 0 <= start < start + count <= rows");
+  if (need < 1 || L < need) throw Napi::RangeError::New(env, "need must be at least 1 and at most L");
+  const size_t entries = static_cast<size_t>(count * L);
+  if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw Napi::TypeError::New(env, "index must be an Int32Array");
+  auto idx = info[4].As<Napi::Int32Array>();
+  if (idx.ElementLength() != entries) throw Napi::RangeError::New(env, "index must have count x L elements");
+  auto index = std::make_shared<std::vector<int64_t>>(idx.Data(), idx.Data() + entries);
+  for (int64_t j : *index)
+    if (j < -1 || j >= x.n) throw Napi::RangeError::New(env, "index holds a row outside the set");
+  const double* value = Float64Arg(env, info[5], entries, "value");
+  if (!info[8].IsNumber()) throw Napi::TypeError::New(env, "maxSquared must be a number");
+  const double maxSquared = info[8].As<Napi::Number>().DoubleValue();
+  PairwiseOptions o = OptionsArg(info[9]);
+  auto out = std::make_shared<std::vector<double>>();
+  auto* w = new JobWorker(
+      env, info[10], {info[0], info[5]},
+      [x, start, count, index, value, L, need, maxSquared, o, out](const ProgressFn& p) {
+        PairwiseOptions po = o;
+        po.progress = p;
+        *out = recheckCandidates(x, start, count, index->data(), value, L, need, maxSquared, po);
+      },
+      [out](Napi::Env env) -> Napi::Value { return ToF64(env, *out); });
+  w->Queue();
+  return w->Promise();
+}
+
 // realismScores(real, realRows, fake, fakeRows, radii: Float64Array (NaN: left out), squared, eps, options?)
 // : Promise<{ score: Float64Array, inside: Uint8Array }>
 Napi::Value RealismScores(const Napi::CallbackInfo& info) {
@@ -486,6 +582,9 @@ Napi::Value ProjectRows(const Napi::CallbackInfo& info) {
 void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("neighbourRadii", Napi::Function::New(env, NeighbourRadii));
   exports.Set("nearestNeighbours", Napi::Function::New(env, NearestNeighbours));
+  exports.Set("neighbourBlock", Napi::Function::New(env, NeighbourBlock));
+  exports.Set("neighbourBlockCandidates", Napi::Function::New(env, NeighbourBlockCandidates));
+  exports.Set("neighbourRecheck", Napi::Function::New(env, NeighbourRecheck));
   exports.Set("symmetricEigenvalues", Napi::Function::New(env, SymmetricEigenvalues));
   exports.Set("realismScores", Napi::Function::New(env, RealismScores));
   exports.Set("countBalls", Napi::Function::New(env, CountBalls));

@@ -7,10 +7,12 @@
 // 2. P/R/D/C of BENCH_ROWS (20000) x 2048 synthetic features against as many (POST -> done);
 // each as embedded (--threads C), 1 worker x C threads, and C workers x 1 thread (C = BENCH_THREADS,
 // default all cores), ratios to the embedded time. 1 worker x C threads on the same cores as the
-// embedded run measures the queue's overhead (target <= 10%). Results also in .bench/scale.json.
+// embedded run measures the queue's overhead (target <= 10%); the CPU seconds of the server and
+// workers over the P/R/D/C job (from /proc) measure it too when other processes share the cores.
+// Results also in .bench/scale.json.
 // Env: BENCH_DIR (.bench), BENCH_THREADS, BENCH_IMAGES, BENCH_ROWS, BENCH_MODEL (inception-fid-twin:
 // the FID Inception's architecture; inception-v3-fid if installed), BENCH_MODE (legacy-pytorch),
-// GENMETRICS_MODEL_DIR (../shared/models).
+// GENMETRICS_MODEL_DIR (../shared/models), BENCH_PARTS (images,prdc: the parts to run, e.g. prdc).
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -27,6 +29,8 @@ const N_IMAGES = Number(process.env.BENCH_IMAGES || 2000);
 const ROWS = Number(process.env.BENCH_ROWS || 20000);
 const MODEL = process.env.BENCH_MODEL || 'inception-fid-twin';
 const MODE = process.env.BENCH_MODE || 'legacy-pytorch';
+const PARTS = new Set((process.env.BENCH_PARTS || 'images,prdc').split(',').map((p) => p.trim()));
+for (const p of PARTS) if (p !== 'images' && p !== 'prdc') throw new Error(`BENCH_PARTS: unknown part '${p}' (images, prdc)`);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'genmetrics.js');
 process.env.GENMETRICS_MODEL_DIR ||= path.join(__dirname, '..', '..', '..', 'shared', 'models');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -93,6 +97,21 @@ async function api(s, method, url, body, type) {
   return json;
 }
 
+/** CPU seconds (user + system, with waited-for children: the embedded server's evaluation processes) of processes, from /proc. */
+function cpuSeconds(pids) {
+  const tick = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  let t = 0;
+  for (const pid of pids) {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    t += [11, 12, 13, 14].reduce((a, i) => a + Number(v[i]), 0);
+  }
+  return t / tick;
+}
+
+/** Files under a folder (none when it does not exist). */
+const leftovers = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).length : 0);
+
 const stop = (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.on('exit', resolve), child.kill('SIGTERM'))));
 
 /** The bench's PNGs (written once), as one tar. */
@@ -143,8 +162,8 @@ async function prdc(s, fake, real) {
 
 async function main() {
   fs.mkdirSync(DIR, { recursive: true });
-  const tarFile = await imageTar();
-  const { fake, real } = featurePair(DIR, ROWS);
+  const tarFile = PARTS.has('images') ? await imageTar() : undefined;
+  const { fake, real } = PARTS.has('prdc') ? featurePair(DIR, ROWS) : {};
   const redis = await startRedis();
   const configs = [
     { name: 'embedded', workers: 0, threads: C },
@@ -158,10 +177,16 @@ async function main() {
       const s = await startServer(c.workers ? ['--redis', redis.url, '--blobs', blobs] : ['--blobs', blobs]);
       const workers = c.workers ? await startWorkers(c.workers, c.threads, redis.url, blobs) : [];
       try {
-        const images = await extraction(s, tarFile);
-        const p = await prdc(s, fake, real);
-        rows.push({ config: c.name, images_seconds: images, images_per_second: N_IMAGES / images, prdc_seconds: p.seconds, prdc: p.result });
-        process.stderr.write(`${c.name}: extraction ${images.toFixed(1)} s, prdc ${p.seconds.toFixed(1)} s\n`);
+        const images = tarFile ? await extraction(s, tarFile) : NaN;
+        const pids = [s.child.pid, ...workers.map((w) => w.pid)];
+        const cpu0 = cpuSeconds(pids);
+        const p = fake ? await prdc(s, fake, real) : { seconds: NaN, result: {} };
+        const cpu = fake ? cpuSeconds(pids) - cpu0 : NaN;
+        rows.push({ config: c.name, images_seconds: images, images_per_second: N_IMAGES / images, prdc_seconds: p.seconds, prdc_cpu_seconds: cpu, prdc: p.result });
+        process.stderr.write(`${c.name}: extraction ${images.toFixed(1)} s, prdc ${p.seconds.toFixed(1)} s (${cpu.toFixed(1)} CPU s)\n`);
+        // Scaled out, the blob directory holds no shard output nor data file once the jobs are done.
+        const left = c.workers ? leftovers(path.join(blobs, 'work')) : 0;
+        if (left > 0) throw new Error(`${c.name}: ${left} files left in ${path.join(blobs, 'work')}`);
       } finally {
         for (const w of workers) await stop(w);
         await stop(s.child);
@@ -177,10 +202,10 @@ async function main() {
   const same = rows.every((r) => numbers(r.prdc) === numbers(base.prdc));
   const cpu = os.cpus()[0].model.trim();
   console.log(`bench:scale on ${cpu}, ${os.availableParallelism()} cores (${Math.round(os.totalmem() / 2 ** 30)} GiB); ${N_IMAGES} images (${MODEL}, ${MODE}) and P/R/D/C ${ROWS} x ${ROWS} x 2048`);
-  console.log('| configuration | extraction s | img/s | ratio | P/R/D/C s | ratio |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| configuration | extraction s | img/s | ratio | P/R/D/C s | ratio | P/R/D/C CPU s | ratio |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.config} | ${r.images_seconds.toFixed(1)} | ${r.images_per_second.toFixed(1)} | ${(r.images_seconds / base.images_seconds).toFixed(3)} | ${r.prdc_seconds.toFixed(1)} | ${(r.prdc_seconds / base.prdc_seconds).toFixed(3)} |`);
+    console.log(`| ${r.config} | ${r.images_seconds.toFixed(1)} | ${r.images_per_second.toFixed(1)} | ${(r.images_seconds / base.images_seconds).toFixed(3)} | ${r.prdc_seconds.toFixed(1)} | ${(r.prdc_seconds / base.prdc_seconds).toFixed(3)} | ${r.prdc_cpu_seconds.toFixed(1)} | ${(r.prdc_cpu_seconds / base.prdc_cpu_seconds).toFixed(3)} |`);
   }
   const overhead = { images: rows[1].images_seconds / base.images_seconds - 1, prdc: rows[1].prdc_seconds / base.prdc_seconds - 1 };
   console.log(`queue overhead (1 worker x ${C} threads vs embedded): extraction ${(100 * overhead.images).toFixed(1)}%, P/R/D/C ${(100 * overhead.prdc).toFixed(1)}% (target <= 10%); P/R/D/C results identical in all three: ${same}`);

@@ -8,6 +8,12 @@
  *   adds the shards whose outputs are missing again; nothing is taken as done that was not written;
  * - a shard that failed its attempts fails the whole run with the worker's message.
  * Progress is the sum over shards: finished shards' units plus the active jobs' reported progress.
+ *
+ * Shard outputs and the data files the shards read are removed once their runs have read them
+ * (use(), holdFile()/releaseFile()), counted per key so that runs sharing a shard or a matrix (two
+ * evaluations of the same datasets at once) keep it until the last one is done. Their jobs still
+ * in the queue go with them (shards still waiting after a failure, second copies of a shard); the
+ * output of a copy a worker was still computing is removed when it appears.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -38,6 +44,12 @@ export class ShardQueue {
   private readonly pollMs: number;
   private readonly reconcileMs: number;
   private closed = false;
+  /** Runs holding each shard key / data file (their outputs are removed when the count falls to 0). */
+  private readonly holds = new Map<string, number>();
+  private readonly fileHolds = new Map<string, number>();
+  /** Released shards whose output may still be written by a late copy (watch()). */
+  private readonly released = new Map<string, { out: string; until: number }>();
+  private watching?: NodeJS.Timeout;
 
   constructor(
     target: RedisTarget,
@@ -55,6 +67,7 @@ export class ShardQueue {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.watching) clearInterval(this.watching);
     await this.queue.close();
   }
 
@@ -67,13 +80,83 @@ export class ShardQueue {
   }
 
   /**
+   * Runs the shards, then `read` (the caller's merge of their outputs), then releases them: an
+   * output no other run holds is deleted (whether the run or the merge succeeded or not), with its
+   * job if still queued (a shard still waiting after a failure, a second copy).
+   */
+  async use<T>(shards: ShardSpec[], onProgress: ((done: number, total: number) => void) | undefined, read: () => T | Promise<T>): Promise<T> {
+    const keys = shards.map(shardKey);
+    for (const k of keys) this.holds.set(k, (this.holds.get(k) ?? 0) + 1);
+    try {
+      await this.run(shards, onProgress);
+      return await read();
+    } finally {
+      await this.release(shards, keys);
+    }
+  }
+
+  private async release(shards: ShardSpec[], keys: string[]): Promise<void> {
+    for (const [i, k] of keys.entries()) {
+      const left = (this.holds.get(k) ?? 1) - 1;
+      if (left > 0) {
+        this.holds.set(k, left);
+        continue;
+      }
+      this.holds.delete(k);
+      const out = path.join(this.root, shardOutput(shards[i]));
+      // Its job, if still there, goes: waiting (the run failed, or a second copy: a stalled shard
+      // put back, a job added again after Redis was lost) or failed (0 when a worker holds it).
+      if (!this.closed) await this.queue.remove(k).catch(() => 0);
+      fs.rmSync(out, { recursive: true, force: true });
+      this.watch(k, out);
+    }
+  }
+
+  /**
+   * A copy of a released shard still being computed (its job active; or a worker that lost its
+   * lock while another finished the shard) writes the output after the release: for 30 minutes,
+   * an output of a released shard that no run holds is removed when it appears (checked every second).
+   */
+  private watch(key: string, out: string): void {
+    this.released.set(key, { out, until: Date.now() + 30 * 60_000 });
+    if (this.watching || this.closed) return;
+    this.watching = setInterval(() => {
+      const now = Date.now();
+      for (const [k, w] of this.released) {
+        if (this.holds.has(k) || now > w.until) this.released.delete(k);
+        else if (fs.existsSync(w.out)) fs.rmSync(w.out, { recursive: true, force: true });
+      }
+      if (this.released.size === 0 || this.closed) {
+        clearInterval(this.watching);
+        this.watching = undefined;
+      }
+    }, 1000);
+    this.watching.unref();
+  }
+
+  /** A data file (relative to the blob directory) a run's shards read: kept until every holder releases it. */
+  holdFile(rel: string): void {
+    this.fileHolds.set(rel, (this.fileHolds.get(rel) ?? 0) + 1);
+  }
+
+  releaseFile(rel: string): void {
+    const left = (this.fileHolds.get(rel) ?? 1) - 1;
+    if (left > 0) return void this.fileHolds.set(rel, left);
+    this.fileHolds.delete(rel);
+    fs.rmSync(path.join(this.root, rel), { force: true });
+  }
+
+  /**
    * Runs the shards (in the queue's order: first added, first taken) until every output exists.
    * `onProgress(done, total)` in the shards' units (images, query rows or subsets).
    */
-  async run(shards: ShardSpec[], onProgress?: (done: number, total: number) => void): Promise<void> {
+  private async run(shards: ShardSpec[], onProgress?: (done: number, total: number) => void): Promise<void> {
     const keys = shards.map(shardKey);
     const total = shards.reduce((a, s) => a + shardUnits(s), 0);
     let pending = shards.map((_, i) => i).filter((i) => !this.done(shards[i]));
+    // A failure record of the same shard (a copy that ran after an earlier run released its data
+    // files) would stop its job from being added: removed first.
+    for (const i of pending) if ((await this.queue.getJobState(keys[i])) === 'failed') await this.queue.remove(keys[i]).catch(() => 0);
     if (pending.length > 0) await this.queue.addBulk(pending.map((i) => ({ name: shards[i].op, data: shards[i], opts: this.jobOptions(keys[i]) })));
     let lastReconcile = Date.now();
     let reported = -1;

@@ -44,7 +44,9 @@ export class ScaleOutRunner extends JobRunner {
   }
 
   protected override runJob(d: AnyCommand, inputs: string[], options: Options, reporter: Reporter): Promise<unknown> {
-    return withPairwise(new ScaleOutKernels(this.queue, this.sizes), () => runCommand(d, inputs, options, reporter));
+    const kernels = new ScaleOutKernels(this.queue, this.sizes);
+    // The data files its shards read go when the job ends, done or failed (the shard outputs as each pass is merged).
+    return withPairwise(kernels, () => runCommand(d, inputs, options, reporter)).finally(() => kernels.dispose());
   }
 
   override async drain(): Promise<void> {
@@ -84,29 +86,32 @@ export class ScaleOutRunner extends JobRunner {
           modelSha256: model.sha256,
           maxPixels: this.o.maxPixels,
         }));
-        await this.queue.run(shards, (done, total) => this.store.setDatasetProgress(ds.id, { phase: 'features', unit: 'img', done, total }));
-        const pool3 = new NpyRowWriter(path.join(entry.staging, 'pool3.npy'), 'float32', POOL3_DIMS, n);
-        const logits = new NpyRowWriter(path.join(entry.staging, 'logits.npy'), 'float32', LOGITS_DIMS, n);
-        try {
-          for (const s of shards) {
-            const dir = path.join(this.queue.root, shardOutput(s));
-            const p = readNpy(path.join(dir, 'pool3.npy'));
-            const l = readNpy(path.join(dir, 'logits.npy'));
-            if (p.shape[0] !== s.count || l.shape[0] !== s.count) throw new GenmetricsError(`${shardOutput(s)}: ${p.shape[0]} rows, expected ${s.count}`);
-            pool3.append(p.data as Float32Array, s.count);
-            logits.append(l.data as Float32Array, s.count);
+        const progress = (done: number, total: number) => this.store.setDatasetProgress(ds.id, { phase: 'features', unit: 'img', done, total });
+        // The shards' outputs are removed once merged into the cache entry (or when the extraction fails).
+        await this.queue.use(shards, progress, async () => {
+          const pool3 = new NpyRowWriter(path.join(entry.staging, 'pool3.npy'), 'float32', POOL3_DIMS, n);
+          const logits = new NpyRowWriter(path.join(entry.staging, 'logits.npy'), 'float32', LOGITS_DIMS, n);
+          try {
+            for (const s of shards) {
+              const dir = path.join(this.queue.root, shardOutput(s));
+              const p = readNpy(path.join(dir, 'pool3.npy'));
+              const l = readNpy(path.join(dir, 'logits.npy'));
+              if (p.shape[0] !== s.count || l.shape[0] !== s.count) throw new GenmetricsError(`${shardOutput(s)}: ${p.shape[0]} rows, expected ${s.count}`);
+              pool3.append(p.data as Float32Array, s.count);
+              logits.append(l.data as Float32Array, s.count);
+            }
+            pool3.commit();
+            logits.commit();
+          } catch (err) {
+            pool3.abort();
+            logits.abort();
+            throw err;
           }
-          pool3.commit();
-          logits.commit();
-        } catch (err) {
-          pool3.abort();
-          logits.abort();
-          throw err;
-        }
-        // The shards' partial statistics, merged exactly (`stats merge`): the dataset's mergeable statistics beside its features.
-        const merged = await mergeInputs(shards.map((s) => path.join(this.queue.root, shardOutput(s), 'partial.npz')));
-        if (merged.count !== n) throw new GenmetricsError(`the shards' statistics count ${merged.count} images, expected ${n}`);
-        writePartial(path.join(entry.staging, 'partial.npz'), merged.toPartial());
+          // The shards' partial statistics, merged exactly (`stats merge`): the dataset's mergeable statistics beside its features.
+          const merged = await mergeInputs(shards.map((s) => path.join(this.queue.root, shardOutput(s), 'partial.npz')));
+          if (merged.count !== n) throw new GenmetricsError(`the shards' statistics count ${merged.count} images, expected ${n}`);
+          writePartial(path.join(entry.staging, 'partial.npz'), merged.toPartial());
+        });
         const meta: FeatureMeta = { source: { path: source.path, kind: source.kind, images: n }, count: n, mode, model: { name: model.name, sha256: model.sha256 }, skipped: [] };
         entry.commit(meta);
         return { count: n, model };

@@ -6,8 +6,14 @@
  * on a row range or a group of subsets, so the merged result has the same float64 bits.
  *   extract: images [start, start + count) of an image dataset -> pool3 and logits rows (the batches
  *            of a single pass, when start is a multiple of the batch size) + partial statistics;
- *   radii:   k-NN radii of rows [start, start + count) of X against all of X (nearestNeighbours
- *            with k + 1: the row itself is its own nearest, as neighbourRadii counts it);
+ *   radii:   one part of the symmetric k-NN pass of X: the pairs of rows {p, q} with
+ *            start <= min(p, q) < start + count, each computed once; for every row from start on,
+ *            float64: its k + 1 smallest squared distances in the part (neighbourBlock; the row
+ *            itself is its own nearest, as neighbourRadii counts it), merged per row by the server;
+ *            float32: its k + 3 smallest float32-pass candidates with their rows
+ *            (neighbourBlockCandidates), for the recheck shards;
+ *   recheck: float32, rows [start, start + count): each row's candidates over all parts merged,
+ *            then re-checked in float64 as neighbourRadii's float32 pass does (neighbourRecheck);
  *   balls:   countBalls of fake rows [start, start + count) against all reals (fake counts of the
  *            block; real counts to be summed over blocks);
  *   kid:     kernelSumsSubsets of subsets [first, first + count) (each subset's sums are computed
@@ -53,12 +59,32 @@ export interface ExtractShard {
 export interface RadiiShard {
   op: 'radii';
   x: MatrixRef;
+  /** The part: the pairs of rows {p, q} with start <= min(p, q) < start + count. */
   start: number;
   count: number;
-  ks: number[];
+  /** Squared distances kept per row (the largest k, plus one for the row itself). */
+  need: number;
   precision: 'float32' | 'float64';
-  tile?: number;
+  /** The tile side the part's pass runs with (its units of progress). */
+  tile: number;
 }
+/** Float32 radius pass, second step: rows [start, start + count) from the candidates of all parts. */
+export interface RecheckShard {
+  op: 'recheck';
+  x: MatrixRef;
+  /** The parts of the first step ([start, count) each; their specs are radiiPart(x, start, count, need, 'float32', tile)). */
+  parts: [number, number][];
+  start: number;
+  count: number;
+  need: number;
+  tile: number;
+}
+
+/** The spec of a part of the radius pass (one place builds it: its key names its output). */
+export function radiiPart(x: MatrixRef, start: number, count: number, need: number, precision: 'float32' | 'float64', tile: number): RadiiShard {
+  return { op: 'radii', x, start, count, need, precision, tile };
+}
+
 export interface BallsShard {
   op: 'balls';
   real: MatrixRef;
@@ -85,10 +111,17 @@ export interface KidShard {
   dense: boolean;
   tile?: number;
 }
-export type ShardSpec = ExtractShard | RadiiShard | BallsShard | KidShard;
+export type ShardSpec = ExtractShard | RadiiShard | RecheckShard | BallsShard | KidShard;
 
-/** Units of work of a shard (its progress scale): images, query rows or subsets. */
-export const shardUnits = (s: ShardSpec): number => s.count;
+/** Units of work of a shard (its progress scale): images, tiles (radii), rows (recheck, balls) or subsets. */
+export const shardUnits = (s: ShardSpec): number => (s.op === 'radii' ? upperTiles(s.x.rows, s.start, s.start + s.count, s.tile) : s.count);
+
+/** The tiles of neighbourBlock's pass over rows [start, end) of n (as native forEachUpperTile lays them). */
+export function upperTiles(n: number, start: number, end: number, tile: number): number {
+  let tiles = 0;
+  for (let i0 = start; i0 < end; i0 += tile) tiles += 1 + Math.ceil((n - Math.min(end, i0 + tile)) / tile);
+  return tiles;
+}
 
 /** A shard's identity: the SHA-256 of its spec (the BullMQ job id and the name of its output). */
 export function shardKey(s: ShardSpec): string {
@@ -194,14 +227,23 @@ export async function runShard(s: ShardSpec, run: ShardRun): Promise<void> {
       return extractShard(s, run, out);
     case 'radii': {
       const x = matrices.get(run.root, s.x);
-      const kmax = Math.max(...s.ks);
-      const block = x.subarray(s.start * s.x.cols, (s.start + s.count) * s.x.cols);
-      const nn = await native().nearestNeighbours(block, s.count, x, s.x.rows, kmax + 1, { threads: run.threads, precision: s.precision, tile: s.tile }, tileProgress(run, s.count));
-      const radii = new Float64Array(s.ks.length * s.count);
-      s.ks.forEach((k, q) => {
-        for (let r = 0; r < s.count; r++) radii[q * s.count + r] = nn.distance[r * (kmax + 1) + k];
-      });
-      writeFileAtomic(out, bytesOf(radii));
+      const options = { threads: run.threads, precision: s.precision, tile: s.tile };
+      if (s.precision === 'float64') {
+        const lists = await native().neighbourBlock(x, s.x.rows, s.start, s.start + s.count, s.need, options, tileProgress(run, shardUnits(s)));
+        writeFileAtomic(out, bytesOf(lists));
+        return;
+      }
+      const c = await native().neighbourBlockCandidates(x, s.x.rows, s.start, s.start + s.count, s.need, options, tileProgress(run, shardUnits(s)));
+      writeFileAtomic(out, [bytesOf(Float64Array.of(c.maxSquared, c.L)), bytesOf(c.value), bytesOf(c.index)]);
+      return;
+    }
+    case 'recheck': {
+      const x = matrices.get(run.root, s.x);
+      const c = mergeCandidates(run.root, s);
+      const exact = await native().neighbourRecheck(x, s.x.rows, s.start, s.count, c.index, c.value, c.L, s.need, c.maxSquared, { threads: run.threads, precision: 'float32', tile: s.tile }, (d, t) =>
+        run.onProgress?.(Math.floor((d / t) * s.count)),
+      );
+      writeFileAtomic(out, bytesOf(exact));
       return;
     }
     case 'balls': {
@@ -302,10 +344,78 @@ async function extractShard(s: ExtractShard, run: ShardRun, out: string): Promis
   }
 }
 
+/**
+ * A recheck shard's rows: the L smallest candidates of each over all parts (ascending by value,
+ * then row), read part by part (only the shard's rows of each), and the largest squared norm.
+ */
+function mergeCandidates(root: string, s: RecheckShard): { index: Int32Array; value: Float64Array; L: number; maxSquared: number } {
+  const L = s.need + 2;
+  const value = new Float64Array(s.count * L).fill(Infinity);
+  const index = new Int32Array(s.count * L).fill(-1);
+  let maxSquared = 0;
+  const end = s.start + s.count;
+  for (const [pStart, pCount] of s.parts) {
+    if (pStart >= end) continue;
+    const part = radiiPart(s.x, pStart, pCount, s.need, 'float32', s.tile);
+    const rows = s.x.rows - pStart;
+    const fd = fs.openSync(path.join(root, shardOutput(part)), 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size !== 16 + rows * L * 12) throw new GenmetricsError(`${shardOutput(part)}: ${size} bytes, expected ${16 + rows * L * 12}`);
+      const head = new Float64Array(2);
+      readAt(fd, bytesOf(head), 0);
+      if (head[1] !== L) throw new GenmetricsError(`${shardOutput(part)}: lists of ${head[1]}, expected ${L}`);
+      maxSquared = Math.max(maxSquared, head[0]);
+      // The shard's rows this part has (rows from pStart on).
+      const from = Math.max(s.start, pStart);
+      const n = end - from;
+      const v = new Float64Array(n * L);
+      const j = new Int32Array(n * L);
+      readAt(fd, bytesOf(v), 16 + (from - pStart) * L * 8);
+      readAt(fd, bytesOf(j), 16 + rows * L * 8 + (from - pStart) * L * 4);
+      for (let r = 0; r < n; r++) {
+        const b = (from - s.start + r) * L;
+        for (let q = 0; q < L; q++) {
+          const d = v[r * L + q];
+          const at = j[r * L + q];
+          if (at < 0) break;
+          // Ascending by (value, row): stop at the first entry that does not come before the last kept.
+          if (!(d < value[b + L - 1] || (d === value[b + L - 1] && at < index[b + L - 1]) || index[b + L - 1] < 0)) break;
+          let p = L - 1;
+          while (p > 0 && (index[b + p - 1] < 0 || value[b + p - 1] > d || (value[b + p - 1] === d && index[b + p - 1] > at))) {
+            value[b + p] = value[b + p - 1];
+            index[b + p] = index[b + p - 1];
+            p--;
+          }
+          value[b + p] = d;
+          index[b + p] = at;
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return { index, value, L, maxSquared };
+}
+
+function readAt(fd: number, into: Uint8Array, position: number): void {
+  for (let off = 0; off < into.byteLength; ) {
+    const got = fs.readSync(fd, into, off, Math.min(1 << 28, into.byteLength - off), position + off);
+    if (got <= 0) throw new GenmetricsError('unexpected end of file');
+    off += got;
+  }
+}
+
 // ---- the coordinator's side: reading outputs
 
+/** A float64 radii shard's lists: (rows - start) x need squared distances, ascending per row. */
 export function readRadii(root: string, s: RadiiShard): Float64Array {
-  return readTyped(path.join(root, shardOutput(s)), Float64Array, s.ks.length * s.count);
+  return readTyped(path.join(root, shardOutput(s)), Float64Array, (s.x.rows - s.start) * s.need);
+}
+
+/** A recheck shard's exact lists: count x need squared distances, ascending per row. */
+export function readRecheck(root: string, s: RecheckShard): Float64Array {
+  return readTyped(path.join(root, shardOutput(s)), Float64Array, s.count * s.need);
 }
 
 export function readBalls(root: string, s: BallsShard): { rechecked: number; fakeInReal: Uint32Array[]; realInFake: Uint32Array[]; realCovered: Uint32Array[] } {

@@ -1,0 +1,134 @@
+/**
+ * The scale-out service's pairwise passes without Redis: ScaleOutKernels with a queue that runs
+ * each shard here (runShard, as a worker does), against the addon's single call. The radius pass
+ * in parts of the upper triangle, merged per row, gives neighbourRadii's bits for
+ * any number of parts, tile, precision and input type, duplicated rows included (float32: the
+ * parts' candidates merged and re-checked by recheck shards); the ball counts
+ * in row blocks give countBalls'.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { native, type FeatureData } from '../lib/native';
+import { ballRows, ScaleOutKernels, upperParts } from '../lib/service/scale/kernels';
+import type { ShardQueue } from '../lib/service/scale/queue';
+import { runShard, shardOutput, upperTiles, type ShardSpec } from '../lib/service/scale/shards';
+import { tmpDir } from './helpers';
+
+/** ShardQueue's side the kernels use, computing each shard in this process; counts the shards and releases. */
+class LocalQueue {
+  readonly ran: ShardSpec[] = [];
+  readonly held = new Map<string, number>();
+  constructor(readonly root: string) {}
+  async use<T>(shards: ShardSpec[], _progress: unknown, read: () => T | Promise<T>): Promise<T> {
+    for (const s of shards) await runShard(s, { root: this.root, threads: 2 });
+    this.ran.push(...shards);
+    try {
+      return await read();
+    } finally {
+      for (const s of shards) fs.rmSync(path.join(this.root, shardOutput(s)), { recursive: true, force: true });
+    }
+  }
+  holdFile(rel: string): void {
+    this.held.set(rel, (this.held.get(rel) ?? 0) + 1);
+  }
+  releaseFile(rel: string): void {
+    this.held.set(rel, this.held.get(rel)! - 1);
+    fs.rmSync(path.join(this.root, rel), { force: true });
+  }
+}
+
+const lcg = (seed: number) => {
+  let s = seed;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+};
+/** n x d uniform rows; with `dups`, every fifth row copied over another (distance-0 neighbours, ties). */
+function rows(n: number, d: number, seed: number, type: 'float32' | 'float64', dups: boolean): FeatureData {
+  const r = lcg(seed);
+  const x = type === 'float32' ? new Float32Array(n * d) : new Float64Array(n * d);
+  for (let i = 0; i < x.length; i++) x[i] = r();
+  if (dups) for (let i = 0; i < n; i += 5) x.copyWithin(((i * 3 + 1) % n) * d, i * d, i * d + d);
+  return x;
+}
+const bits = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+describe('upperParts: the radius pass in parts of the upper triangle', () => {
+  test.each([
+    [20000, 2048, 576],
+    [300, 64, 576],
+    [1000, 100, 24],
+    [5, 64, 576],
+  ])('n %i, %i rows per part, tile %i: contiguous, whole steps, about equal pairs', (n, size, tile) => {
+    const parts = upperParts(n, size, tile);
+    expect(parts.length).toBeLessThanOrEqual(Math.ceil(n / size));
+    let at = 0;
+    for (const [start, count] of parts) {
+      expect(start).toBe(at);
+      expect(count).toBeGreaterThan(0);
+      if (start + count < n) expect((start + count) % Math.min(size, tile)).toBe(0);
+      at += count;
+    }
+    expect(at).toBe(n);
+    // The parts' tiles add up to the symmetric pass's (nt (nt + 1) / 2 when every part is whole tiles).
+    if (parts.every(([s, c]) => s % tile === 0 && (c % tile === 0 || s + c === n))) {
+      const nt = Math.ceil(n / tile);
+      expect(parts.reduce((a, [s, c]) => a + upperTiles(n, s, s + c, tile), 0)).toBe((nt * (nt + 1)) / 2);
+    }
+    if (n === 20000) {
+      // Balanced by pairs: no part over twice the mean (the first ones are few rows, the last many).
+      const pairs = parts.map(([s, c]) => c * (n - s) - (c * (c - 1)) / 2);
+      expect(Math.max(...pairs)).toBeLessThan((2 * (n * (n + 1)) / 2) / parts.length);
+      expect(parts[0][1]).toBeLessThan(parts[parts.length - 1][1]);
+    }
+  });
+
+  test('ball blocks are whole tiles when they hold some', () => {
+    expect([ballRows(2048, 576), ballRows(64, 576), ballRows(576, 576), ballRows(700, 576)]).toEqual([2304, 64, 576, 576]);
+  });
+});
+
+describe('ScaleOutKernels with shards run here: bit-identical to the single calls', () => {
+  const root = tmpDir();
+  const cases: [number, number, 'float32' | 'float64', 'float32' | 'float64', boolean, number, number | undefined][] = [
+    // n, d, data, precision, duplicates, rows per part, tile
+    [300, 32, 'float32', 'float32', false, 64, undefined],
+    [300, 32, 'float32', 'float64', true, 64, undefined],
+    [300, 32, 'float64', 'float32', true, 7, 48],
+    [517, 700, 'float32', 'float32', true, 40, 24],
+    [517, 700, 'float32', 'float64', false, 100, 96],
+    [517, 700, 'float64', 'float64', true, 1000, 96],
+    [6, 8, 'float32', 'float32', true, 1, 576],
+  ];
+  test.each(cases)('radii: n %i, d %i, %s rows, %s precision, duplicates %s, %i rows per part, tile %s', async (n, d, type, precision, dups, size, tile) => {
+    const x = rows(n, d, n + d, type, dups);
+    const ks = n > 6 ? [3, 5] : [1, 5];
+    const options = { precision, tile, threads: 2 };
+    const want = await native().neighbourRadii(x, n, ks, options);
+    const q = new LocalQueue(root);
+    const k = new ScaleOutKernels(q as unknown as ShardQueue, { rows: size, subsets: 10 });
+    const got = await k.neighbourRadii(x, n, ks, options);
+    k.dispose();
+    // Float32: the parts' candidates, then recheck shards of 4 x size rows.
+    expect(q.ran.map((r) => r.op)).toEqual([...upperParts(n, size, tile ?? 576).map(() => 'radii'), ...(precision === 'float32' ? Array(Math.ceil(n / (4 * size))).fill('recheck') : [])]);
+    ks.forEach((_, i) => expect(bits(got[i])).toEqual(bits(want[i])));
+  });
+
+  test('countBalls in row blocks, and the job leaves no file behind', async () => {
+    const real = rows(400, 64, 1, 'float32', true);
+    const fake = rows(350, 64, 2, 'float32', false);
+    const options = { precision: 'float32' as const, tile: 48, threads: 2 };
+    const [rr, fr] = [await native().neighbourRadii(real, 400, [3, 5], options), await native().neighbourRadii(fake, 350, [3, 5], options)];
+    const sets = [
+      { realRadii: rr[0], fakeRadii: fr[0], strict: false },
+      { realRadii: rr[1], fakeRadii: fr[1], strict: true },
+    ];
+    const want = await native().countBalls(real, 400, fake, 350, sets, options);
+    const q = new LocalQueue(root);
+    const k = new ScaleOutKernels(q as unknown as ShardQueue, { rows: 100, subsets: 10 });
+    const got = await k.countBalls(real, 400, fake, 350, sets, options);
+    expect(q.ran.length).toBe(Math.ceil(350 / ballRows(100, 48)));
+    expect(got).toEqual(want);
+    k.dispose();
+    expect([...q.held.values()].every((v) => v === 0)).toBe(true);
+    expect(fs.readdirSync(path.join(root, 'work', 'data'))).toEqual([]);
+  });
+});
