@@ -77,9 +77,9 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** `genmetrics worker` with short lock and stall intervals (a dead worker costs about 2 s). */
+/** `genmetrics worker` with short lock and stall intervals (a dead worker costs about 3.5 s; not shorter, so that a loaded machine does not stall live shards). */
 export async function startWorker(redis: string, blobs: string, env: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker', '--redis', redis, '--blobs', blobs, '--threads', '1', '--lock-duration', '1500', '--stalled-interval', '500', '--verbose'], {
+  const child = spawn(process.execPath, [BIN, 'worker', '--redis', redis, '--blobs', blobs, '--threads', '1', '--lock-duration', '2500', '--stalled-interval', '1000', '--verbose'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...env },
   });
