@@ -64,6 +64,23 @@ export const KMEANS_RESTARTS = 10;
 export const KMEANS_MAX_ITER = 300;
 export const KMEANS_TOL = 1e-4;
 export const KMEANS_SEED = 0;
+/** Mini-batch k-means, scikit-learn 1.2's MiniBatchKMeans: batches of 1024, k-means++ on 3 batches' worth of
+ *  rows, 100 epochs at most, stop after 10 batches without a lower smoothed inertia, no centre-shift
+ *  tolerance, reassignment of centres under 1% of the largest count; n_init 3 (the 1.2 default). */
+export const MINIBATCH_KMEANS_BATCH = 1024;
+export const MINIBATCH_KMEANS_RESTARTS = 3;
+export const MINIBATCH_KMEANS_MAX_ITER = 100;
+export const MINIBATCH_KMEANS_MAX_NO_IMPROVEMENT = 10;
+export const MINIBATCH_KMEANS_TOL = 0;
+export const MINIBATCH_KMEANS_REASSIGNMENT_RATIO = 0.01;
+/** PRD, msmsajjadi prd_score.py: 20 clusters, 1001 angles, 10 runs, each MiniBatchKMeans(20, n_init=10);
+ *  seed 0 (run r uses seed + r); 'lloyd' selects full k-means instead. */
+export const PRD_CLUSTERS = 20;
+export const PRD_ANGLES = 1001;
+export const PRD_RUNS = 10;
+export const PRD_SEED = 0;
+export const PRD_CLUSTERING = 'minibatch' as const;
+export const PRD_RESTARTS = 10;
 /** Clustering scores, scikit-learn: V-measure beta 1, arithmetic NMI/AMI normaliser. */
 export const V_MEASURE_BETA = 1;
 export const MI_AVERAGE = 'arithmetic';

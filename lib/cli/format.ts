@@ -89,7 +89,7 @@ const FORMATS: Record<string, (r: Result) => string[]> = {
   c2st: (r) => [`${r.k}-NN two-sample test accuracy: ${r.accuracy} (real ${r.accuracy_real}, generated ${r.accuracy_fake}; 0.5 = indistinguishable)`],
   'fd-inf': (r) => [`FD∞: ${r.fd_infinity} (FD at N = ${r.sizes[0]} … ${r.sizes[r.sizes.length - 1]}: ${r.fd_n[0].toPrecision(6)} … ${r.fd_n[r.fd_n.length - 1].toPrecision(6)}; subsets ${r.seed === null ? 'given' : `seed ${r.seed}`})`],
   ndb: (r) => [`NDB: ${r.ndb} of ${r.bins} bins differ (NDB/K ${r.ndb_over_k}), JS divergence ${r.js} nats (bins ${r.seed === null ? 'given' : `seed ${r.seed}`})`],
-  prd: (r) => [`PRD (${r.clusters} clusters, ${r.runs} runs, seed ${r.seed}): F_8 ${r.f8} (recall), F_1/8 ${r.f1_8} (precision)`, ...r.plots.map((p: string) => `chart: ${p}`)],
+  prd: (r) => [`PRD (${r.clusters} clusters, ${r.clustering} k-means, ${r.runs} runs, seed ${r.seed}): F_8 ${r.f8} (recall), F_1/8 ${r.f1_8} (precision)`, ...r.plots.map((p: string) => `chart: ${p}`)],
   realism: (r) => [`realism (${r.convention}, k = ${r.k}): mean ${r.mean}, median ${r.median}${r.pruned_manifold_precision === null ? '' : `; pruned-manifold precision ${r.pruned_manifold_precision}`}`],
   cmmd: (r) => [`CMMD: ${r.cmmd} (RBF sigma ${r.convention.kernel.sigma}, x${r.convention.scale}, biased MMD² of ${r.sizes[0]} and ${r.sizes[1]} samples${r.convention.embedding ? `; ${r.convention.embedding.split(':')[0]} embeddings` : ''})`],
   birthday: (r) => [
