@@ -5,6 +5,7 @@ import { NpyRowWriter, readNpy } from '../io/npy';
 import { loadImages, openImageSource, type ImageSource } from '../images/sources';
 import { preprocessImages, type ResizeMode } from '../images/preprocess';
 import { resolveModel, type ResolvedModel } from '../models/registry';
+import type { ModelLender } from '../models/model-pool';
 import { OnnxModel, pipelined } from '../models/onnx-model';
 import type { Device } from '../models/session';
 import { featureCacheKey, openFeatureEntry } from './feature-cache';
@@ -39,6 +40,8 @@ export interface FeatureOptions {
   /** Use and fill the feature cache (default true). */
   cache?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Lends the network instead of opening and releasing one for this pass (a worker's ModelPool). */
+  models?: ModelLender;
   onNotice?: (message: string) => void;
   /** Problems that change how the run works, e.g. an unwritable cache folder turning the cache
    *  off for the run (default: onNotice). */
@@ -145,8 +148,15 @@ async function runNetwork(
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
     throw new OptionError('batchSize', `batchSize must be a positive integer, got ${options.batchSize}`);
   }
-  const net = await OnnxModel.open(model, { device: options.device, threads: options.threads, onNotice: options.onNotice });
-  await net.expect('an FID Inception model', { inputs: ['input'], outputs: OUTPUTS });
+  const sessionOptions = { device: options.device, threads: options.threads, onNotice: options.onNotice };
+  const lent = options.models ? await options.models.borrow(model, sessionOptions) : undefined;
+  const net = lent ? lent.net : await OnnxModel.open(model, sessionOptions);
+  try {
+    await net.expect('an FID Inception model', { inputs: ['input'], outputs: OUTPUTS });
+  } catch (err) {
+    lent?.giveBack(true);
+    throw err;
+  }
   const batch = options.batchSize ?? (net.device === 'cuda' ? INCEPTION_BATCH_CUDA : INCEPTION_BATCH_CPU);
   const n = source.count;
   const skipped: FeatureMeta['skipped'] = [];
@@ -183,7 +193,8 @@ async function runNetwork(
     logits.abort();
     throw err;
   } finally {
-    await net.release();
+    if (lent) lent.giveBack();
+    else await net.release();
   }
   return {
     meta: {

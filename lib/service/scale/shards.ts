@@ -29,6 +29,7 @@ import { listImages, openImageSource, type ImageSource } from '../../images/sour
 import type { ResizeMode } from '../../images/preprocess';
 import { writeFileAtomic } from '../../io/atomic';
 import { readNpy } from '../../io/npy';
+import type { ModelLender } from '../../models/model-pool';
 import { resolveModel } from '../../models/registry';
 import { native, type FeatureData, type NativeKernel, type NativeKernelSums } from '../../native';
 import { extractFeatureFiles } from '../../network/inception';
@@ -214,6 +215,8 @@ const matrices = new MatrixCache(4 * 2 ** 30);
 export interface ShardRun {
   root: string;
   threads: number;
+  /** The worker's open networks, kept across extraction shards. */
+  models?: ModelLender;
   onProgress?: (done: number) => void;
 }
 
@@ -316,7 +319,7 @@ async function extractShard(s: ExtractShard, run: ShardRun, out: string): Promis
   if (model.sha256 !== s.modelSha256) {
     throw new GenmetricsError(`model ${s.model}: this worker's file has SHA-256 ${model.sha256}, the server's ${s.modelSha256}; give every worker the same models (GENMETRICS_MODEL_DIR)`);
   }
-  const files = await extractFeatureFiles(shardSource(s, run.root), { mode: s.mode, model: s.model, threads: run.threads, maxPixels: s.maxPixels, cache: false, onProgress: (d) => run.onProgress?.(d) });
+  const files = await extractFeatureFiles(shardSource(s, run.root), { mode: s.mode, model: s.model, threads: run.threads, models: run.models, maxPixels: s.maxPixels, cache: false, onProgress: (d) => run.onProgress?.(d) });
   const staging = `${out}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
     fs.mkdirSync(staging, { recursive: true });

@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import type { Job, Worker } from 'bullmq';
 import { GenmetricsError } from '../../errors';
 import { lazyModule } from '../../lazy';
+import { ModelPool } from '../../models/model-pool';
 import { checkRedis, connectionOptions, SHARD_QUEUE, type RedisTarget } from './redis';
 import { runShard, type ShardSpec } from './shards';
 
@@ -45,6 +46,8 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   }
   await checkRedis(o.redis);
   const threads = o.threads ?? 0;
+  // The network stays open from one extraction shard to the next (two models at most).
+  const models = new ModelPool(2);
   const worker = new (bullmq().Worker)(
     SHARD_QUEUE,
     async (job: Job) => {
@@ -55,6 +58,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       await runShard(spec, {
         root: o.blobs,
         threads,
+        models,
         onProgress: (done) => {
           const t = Date.now();
           if (done <= sent || t - last < 250) return;
@@ -77,6 +81,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   worker.on('failed', (job, err) => o.onFailure?.(`shard ${job?.name ?? '?'} ${job?.id ?? ''}: ${err.message}`));
   // Connection errors while Redis is away: ioredis reconnects, the worker resumes.
   worker.on('error', () => undefined);
+  worker.on('closed', () => void models.close());
   await worker.waitUntilReady();
   return worker;
 }
