@@ -82,6 +82,7 @@ function tokenOf(req: FastifyRequest, scope: Scope): TokenRow {
 
 export async function registerRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
   const { store, blobs, runner, options: o } = ctx;
+  const studies = new StudyStore(store.db);
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; validationContext?: string; code?: string }, _req, reply) => {
     let e: HttpError;
@@ -274,7 +275,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
     if (d.project !== token.project) requireScope(token, 'admin');
     if (d.status === 'processing') throw new HttpError(409, 'in_use', `dataset ${d.id} is still processing (its features are being extracted)`, 'id');
     if (store.datasetInUse(d.id)) throw new HttpError(409, 'in_use', `dataset ${d.id} is used by a queued or running evaluation`, 'id');
-    const study = new StudyStore(store.db).usingDataset(d.id);
+    const study = studies.usingDataset(d.id);
     if (study) throw new HttpError(409, 'in_use', `dataset ${d.id} is shown by study ${study.id} (${study.status}); close the study first`, 'id');
     store.deleteDataset(d.id);
     if (!store.blobInUse(d.blob)) blobs.remove(d.blob);
@@ -450,5 +451,5 @@ export async function registerRoutes(app: FastifyInstance, ctx: Context): Promis
   });
 
   // ---- human studies (HYPE)
-  await registerStudyRoutes(app, { store, blobs, maxPixels: o.maxPixels, answerRateLimit: o.answerRateLimit });
+  await registerStudyRoutes(app, { store, studies, blobs, maxPixels: o.maxPixels, answerRateLimit: o.answerRateLimit });
 }

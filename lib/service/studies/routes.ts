@@ -13,11 +13,12 @@ import { HttpError } from '../http-error';
 import type { DatasetRow, Store, TokenRow } from '../store';
 import { messagePage, thanksPage, trialPage, type RenderedPage } from './page';
 import { Stimuli } from './stimuli';
-import { StudyStore, type RaterRow, type StudyRow } from './store';
+import type { RaterRow, StudyRow, StudyStore } from './store';
 import { checkStudy, drawImages, imageErrors, newSecret, newStudyId, raterOrder, ruleOf, STUDY_DEFAULTS, STUDY_LIMITS, studyResults, type StudyRequest } from './study';
 
 interface Context {
   store: Store;
+  studies: StudyStore;
   blobs: BlobStore;
   maxPixels: number;
   /** Answers per rater per minute (429 beyond). */
@@ -44,8 +45,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export async function registerStudyRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
-  const { store } = ctx;
-  const studies = new StudyStore(store.db);
+  const { store, studies } = ctx;
   const stimuli = new Stimuli(ctx.blobs, ctx.maxPixels);
   app.addHook('onClose', async () => stimuli.close());
 
@@ -222,8 +222,7 @@ export async function registerStudyRoutes(app: FastifyInstance, ctx: Context): P
     const st = studies.state(rater);
     const last = st.last?.tutorial ? { right: st.last.answer === st.last.truth, truth: st.last.truth } : undefined;
     if (st.next >= st.total) {
-      const scored = studies.answers(s.id, { tutorial: false }).filter((a) => a.rater === rater!.id);
-      return sendPage(reply, thanksPage({ scored: scored.length, right: scored.filter((a) => a.answer === a.truth).length }));
+      return sendPage(reply, thanksPage(studies.scoreOf(rater.id)));
     }
     if (s.status === 'closed') return sendPage(reply, messagePage('This study is closed', 'This study was closed and takes no more answers. Thank you for your help.'), 410);
     const rule = ruleOf(s);

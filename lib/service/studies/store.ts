@@ -169,6 +169,11 @@ export class StudyStore {
     })();
   }
 
+  /** A rater's scored answers and how many were right (the thank-you page). */
+  scoreOf(rater: string): { scored: number; right: number } {
+    return this.db.prepare('SELECT COUNT(*) AS scored, COALESCE(SUM(truth = answer), 0) AS right FROM answers WHERE rater = ? AND tutorial = 0').get(rater) as { scored: number; right: number };
+  }
+
   answerCount(study: string): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM answers WHERE study = ?').get(study) as { n: number }).n;
   }
