@@ -116,16 +116,16 @@ function bigField(num: number, parts: Uint8Array[]): Buffer {
 }
 
 /**
- * The model's bytes with float32 initializers added (TensorProto: dims, data_type 1, name,
- * raw_data little-endian), each as its own appended `graph { initializer }`: protobuf merges
+ * The model's bytes with float32 or int64 initializers added (TensorProto: dims, data_type 1 or 7,
+ * name, raw_data little-endian), each as its own appended `graph { initializer }`: protobuf merges
  * repeated occurrences of the graph field, so the tensors join the graph's initializers.
  */
-export function withInitializers(model: Uint8Array, tensors: { name: string; dims: readonly number[]; data: Float32Array }[]): Buffer {
+export function withInitializers(model: Uint8Array, tensors: { name: string; dims: readonly number[]; data: Float32Array | BigInt64Array }[]): Buffer {
   const parts: Uint8Array[] = [model];
   for (const t of tensors) {
     if (t.data.length !== t.dims.reduce((a, b) => a * b, 1)) throw new Error(`initializer ${t.name}: ${t.data.length} values for dims [${t.dims.join(', ')}]`);
     const dims = bigField(1, [Uint8Array.from(t.dims.flatMap(varint))]);
-    const type = Uint8Array.from([...varint(2 * 8), ...varint(1)]);
+    const type = Uint8Array.from([...varint(2 * 8), ...varint(t.data instanceof Float32Array ? 1 : 7)]);
     const name = bigField(8, [new TextEncoder().encode(t.name)]);
     const raw = bigField(9, [new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)]);
     parts.push(bigField(7, [bigField(5, [dims, type, name, raw])]));

@@ -1,12 +1,13 @@
 /**
  * ONNX models written from TypeScript (the ViT extractors that `models install` builds): the
  * graph's structure (inputs, outputs, nodes, metadata, opset 17) is encoded with protobufjs, and
- * the initializers are appended to those bytes one `graph { initializer }` field at a time, as
- * withInitializers does (protobuf merges repeated occurrences of the graph field), so a model of a
+ * the initializers are appended to those bytes by withInitializers, one `graph { initializer }`
+ * field at a time (protobuf merges repeated occurrences of the graph field), so a model of a
  * gigabyte is not copied through protobufjs' writer.
  */
 import type * as Protobuf from 'protobufjs';
 import { lazyModule } from '../lazy';
+import { withInitializers } from './onnx-proto';
 
 const schema = lazyModule(() => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -87,40 +88,6 @@ export interface OnnxGraphSpec {
   metadata?: Record<string, string>;
 }
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 127) {
-    out.push((n & 127) | 128);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-
-/** The tag and length of a length-delimited field (wire type 2) of `length` bytes. */
-const header = (num: number, length: number) => Uint8Array.from([...varint(num * 8 + 2), ...varint(length)]);
-
-/**
- * TensorProto (dims, data_type, name, raw_data little-endian) wrapped as ModelProto.graph.initializer,
- * as parts: the values are a view of the tensor, not a copy.
- */
-function initializerParts(t: OnnxTensor): Uint8Array[] {
-  const count = t.dims.reduce((a, b) => a * b, 1);
-  if (t.data.length !== count) throw new Error(`initializer ${t.name}: ${t.data.length} values for dims [${t.dims.join(', ')}]`);
-  const dims = Uint8Array.from(t.dims.flatMap(varint));
-  const name = new TextEncoder().encode(t.name);
-  const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  const tensor = [
-    header(1, dims.length), dims,
-    Uint8Array.from([...varint(2 * 8), ...varint(t.data instanceof Float32Array ? 1 : 7)]),
-    header(8, name.length), name,
-    header(9, raw.length), raw,
-  ];
-  const tensorLength = tensor.reduce((s, p) => s + p.length, 0);
-  const init = header(5, tensorLength);
-  return [header(7, init.length + tensorLength), init, ...tensor];
-}
-
 const valueInfo = (v: OnnxValue) => ({
   name: v.name,
   type: { tensor_type: { elem_type: 1, shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
@@ -150,5 +117,5 @@ export function encodeOnnx(g: OnnxGraphSpec): Buffer {
     },
   };
   const head = Model.encode(Model.fromObject(msg)).finish();
-  return Buffer.concat([head, ...g.initializers.flatMap(initializerParts)]);
+  return withInitializers(head, g.initializers);
 }
