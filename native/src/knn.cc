@@ -127,6 +127,22 @@ constexpr int ExtraCandidates = 2;
 // the last candidate's float32 value tau, so within the float32 error bound M of tau or beyond:
 // when the need-th recomputed distance is <= tau - M, the list is the float64 one. Rows where
 // that does not hold (near-ties, duplicates) run again against the whole set in float64.
+// The rows of `a` listed in `redo` (indices into its data) again in float64 against b: the exact
+// lists of the rows whose float32 candidates could not decide (near-ties, duplicates).
+// take(q, list) gets the list of redo[q].
+template <class Take>
+void againInFloat64(const Rows& a, std::vector<uint32_t>& redo, const Rows& b, int need, const PairwiseOptions& o, const double* normsB, const Take& take) {
+  if (redo.empty()) return;
+  Rows rows = a;
+  rows.idx = redo.data();
+  rows.n = static_cast<int64_t>(redo.size());
+  PairwiseOptions f64 = o;
+  f64.precision = Precision::Float64;
+  f64.progress = nullptr;
+  const auto lists = smallest(rows, b, false, need, f64, nullptr, normsB);
+  for (size_t q = 0; q < redo.size(); ++q) take(q, merged(lists, static_cast<int64_t>(q)));
+}
+
 void exactSmallest(const Rows& a, const Rows& b, bool symmetric, int need, const PairwiseOptions& o, const std::vector<double>& normsA,
                    const std::vector<double>& normsB, const std::function<void(int64_t, const std::vector<Candidate>&)>& take) {
   if (o.precision == Precision::Float64) {
@@ -160,15 +176,7 @@ void exactSmallest(const Rows& a, const Rows& b, bool symmetric, int need, const
     again.push_back(static_cast<uint32_t>(a.idx ? a.idx[r] : r));
     position.push_back(r);
   }
-  if (again.empty()) return;
-  Rows rows = a;
-  rows.idx = again.data();
-  rows.n = static_cast<int64_t>(again.size());
-  PairwiseOptions f64 = o;
-  f64.precision = Precision::Float64;
-  f64.progress = nullptr;
-  const auto listsAgain = smallest(rows, b, false, need, f64, nullptr, normsB.data());
-  for (size_t q = 0; q < again.size(); ++q) take(position[q], merged(listsAgain, static_cast<int64_t>(q)));
+  againInFloat64(a, again, b, need, o, normsB.data(), [&](size_t q, const std::vector<Candidate>& c) { take(position[q], c); });
 }
 
 }  // namespace
@@ -342,14 +350,7 @@ std::vector<double> recheckCandidates(const Rows& x, int64_t r0, int64_t count, 
   if (!again.empty()) {
     // Rows it cannot decide (near-ties, duplicates): again in float64 against the whole set.
     if (normsX.empty()) normsX = squaredNormsOn(x, o.threads);
-    Rows rows = x;
-    rows.idx = again.data();
-    rows.n = static_cast<int64_t>(again.size());
-    PairwiseOptions f64 = o;
-    f64.precision = Precision::Float64;
-    f64.progress = nullptr;
-    const auto lists = smallest(rows, x, false, need, f64, nullptr, normsX.data());
-    for (size_t q = 0; q < again.size(); ++q) put(static_cast<int64_t>(again[q]) - r0, merged(lists, static_cast<int64_t>(q)));
+    againInFloat64(x, again, x, need, o, normsX.data(), [&](size_t q, const std::vector<Candidate>& c) { put(static_cast<int64_t>(again[q]) - r0, c); });
   }
   return out;
 }
