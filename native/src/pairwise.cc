@@ -38,44 +38,54 @@ std::vector<double> Rows::squaredNorms() const {
 
 int tileWorkers(const PairwiseOptions& o) { return resolveThreads(o.threads); }
 
-void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit,
-                 const double* normsA, const double* normsB) {
-  if (a.d != b.d) throw std::invalid_argument("the two sets have different dimensions");
-  if (o.tile < 1) throw std::invalid_argument("tile must be positive");
-  if (a.n == 0 || b.n == 0) return;
+namespace {
+
+// One tile of a pass: rows [i0, i0 + rows) of a against rows [j0, j0 + cols) of b; on the
+// diagonal of a symmetric pass only its lower triangle is computed.
+struct TileTask {
+  int64_t i0, rows, j0, cols;
+  bool diagonal;
+};
+
+// Computes the tiles in parallel (one scratch product per worker), visits each, reports progress.
+void runTiles(const Rows& a, const Rows& b, const std::vector<TileTask>& tasks, const PairwiseOptions& o, const TileVisitor& visit,
+              const double* normsA, const double* normsB) {
   const int64_t T = o.tile;
-  const int64_t nbA = (a.n + T - 1) / T, nbB = (b.n + T - 1) / T;
-  struct Task {
-    int64_t bi, bj;
-  };
-  std::vector<Task> tasks;
-  for (int64_t bi = 0; bi < nbA; ++bi)
-    for (int64_t bj = symmetric ? bi : 0; bj < nbB; ++bj) tasks.push_back({bi, bj});
   const int64_t tiles = static_cast<int64_t>(tasks.size());
-
-  std::vector<double> ownA, ownB;
-  if (!normsA) normsA = (ownA = a.squaredNorms()).data();
-  if (symmetric) normsB = normsA;
-  else if (!normsB) normsB = (ownB = b.squaredNorms()).data();
-
   std::vector<std::unique_ptr<Scratch>> products(static_cast<size_t>(tileWorkers(o)));
   std::mutex progressLock;
   int64_t done = 0;
   parallelForWorkers(static_cast<long>(tasks.size()), o.threads, [&](long t, int w) {
     auto& g = products[w];
     if (!g) g = std::make_unique<Scratch>(static_cast<size_t>(T * T));
-    const Task task = tasks[t];
-    const int64_t i0 = task.bi * T, rows = std::min(T, a.n - i0);
-    const int64_t j0 = task.bj * T, cols = std::min(T, b.n - j0);
-    const bool diagonal = symmetric && task.bi == task.bj;
-    gemmRows(rows, cols, a, i0, b, j0, g->data(), rows, diagonal ? Part::Lower : Part::Full, 1, o.precision,
+    const TileTask task = tasks[t];
+    gemmRows(task.rows, task.cols, a, task.i0, b, task.j0, g->data(), task.rows, task.diagonal ? Part::Lower : Part::Full, 1, o.precision,
              /*overwrite=*/true);
-    visit(Tile{i0, j0, rows, cols, g->data(), normsA + i0, normsB + j0, diagonal}, w);
+    visit(Tile{task.i0, task.j0, task.rows, task.cols, g->data(), normsA + task.i0, normsB + task.j0, task.diagonal}, w);
     if (o.progress) {
       std::lock_guard<std::mutex> lock(progressLock);
       o.progress(++done, tiles);
     }
   });
+}
+
+}  // namespace
+
+void forEachTile(const Rows& a, const Rows& b, bool symmetric, const PairwiseOptions& o, const TileVisitor& visit,
+                 const double* normsA, const double* normsB) {
+  if (a.d != b.d) throw std::invalid_argument("the two sets have different dimensions");
+  if (o.tile < 1) throw std::invalid_argument("tile must be positive");
+  if (a.n == 0 || b.n == 0) return;
+  const int64_t T = o.tile;
+  std::vector<TileTask> tasks;
+  for (int64_t i0 = 0; i0 < a.n; i0 += T)
+    for (int64_t j0 = symmetric ? i0 : 0; j0 < b.n; j0 += T) tasks.push_back({i0, std::min(T, a.n - i0), j0, std::min(T, b.n - j0), symmetric && i0 == j0});
+
+  std::vector<double> ownA, ownB;
+  if (!normsA) normsA = (ownA = a.squaredNorms()).data();
+  if (symmetric) normsB = normsA;
+  else if (!normsB) normsB = (ownB = b.squaredNorms()).data();
+  runTiles(a, b, tasks, o, visit, normsA, normsB);
 }
 
 void forEachUpperTile(const Rows& a, const Rows& b, const PairwiseOptions& o, const TileVisitor& visit, const double* norms) {
@@ -84,32 +94,13 @@ void forEachUpperTile(const Rows& a, const Rows& b, const PairwiseOptions& o, co
   if (a.n > b.n) throw std::invalid_argument("forEachUpperTile: a must be a prefix of b");
   if (a.n == 0) return;
   const int64_t T = o.tile;
-  struct Task {
-    int64_t i0, rows, j0, cols;
-  };
-  std::vector<Task> tasks;
+  std::vector<TileTask> tasks;
   for (int64_t i0 = 0; i0 < a.n; i0 += T) {
     const int64_t rows = std::min(T, a.n - i0);
-    tasks.push_back({i0, rows, i0, rows});
-    for (int64_t j0 = i0 + rows; j0 < b.n; j0 += T) tasks.push_back({i0, rows, j0, std::min(T, b.n - j0)});
+    tasks.push_back({i0, rows, i0, rows, true});
+    for (int64_t j0 = i0 + rows; j0 < b.n; j0 += T) tasks.push_back({i0, rows, j0, std::min(T, b.n - j0), false});
   }
-  const int64_t tiles = static_cast<int64_t>(tasks.size());
-  std::vector<std::unique_ptr<Scratch>> products(static_cast<size_t>(tileWorkers(o)));
-  std::mutex progressLock;
-  int64_t done = 0;
-  parallelForWorkers(static_cast<long>(tasks.size()), o.threads, [&](long t, int w) {
-    auto& g = products[w];
-    if (!g) g = std::make_unique<Scratch>(static_cast<size_t>(T * T));
-    const Task task = tasks[t];
-    const bool diagonal = task.i0 == task.j0;
-    gemmRows(task.rows, task.cols, a, task.i0, b, task.j0, g->data(), task.rows, diagonal ? Part::Lower : Part::Full, 1, o.precision,
-             /*overwrite=*/true);
-    visit(Tile{task.i0, task.j0, task.rows, task.cols, g->data(), norms + task.i0, norms + task.j0, diagonal}, w);
-    if (o.progress) {
-      std::lock_guard<std::mutex> lock(progressLock);
-      o.progress(++done, tiles);
-    }
-  });
+  runTiles(a, b, tasks, o, visit, norms, norms);
 }
 
 }  // namespace gm
