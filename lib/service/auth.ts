@@ -31,6 +31,13 @@ export function authenticate(store: Store, header: string | undefined): TokenRow
   return row;
 }
 
+/** The request's token (set by the /v1 hook), once it has at least `scope`. */
+export function tokenOf(req: { token?: TokenRow }, scope: Scope): TokenRow {
+  const t = req.token!;
+  requireScope(t, scope);
+  return t;
+}
+
 export function requireScope(token: TokenRow, scope: Scope): void {
   if (SCOPES.indexOf(token.scope) < SCOPES.indexOf(scope)) {
     throw new HttpError(403, 'forbidden', `token '${token.name}' has scope '${token.scope}'; this needs '${scope}'`);

@@ -9,7 +9,7 @@ import type {} from '@fastify/multipart';
 import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'stream';
-import { authenticate, createToken, requireScope } from './auth';
+import { authenticate, createToken, requireScope, tokenOf } from './auth';
 import type { BlobStore } from './blobs';
 import { IMAGE_EXTENSIONS } from '../images/decode';
 import { listImages } from '../images/sources';
@@ -72,12 +72,6 @@ const bearer = [{ bearer: [] as string[] }];
 function datasetJson(d: DatasetRow): Record<string, unknown> {
   const progress = d.status === 'processing' && d.progress && d.progress !== '{}' ? JSON.parse(d.progress) : null;
   return { id: d.id, sha256: d.sha256, kind: d.kind, count: d.count, dims: d.dims, mode: d.mode, model: d.model, model_sha256: d.model_sha256, name: d.name, public: d.public === 1, bytes: d.bytes, status: d.status, progress, error: d.error, created: d.created };
-}
-
-function tokenOf(req: FastifyRequest, scope: Scope): TokenRow {
-  const t = req.token!;
-  requireScope(t, scope);
-  return t;
 }
 
 export async function registerRoutes(app: FastifyInstance, ctx: Context): Promise<void> {

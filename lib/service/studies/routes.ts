@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'crypto';
 import { randomBytes } from 'crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
-import { requireScope } from '../auth';
+import { tokenOf } from '../auth';
 import type { BlobStore } from '../blobs';
 import { HttpError } from '../http-error';
 import type { DatasetRow, Store, TokenRow } from '../store';
@@ -49,10 +49,6 @@ export async function registerStudyRoutes(app: FastifyInstance, ctx: Context): P
   const stimuli = new Stimuli(ctx.blobs, ctx.maxPixels);
   app.addHook('onClose', async () => stimuli.close());
 
-  const tokenOf = (req: FastifyRequest, scope: 'read' | 'write') => {
-    requireScope(req.token!, scope);
-    return req.token!;
-  };
   const ownStudy = (token: TokenRow, id: string): StudyRow => {
     const s = studies.study(id);
     if (!s || s.project !== token.project) throw new HttpError(404, 'not_found', `no study ${id}`, 'id');
@@ -60,8 +56,7 @@ export async function registerStudyRoutes(app: FastifyInstance, ctx: Context): P
   };
   // The bootstrap (10 000 resamples) runs again only when answers or finished raters change.
   const results = new Map<string, { key: string; value: ReturnType<typeof studyResults> }>();
-  const resultsOf = (s: StudyRow) => {
-    const c = studies.counts(s.id);
+  const resultsOf = (s: StudyRow, c: { finished: number }) => {
     const key = `${studies.answerCount(s.id)}:${c.finished}`;
     const hit = results.get(s.id);
     if (hit?.key === key) return hit.value;
@@ -70,7 +65,7 @@ export async function registerStudyRoutes(app: FastifyInstance, ctx: Context): P
     return value;
   };
   const raterUrl = (req: FastifyRequest, s: StudyRow) => `${req.protocol}://${req.host}/rate/${s.id}?k=${s.secret}`;
-  const studyJson = (req: FastifyRequest, s: StudyRow) => ({
+  const studyJson = (req: FastifyRequest, s: StudyRow, c = studies.counts(s.id)) => ({
     id: s.id,
     status: s.status,
     mode: s.mode,
@@ -81,8 +76,8 @@ export async function registerStudyRoutes(app: FastifyInstance, ctx: Context): P
     fake_fraction: s.fake_fraction,
     seed: s.seed,
     ...(s.rule ? { staircase: JSON.parse(s.rule) } : {}),
-    raters: { target: s.raters, ...studies.counts(s.id) },
-    ...resultsOf(s),
+    raters: { target: s.raters, ...c },
+    ...resultsOf(s, c),
     unit: s.mode === 'time' ? 'ms' : '%',
     rater_url: raterUrl(req, s),
     created: s.created,
