@@ -6,8 +6,13 @@ function csvField(v: string | number): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** Rows (header first) as CSV text, one line each. */
+export function csvText(rows: (string | number)[][]): string {
+  return rows.map((r) => r.map(csvField).join(',')).join('\n') + '\n';
+}
+
 /** Writes rows (header first) as CSV, atomically (a temporary file renamed over the target). */
 export function writeCsv(file: string, rows: (string | number)[][]): void {
-  writeFileAtomic(file, Buffer.from(rows.map((r) => r.map(csvField).join(',')).join('\n') + '\n'));
+  writeFileAtomic(file, Buffer.from(csvText(rows)));
 }
 

@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'crypto';
 import { randomBytes } from 'crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
+import { csvText } from '../../io/csv';
 import { tokenOf } from '../auth';
 import type { BlobStore } from '../blobs';
 import { HttpError } from '../http-error';
@@ -156,9 +157,9 @@ export async function registerStudyRoutes(app: FastifyInstance, ctx: Context): P
   app.get('/v1/studies/:id/answers.csv', { schema: { summary: 'Every answer: rater, image, truth, answer, ms (and trial, exposure_ms, tutorial)', security: bearer, params: idParams, produces: ['text/csv'] } }, async (req, reply) => {
     const token = tokenOf(req, 'read');
     const s = ownStudy(token, (req.params as { id: string }).id);
-    const lines = ['rater,image,truth,answer,ms,trial,exposure_ms,tutorial'];
-    for (const a of studies.answers(s.id)) lines.push([a.seq, a.image, a.truth, a.answer, a.ms ?? '', a.trial, a.exposure_ms ?? '', a.tutorial].join(','));
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${s.id}-answers.csv"`).send(`${lines.join('\n')}\n`);
+    const rows: (string | number)[][] = [['rater', 'image', 'truth', 'answer', 'ms', 'trial', 'exposure_ms', 'tutorial']];
+    for (const a of studies.answers(s.id)) rows.push([a.seq, a.image, a.truth, a.answer, a.ms ?? '', a.trial, a.exposure_ms ?? '', a.tutorial]);
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${s.id}-answers.csv"`).send(csvText(rows));
   });
 
   app.get('/v1/studies/:id/images', { schema: { summary: 'Per scored image: answers, errors and error rate (%), the most fooling first', security: bearer, params: idParams } }, async (req) => {
