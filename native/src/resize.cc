@@ -48,19 +48,27 @@ void resizeTorchBilinear(const ImageView& im, int size, bool normalize, float* o
   const auto tx = torchBilinearTaps(im.width, size), ty = torchBilinearTaps(im.height, size);
   const size_t plane = static_cast<size_t>(im.width) * im.height;
   std::vector<float>& src = threadBuffer(0, plane);
+  // The width pass of a source row does not depend on the output row, so each source row is
+  // interpolated along x once (ATen nests height outermost: out = h(r0) * w0 + h(r1) * w1 with
+  // h(r) = r[i0] * l0 + r[i1] * l1, the same operations in the same order, so the same bits).
+  std::vector<float>& wide = threadBuffer(1, static_cast<size_t>(im.height) * size);
+  const float scale = normalize ? 2.f : 255.f, shift = normalize ? -1.f : 0.f;
   for (int c = 0; c < 3; ++c) {
     // ToTensor(): uint8 / 255 in float32.
     for (size_t p = 0; p < plane; ++p) src[p] = static_cast<float>(sample(im, p, c)) / 255.f;
+    for (int r = 0; r < im.height; ++r) {
+      const float* row = &src[static_cast<size_t>(r) * im.width];
+      float* h = &wide[static_cast<size_t>(r) * size];
+      for (int x = 0; x < size; ++x) h[x] = row[tx[x].i0] * tx[x].w0 + row[tx[x].i1] * tx[x].w1;
+    }
     float* o = out + static_cast<size_t>(c) * size * size;
     for (int y = 0; y < size; ++y) {
-      const float* r0 = &src[static_cast<size_t>(ty[y].i0) * im.width];
-      const float* r1 = &src[static_cast<size_t>(ty[y].i1) * im.width];
-      for (int x = 0; x < size; ++x) {
-        const LinearTap& h = tx[x];
-        // Height outermost, as ATen's separable Interpolate<2> nests it.
-        float v = (r0[h.i0] * h.w0 + r0[h.i1] * h.w1) * ty[y].w0 + (r1[h.i0] * h.w0 + r1[h.i1] * h.w1) * ty[y].w1;
-        o[static_cast<size_t>(y) * size + x] = normalize ? 2.f * v - 1.f : v * 255.f;
-      }
+      const float* h0 = &wide[static_cast<size_t>(ty[y].i0) * size];
+      const float* h1 = &wide[static_cast<size_t>(ty[y].i1) * size];
+      const float w0 = ty[y].w0, w1 = ty[y].w1;
+      float* oy = o + static_cast<size_t>(y) * size;
+      // 2v - 1 (normalised) or v * 255 + 0 (exact: adding zero changes no product).
+      for (int x = 0; x < size; ++x) oy[x] = (h0[x] * w0 + h1[x] * w1) * scale + shift;
     }
   }
 }
@@ -88,20 +96,25 @@ void resizeTf1Bilinear(const ImageView& im, int size, bool normalize, float* out
   const auto tx = tfTaps(im.width, size), ty = tfTaps(im.height, size);
   const size_t plane = static_cast<size_t>(im.width) * im.height;
   std::vector<float>& src = threadBuffer(0, plane);
+  // The lerp along x of a source row is shared by every output row that reads it: computed once.
+  std::vector<float>& wide = threadBuffer(1, static_cast<size_t>(im.height) * size);
   for (int c = 0; c < 3; ++c) {
     for (size_t p = 0; p < plane; ++p) src[p] = static_cast<float>(sample(im, p, c));
+    for (int r = 0; r < im.height; ++r) {
+      const float* row = &src[static_cast<size_t>(r) * im.width];
+      float* h = &wide[static_cast<size_t>(r) * size];
+      for (int x = 0; x < size; ++x) h[x] = row[tx[x].lo] + (row[tx[x].hi] - row[tx[x].lo]) * tx[x].frac;
+    }
     float* o = out + static_cast<size_t>(c) * size * size;
     for (int y = 0; y < size; ++y) {
-      const float* r0 = &src[static_cast<size_t>(ty[y].lo) * im.width];
-      const float* r1 = &src[static_cast<size_t>(ty[y].hi) * im.width];
+      const float* top = &wide[static_cast<size_t>(ty[y].lo) * size];
+      const float* bottom = &wide[static_cast<size_t>(ty[y].hi) * size];
       const float dy = ty[y].frac;
-      for (int x = 0; x < size; ++x) {
-        const TfTap& h = tx[x];
-        const float top = r0[h.lo] + (r0[h.hi] - r0[h.lo]) * h.frac;
-        const float bottom = r1[h.lo] + (r1[h.hi] - r1[h.lo]) * h.frac;
-        const float v = top + (bottom - top) * dy;
-        o[static_cast<size_t>(y) * size + x] = normalize ? (v - 128.f) / 128.f : v;
-      }
+      float* oy = o + static_cast<size_t>(y) * size;
+      if (normalize)
+        for (int x = 0; x < size; ++x) oy[x] = (top[x] + (bottom[x] - top[x]) * dy - 128.f) / 128.f;
+      else
+        for (int x = 0; x < size; ++x) oy[x] = top[x] + (bottom[x] - top[x]) * dy;
     }
   }
 }
