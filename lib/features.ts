@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { GenmetricsError } from './errors';
 import { NpyRowReader } from './io/npy';
 import { native, type FeatureData } from './native';
@@ -41,14 +42,27 @@ export function openFeatureFile(file: string): NpyRowReader {
   }
 }
 
+/** The file (absolute) and byte offset whose bytes an array read by readFeatureMatrix holds verbatim. */
+const origins = new WeakMap<FeatureData, { file: string; offset: number }>();
+
 /** A 2-D float32/float64 features .npy (samples x dims), read whole. */
 export function readFeatureMatrix(file: string): FeatureMatrix {
   const reader = openFeatureFile(file);
   try {
-    return featureMatrix(reader.read(0, reader.rows) as FeatureData, reader.rows, file);
+    const m = featureMatrix(reader.read(0, reader.rows) as FeatureData, reader.rows, file);
+    if (reader.rawOffset !== undefined) origins.set(m.data, { file: path.resolve(file), offset: reader.rawOffset });
+    return m;
   } finally {
     reader.close();
   }
+}
+
+/**
+ * Where `data`'s bytes lie verbatim in a file (a .npy in C order read whole by readFeatureMatrix,
+ * the array not replaced since): lets a reader elsewhere (a scale-out worker) read them from there.
+ */
+export function featureOrigin(data: FeatureData): { file: string; offset: number } | undefined {
+  return origins.get(data);
 }
 
 /** Refuses two sets of different dimension. */

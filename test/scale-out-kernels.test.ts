@@ -11,7 +11,9 @@ import * as path from 'path';
 import { native, type FeatureData } from '../lib/native';
 import { ballRows, ScaleOutKernels, upperParts } from '../lib/service/scale/kernels';
 import type { ShardQueue } from '../lib/service/scale/queue';
-import { runShard, shardOutput, upperTiles, type ShardSpec } from '../lib/service/scale/shards';
+import { readFeatureMatrix } from '../lib/features';
+import { writeNpy } from '../lib/io/npy';
+import { runShard, shardOutput, upperTiles, type RadiiShard, type ShardSpec } from '../lib/service/scale/shards';
 import { tmpDir } from './helpers';
 
 /** ShardQueue's side the kernels use, computing each shard in this process; counts the shards and releases. */
@@ -130,5 +132,34 @@ describe('ScaleOutKernels with shards run here: bit-identical to the single call
     k.dispose();
     expect([...q.held.values()].every((v) => v === 0)).toBe(true);
     expect(fs.readdirSync(path.join(root, 'work', 'data'))).toEqual([]);
+  });
+
+  test("a dataset's features .npy in the blob directory is read by the shards where it lies; others are copied in", async () => {
+    const dir = tmpDir();
+    fs.mkdirSync(path.join(dir, 'ab'));
+    const inside = path.join(dir, 'ab', 'real.npy');
+    const outside = path.join(tmpDir(), 'fake.npy');
+    writeNpy(inside, { dtype: 'float32', shape: [400, 64], data: rows(400, 64, 1, 'float32', true) });
+    writeNpy(outside, { dtype: 'float32', shape: [350, 64], data: rows(350, 64, 2, 'float32', false) });
+    const real = readFeatureMatrix(inside);
+    const fake = readFeatureMatrix(outside);
+    const options = { precision: 'float32' as const, tile: 48, threads: 2 };
+    const want = await native().neighbourRadii(real.data, 400, [3, 5], options);
+    const q = new LocalQueue(dir);
+    const k = new ScaleOutKernels(q as unknown as ShardQueue, { rows: 100, subsets: 10 });
+    const got = await k.neighbourRadii(real.data, 400, [3, 5], options);
+    want.forEach((w, i) => expect(bits(got[i])).toEqual(bits(w)));
+    // The shards name the .npy itself, from its data offset; nothing was written for it.
+    const x = (q.ran[0] as RadiiShard).x;
+    expect(x).toEqual({ file: path.join('ab', 'real.npy'), dtype: 'float32', rows: 400, cols: 64, offset: fs.statSync(inside).size - 400 * 64 * 4 });
+    expect(fs.existsSync(path.join(dir, 'work', 'data'))).toBe(false);
+    // The fakes lie outside: written once under their SHA-256, removed with the job.
+    const wantFake = await native().neighbourRadii(fake.data, 350, [3], options);
+    const gotFake = await k.neighbourRadii(fake.data, 350, [3], options);
+    expect(bits(gotFake[0])).toEqual(bits(wantFake[0]));
+    expect(fs.readdirSync(path.join(dir, 'work', 'data'))).toHaveLength(1);
+    k.dispose();
+    expect(fs.readdirSync(path.join(dir, 'work', 'data'))).toEqual([]);
+    expect(fs.existsSync(inside)).toBe(true);
   });
 });

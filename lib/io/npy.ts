@@ -283,6 +283,11 @@ export class NpyRowReader {
     }
   }
 
+  /** Where the data starts in the file (bytes), when the file holds it in C order as read() returns it. */
+  get rawOffset(): number | undefined {
+    return this.header.fortranOrder ? undefined : this.header.dataOffset;
+  }
+
   /** Rows [start, start + count) in C order. */
   read(start: number, count: number): TypedData {
     const n = Math.max(0, Math.min(count, this.rows - start));

@@ -11,9 +11,13 @@
  * - countBalls: row blocks of the fakes (whole tiles) against all reals; fake counts
  *   concatenated, real counts (integers) summed over blocks;
  * - kernelSumsSubsets: groups of subsets, each subset's sums as the whole call computes them.
- * The matrices go to the blob directory once, named by their SHA-256 (a rerun after a restart
- * finds them, and the shards already done).
+ * The matrices are read where they lie when they are a dataset's features .npy in the blob
+ * directory; others go there once, named by their SHA-256 (a rerun after a restart finds them, and
+ * the shards already done).
  */
+import * as fs from 'fs';
+import * as path from 'path';
+import { featureOrigin } from '../../features';
 import type { FeatureData, NativeKernel, NativeKernelSums, NativePairwiseOptions, NativeProgress, PairwiseKernels } from '../../native';
 import type { ShardQueue } from './queue';
 import { putBytes, putMatrix, radiiPart, readBalls, readKidSums, readRadii, readRecheck, shardUnits, type BallsShard, type KidShard, type MatrixRef, type RecheckShard } from './shards';
@@ -62,6 +66,9 @@ export function upperParts(n: number, size: number, tile: number): [number, numb
 export const ballRows = (size: number, tile: number): number => (size >= tile ? Math.max(1, Math.round(size / tile)) * tile : size);
 
 export class ScaleOutKernels implements PairwiseKernels {
+  /** Independent passes run at once: their shards share the workers. */
+  readonly concurrent = true;
+
   constructor(
     private readonly queue: ShardQueue,
     private readonly sizes: ShardSizes,
@@ -83,6 +90,23 @@ export class ScaleOutKernels implements PairwiseKernels {
     return ref;
   }
 
+  /**
+   * The matrix as the shards read it: a dataset's features .npy in the blob directory is read by
+   * the workers where it lies (no copy, no hash: blobs are content-addressed and kept while an
+   * evaluation uses them); any other array is written once under its SHA-256, held for this job.
+   */
+  private matrix(data: FeatureData, rows: number): MatrixRef {
+    const origin = featureOrigin(data);
+    if (origin) {
+      const rel = path.relative(this.root, origin.file);
+      const inside = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.startsWith(`work${path.sep}`);
+      if (inside && fs.statSync(origin.file, { throwIfNoEntry: false })?.size === origin.offset + data.byteLength) {
+        return { file: rel, dtype: data instanceof Float32Array ? 'float32' : 'float64', rows, cols: data.length / rows, offset: origin.offset };
+      }
+    }
+    return this.held(putMatrix(this.root, data, rows));
+  }
+
   /** The job is over: its data files are removed from the blob directory (unless another job holds them). */
   dispose(): void {
     for (const f of this.files) this.queue.releaseFile(f);
@@ -94,7 +118,7 @@ export class ScaleOutKernels implements PairwiseKernels {
     if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new Error('k must be at least 1');
     const need = Math.max(...ks) + 1;
     if (need > rows) throw new Error(`k = ${need - 1} needs at least ${need} samples, got ${rows}`);
-    const X = this.held(putMatrix(this.root, x, rows));
+    const X = this.matrix(x, rows);
     const tile = options.tile ?? DEFAULT_TILE;
     const precision = options.precision ?? 'float64';
     const parts = upperParts(rows, this.sizes.rows, tile);
@@ -158,8 +182,8 @@ export class ScaleOutKernels implements PairwiseKernels {
     options: NativePairwiseOptions = {},
     onProgress?: NativeProgress,
   ): Promise<{ fakeInReal: Uint32Array[]; realInFake: Uint32Array[]; realCovered: Uint32Array[]; rechecked: number }> {
-    const R = this.held(putMatrix(this.root, real, realRows));
-    const F = this.held(putMatrix(this.root, fake, fakeRows));
+    const R = this.matrix(real, realRows);
+    const F = this.matrix(fake, fakeRows);
     const files = sets.map((b) => ({ realRadii: this.held(putBytes(this.root, b.realRadii, 'f64')), fakeRadii: this.held(putBytes(this.root, b.fakeRadii, 'f64')), strict: b.strict }));
     const shards: BallsShard[] = blocks(fakeRows, ballRows(this.sizes.rows, options.tile ?? DEFAULT_TILE)).map(([start, count]) => ({ op: 'balls', real: R, fake: F, start, count, sets: files, precision: options.precision ?? 'float64', tile: options.tile }));
     const out = {
@@ -198,8 +222,8 @@ export class ScaleOutKernels implements PairwiseKernels {
     options: NativePairwiseOptions = {},
     onProgress?: NativeProgress,
   ): Promise<NativeKernelSums[]> {
-    const X = this.held(putMatrix(this.root, x, xRows));
-    const Y = this.held(putMatrix(this.root, y, yRows));
+    const X = this.matrix(x, xRows);
+    const Y = this.matrix(y, yRows);
     const both = new Uint32Array(2 * subsets * m);
     both.set(idxX.subarray(0, subsets * m), 0);
     both.set(idxY.subarray(0, subsets * m), subsets * m);

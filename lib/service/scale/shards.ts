@@ -36,12 +36,17 @@ import { extractFeatureFiles } from '../../network/inception';
 import { RunningMoments } from '../../stats/moments';
 import { writePartial } from '../../stats/statistics';
 
-/** A matrix in the blob directory: raw row-major values, named by their SHA-256. */
+/**
+ * A matrix in the blob directory: raw row-major values in a file named by their SHA-256 (putMatrix),
+ * or in a dataset's own features .npy from byte `offset` on (blobs are content-addressed and kept
+ * while an evaluation uses them).
+ */
 export interface MatrixRef {
   file: string;
   dtype: 'float32' | 'float64';
   rows: number;
   cols: number;
+  offset?: number;
 }
 
 export interface ExtractShard {
@@ -161,25 +166,22 @@ export function putBytes(root: string, data: ArrayBufferView, ext: string): stri
   return rel;
 }
 
-/** Reads a whole file into `into` (any size: in chunks). */
-function readInto(file: string, into: Uint8Array): void {
+/** Reads a whole file into `into` (any size: in chunks); or, from byte `offset` on, the end of a longer one. */
+function readInto(file: string, into: Uint8Array, offset?: number): void {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
-    if (size !== into.byteLength) throw new GenmetricsError(`${file}: ${size} bytes, expected ${into.byteLength}`);
-    for (let off = 0; off < size; ) {
-      const got = fs.readSync(fd, into, off, Math.min(1 << 28, size - off), off);
-      if (got <= 0) throw new GenmetricsError(`${file}: unexpected end of file`);
-      off += got;
-    }
+    const expected = (offset ?? 0) + into.byteLength;
+    if (size !== expected) throw new GenmetricsError(`${file}: ${size} bytes, expected ${expected}`);
+    readAt(fd, into, offset ?? 0);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-function readTyped<T extends Float32Array | Float64Array | Uint32Array>(file: string, make: new (n: number) => T, count: number): T {
+function readTyped<T extends Float32Array | Float64Array | Uint32Array>(file: string, make: new (n: number) => T, count: number, offset?: number): T {
   const out = new make(count);
-  readInto(file, bytesOf(out));
+  readInto(file, bytesOf(out), offset);
   return out;
 }
 
@@ -195,7 +197,7 @@ class MatrixCache {
       return hit;
     }
     const file = path.join(root, m.file);
-    const data: FeatureData = m.dtype === 'float32' ? readTyped(file, Float32Array, m.rows * m.cols) : readTyped(file, Float64Array, m.rows * m.cols);
+    const data: FeatureData = m.dtype === 'float32' ? readTyped(file, Float32Array, m.rows * m.cols, m.offset) : readTyped(file, Float64Array, m.rows * m.cols, m.offset);
     this.held.set(m.file, data);
     let bytes = 0;
     for (const v of this.held.values()) bytes += v.byteLength;
