@@ -205,8 +205,12 @@ export function native(): NativeAddon {
   return cached;
 }
 
-/** The pairwise passes a scale-out service spreads over workers (row blocks, subset groups). */
-export type PairwiseKernels = Pick<NativeAddon, 'neighbourRadii' | 'countBalls' | 'kernelSumsSubsets'>;
+/**
+ * The pairwise passes a scale-out service spreads over workers (row blocks, subset groups).
+ * `concurrent`: independent passes may run at once (their shards share the workers); the addon's
+ * each take every core, so they run in turn.
+ */
+export type PairwiseKernels = Pick<NativeAddon, 'neighbourRadii' | 'countBalls' | 'kernelSumsSubsets'> & { readonly concurrent?: boolean };
 
 const pairwiseOverride = new AsyncLocalStorage<PairwiseKernels>();
 

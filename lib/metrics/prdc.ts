@@ -69,12 +69,23 @@ export async function prdc(fake: FeatureMatrix, real: FeatureMatrix, options: Pr
   const progress = (phase: string) => (options.onProgress ? (d: number, t: number) => options.onProgress!(phase, d, t) : undefined);
 
   const ks = [...new Set([pr.k, dc.k])];
-  const realRadii = await pairwise().neighbourRadii(real.data, real.rows, ks, run, progress('real radii'));
-  const fakeRadii = await pairwise().neighbourRadii(fake.data, fake.rows, ks, run, progress('fake radii'));
+  const kernels = pairwise();
+  let realRadii: Float64Array[], fakeRadii: Float64Array[];
+  if (kernels.concurrent) {
+    // Both sets' passes at once (a scale-out queue: their shards in one stage), one progress phase.
+    const parts = [0, 0];
+    const totals = [0, 0];
+    const both = progress('radii');
+    const part = (i: number) => (both ? (d: number, t: number) => ((parts[i] = d), (totals[i] = t), both(parts[0] + parts[1], totals[0] + totals[1])) : undefined);
+    [realRadii, fakeRadii] = await Promise.all([kernels.neighbourRadii(real.data, real.rows, ks, run, part(0)), kernels.neighbourRadii(fake.data, fake.rows, ks, run, part(1))]);
+  } else {
+    realRadii = await kernels.neighbourRadii(real.data, real.rows, ks, run, progress('real radii'));
+    fakeRadii = await kernels.neighbourRadii(fake.data, fake.rows, ks, run, progress('fake radii'));
+  }
   const ballSet = (c: BallConvention) => ({ realRadii: realRadii[ks.indexOf(c.k)], fakeRadii: fakeRadii[ks.indexOf(c.k)], strict: c.test === '<' });
   const same = pr.k === dc.k && pr.test === dc.test;
   const sets = same ? [ballSet(pr)] : [ballSet(pr), ballSet(dc)];
-  const counts = await pairwise().countBalls(real.data, real.rows, fake.data, fake.rows, sets, run, progress('cross distances'));
+  const counts = await kernels.countBalls(real.data, real.rows, fake.data, fake.rows, sets, run, progress('cross distances'));
 
   const precision = fraction(counts.fakeInReal[0]);
   const recall = fraction(counts.realInFake[0]);
