@@ -33,6 +33,14 @@ export interface NativePairwiseOptions {
   dense?: boolean;
   /** Inner products from float32 GEMMs (float64 sums) or in float64 throughout. */
   precision?: 'float32' | 'float64';
+  /**
+   * The rows' squared norms (squaredNorms' bits) when the caller has them, so that calls on parts of
+   * one set do not recompute them: of the set (neighbourBlock, neighbourBlockCandidates,
+   * neighbourRecheck); countBalls takes realNorms and fakeNorms.
+   */
+  norms?: Float64Array;
+  realNorms?: Float64Array;
+  fakeNorms?: Float64Array;
 }
 
 export type NativeProgress = (done: number, total: number) => void;
@@ -186,6 +194,8 @@ export interface NativeAddon {
   ): Promise<{ w: Float64Array; b: Float64Array; iterations: number; trainProba: Float64Array; testProba?: Float64Array }>;
   /** Median seconds of an n x n x n float64 product with the native GEMM (benchmarks). */
   gemmSeconds(n: number, threads: number, precision?: 'float32' | 'float64'): number;
+  /** Each row's squared norm as the pairwise passes compute it (for their option norms). */
+  squaredNorms(x: FeatureData, rows: number, threads?: number): Float64Array;
   /** Index of the first NaN or Inf of `data`, or -1 (a parallel scan; synchronous). */
   firstNonFinite(data: FeatureData, threads?: number): number;
   /** An ArrayBuffer of `bytes` in huge-page memory (fewer first-touch faults); contents unspecified. */

@@ -134,6 +134,21 @@ describe('ScaleOutKernels with shards run here: bit-identical to the single call
     expect(fs.readdirSync(path.join(root, 'work', 'data'))).toEqual([]);
   });
 
+  test('the passes take the squared norms from the caller (the same bits), and refuse ones of the wrong length', async () => {
+    const x = rows(300, 40, 9, 'float32', true);
+    const norms = native().squaredNorms(x, 300, 2);
+    const options = { precision: 'float32' as const, tile: 48, threads: 2 };
+    const [a, b] = [await native().neighbourBlockCandidates(x, 300, 96, 192, 4, options), await native().neighbourBlockCandidates(x, 300, 96, 192, 4, { ...options, norms })];
+    expect(bits(b.value)).toEqual(bits(a.value));
+    expect(b.index).toEqual(a.index);
+    expect(() => native().neighbourBlockCandidates(x, 300, 96, 192, 4, { ...options, norms: norms.subarray(1) })).toThrow('norms must have 300 elements, got 299');
+    const radii = await native().neighbourRadii(x, 300, [3], options);
+    const sets = [{ realRadii: radii[0], fakeRadii: radii[0].subarray(0, 100), strict: false }];
+    const want = await native().countBalls(x, 300, x.subarray(0, 100 * 40), 100, sets, options);
+    expect(await native().countBalls(x, 300, x.subarray(0, 100 * 40), 100, sets, { ...options, realNorms: norms, fakeNorms: norms.subarray(0, 100) })).toEqual(want);
+    expect(() => native().countBalls(x, 300, x.subarray(0, 100 * 40), 100, sets, { ...options, fakeNorms: norms })).toThrow('fakeNorms must have 100 elements, got 300');
+  });
+
   test("a dataset's features .npy in the blob directory is read by the shards where it lies; others are copied in", async () => {
     const dir = tmpDir();
     fs.mkdirSync(path.join(dir, 'ab'));

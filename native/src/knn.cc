@@ -226,7 +226,19 @@ Rows rowsFrom(const Rows& x, int64_t r0, int64_t n) {
   return out;
 }
 
-// Rows::squaredNorms (the same bits) on the threads.
+// The squared norms of rows [r0, x.n) of x (tail): the caller's (o.norms, all of x's) or computed.
+std::vector<double> tailNorms(const Rows& x, const Rows& tail, int64_t r0, const PairwiseOptions& o) {
+  if (o.norms) return std::vector<double>(o.norms + r0, o.norms + x.n);
+  return squaredNormsOn(tail, o.threads);
+}
+
+void checkPart(const Rows& x, int64_t r0, int64_t r1) {
+  if (r0 < 0 || r1 <= r0 || r1 > x.n)
+    throw std::invalid_argument("rows [" + std::to_string(r0) + ", " + std::to_string(r1) + ") are not a block of the " + std::to_string(x.n) + " rows");
+}
+
+}  // namespace
+
 std::vector<double> squaredNormsOn(const Rows& x, int threads) {
   std::vector<double> out(static_cast<size_t>(x.n));
   constexpr int64_t B = 512;
@@ -242,13 +254,6 @@ std::vector<double> squaredNormsOn(const Rows& x, int threads) {
   return out;
 }
 
-void checkPart(const Rows& x, int64_t r0, int64_t r1) {
-  if (r0 < 0 || r1 <= r0 || r1 > x.n)
-    throw std::invalid_argument("rows [" + std::to_string(r0) + ", " + std::to_string(r1) + ") are not a block of the " + std::to_string(x.n) + " rows");
-}
-
-}  // namespace
-
 std::vector<double> upperBlockSmallest(const Rows& x, int64_t r0, int64_t r1, int need, const PairwiseOptions& o) {
   checkPart(x, r0, r1);
   if (need < 1) throw std::invalid_argument("need must be at least 1");
@@ -257,7 +262,7 @@ std::vector<double> upperBlockSmallest(const Rows& x, int64_t r0, int64_t r1, in
   // The rows from r0 on (tail) and the block (its first r1 - r0 rows).
   const Rows tail = rowsFrom(x, r0, x.n - r0), block = rowsFrom(x, r0, r1 - r0);
   const int64_t n = tail.n;
-  const std::vector<double> norms = squaredNormsOn(tail, o.threads);
+  const std::vector<double> norms = tailNorms(x, tail, r0, o);
   std::vector<double> out(static_cast<size_t>(n * need), std::numeric_limits<double>::infinity());
   const auto lists = smallest(block, tail, true, need, o, norms.data(), norms.data(), true);
   parallelFor((n + 255) / 256, o.threads, [&](long b) {
@@ -274,7 +279,7 @@ PartCandidates upperBlockCandidates(const Rows& x, int64_t r0, int64_t r1, int n
   if (need < 1) throw std::invalid_argument("need must be at least 1");
   const Rows tail = rowsFrom(x, r0, x.n - r0), block = rowsFrom(x, r0, r1 - r0);
   const int64_t n = tail.n;
-  const std::vector<double> norms = squaredNormsOn(tail, o.threads);
+  const std::vector<double> norms = tailNorms(x, tail, r0, o);
   PartCandidates out;
   out.L = need + ExtraCandidates;
   out.maxSquared = *std::max_element(norms.begin(), norms.end());
@@ -314,7 +319,10 @@ std::vector<double> recheckCandidates(const Rows& x, int64_t r0, int64_t count, 
   // Those of all rows at once when the rows and their candidates are most of the set (the rows
   // that cannot be decided need them all).
   std::vector<double> normsX, normsA, candidateNorms;
-  if (2 * (static_cast<int64_t>(rowsOf.size()) + count) >= x.n) {
+  if (o.norms) {
+    normsX.assign(o.norms, o.norms + x.n);
+    normsA.assign(normsX.begin() + r0, normsX.begin() + r0 + count);
+  } else if (2 * (static_cast<int64_t>(rowsOf.size()) + count) >= x.n) {
     normsX = squaredNormsOn(x, o.threads);
     normsA.assign(normsX.begin() + r0, normsX.begin() + r0 + count);
   } else {

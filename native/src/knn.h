@@ -13,6 +13,9 @@ namespace gm {
 // Duplicated rows are neighbours at distance 0. Requires k + 1 <= x.n.
 std::vector<std::vector<double>> neighbourRadii(const Rows& x, const std::vector<int>& ks, const PairwiseOptions& o);
 
+// Rows::squaredNorms (the same bits), rows in blocks on `threads` threads.
+std::vector<double> squaredNormsOn(const Rows& x, int threads);
+
 // neighbourRadii's symmetric pass in parts, for the scale-out service. A part [r0, r1) holds the
 // tiles of rows [r0, r1) of x against rows [r0, x.n) (forEachUpperTile): every pair {p, q} with
 // r0 <= min(p, q) < r1, computed once for both rows. Row r's partners in the part: rows

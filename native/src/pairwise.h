@@ -52,6 +52,10 @@ struct PairwiseOptions {
   bool dense = false;
   // Inner products in float64, or from float32 products (gemmRows' Float32: about twice the rate).
   Precision precision = Precision::Float64;
+  // The squared norms of the rows (Rows::squaredNorms' bits) when the caller has them already: of
+  // the set (neighbour passes; countBalls: the reals) and of countBalls' fakes. Null: computed.
+  const double* norms = nullptr;
+  const double* otherNorms = nullptr;
 };
 
 using TileVisitor = std::function<void(const Tile&, int worker)>;

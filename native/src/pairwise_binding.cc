@@ -48,6 +48,15 @@ PairwiseOptions OptionsArg(const Napi::Value& v) {
   return o;
 }
 
+// options[key]: a Float64Array of `rows` squared norms (the caller keeps the options object alive
+// while the work runs), or null when absent.
+const double* NormsOption(Napi::Env env, const Napi::Value& options, const char* key, int64_t rows) {
+  if (!options.IsObject()) return nullptr;
+  const Napi::Value v = options.As<Napi::Object>().Get(key);
+  if (v.IsUndefined()) return nullptr;
+  return Float64Arg(env, v, static_cast<size_t>(rows), key);
+}
+
 // neighbourRadii(x, rows, ks: number[], options?, onProgress?): Promise<Float64Array[]>
 Napi::Value NeighbourRadii(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -116,6 +125,7 @@ static UpperBlockArgs UpperBlockArgsOf(const Napi::CallbackInfo& info) {
   if (a.start < 0 || a.end <= a.start || a.end > a.x.n) throw Napi::RangeError::New(env, "start, end must satisfy 0 <= start < end <= rows");
   if (a.need < 1) throw Napi::RangeError::New(env, "need must be at least 1");
   a.o = OptionsArg(info[5]);
+  a.o.norms = NormsOption(env, info[5], "norms", a.x.n);
   return a;
 }
 
@@ -126,7 +136,7 @@ Napi::Value NeighbourBlock(const Napi::CallbackInfo& info) {
   const UpperBlockArgs a = UpperBlockArgsOf(info);
   auto out = std::make_shared<std::vector<double>>();
   auto* w = new JobWorker(
-      env, info[6], {info[0]},
+      env, info[6], {info[0], info[5]},
       [a, out](const ProgressFn& p) {
         PairwiseOptions po = a.o;
         po.progress = p;
@@ -146,7 +156,7 @@ Napi::Value NeighbourBlockCandidates(const Napi::CallbackInfo& info) {
   if (a.x.n > 0x7fffffff) throw Napi::RangeError::New(env, "at most 2^31 - 1 rows");
   auto out = std::make_shared<PartCandidates>();
   auto* w = new JobWorker(
-      env, info[6], {info[0]},
+      env, info[6], {info[0], info[5]},
       [a, out](const ProgressFn& p) {
         PairwiseOptions po = a.o;
         po.progress = p;
@@ -185,9 +195,10 @@ Napi::Value NeighbourRecheck(const Napi::CallbackInfo& info) {
   if (!info[8].IsNumber()) throw Napi::TypeError::New(env, "maxSquared must be a number");
   const double maxSquared = info[8].As<Napi::Number>().DoubleValue();
   PairwiseOptions o = OptionsArg(info[9]);
+  o.norms = NormsOption(env, info[9], "norms", x.n);
   auto out = std::make_shared<std::vector<double>>();
   auto* w = new JobWorker(
-      env, info[10], {info[0], info[5]},
+      env, info[10], {info[0], info[5], info[9]},
       [x, start, count, index, value, L, need, maxSquared, o, out](const ProgressFn& p) {
         PairwiseOptions po = o;
         po.progress = p;
@@ -266,6 +277,9 @@ Napi::Value CountBalls(const Napi::CallbackInfo& info) {
     keep.push_back(s.Get("fakeRadii"));
   }
   PairwiseOptions o = OptionsArg(info[5]);
+  o.norms = NormsOption(env, info[5], "realNorms", real.n);
+  o.otherNorms = NormsOption(env, info[5], "fakeNorms", fake.n);
+  keep.push_back(info[5]);
   auto out = std::make_shared<BallCounts>();
   auto* w = new JobWorker(
       env, info[6], keep,
@@ -463,6 +477,14 @@ Napi::Value GemmSeconds(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), times[1]);
 }
 
+// squaredNorms(x, rows, threads?): Float64Array: each row's squared norm as the pairwise passes
+// compute it (Rows::squaredNorms' bits), for callers that pass them to several calls (option norms).
+Napi::Value SquaredNorms(const Napi::CallbackInfo& info) {
+  const Rows x = RowsArg(info.Env(), info[0], IntArg(info, 1, "rows"), "x");
+  const int threads = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  return ToF64(info.Env(), squaredNormsOn(x, threads));
+}
+
 // parzenLogSums(test, testRows, samples, sampleRows, scales: Float64Array, options?, onProgress?)
 // : Promise<Float64Array> (testRows x scales.length, row-major)
 Napi::Value ParzenLogSums(const Napi::CallbackInfo& info) {
@@ -592,6 +614,7 @@ void InitPairwiseBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("kernelSumsSubsets", Napi::Function::New(env, KernelSumsSubsetsFn));
   exports.Set("kmeans", Napi::Function::New(env, KMeansFn));
   exports.Set("gemmSeconds", Napi::Function::New(env, GemmSeconds));
+  exports.Set("squaredNorms", Napi::Function::New(env, SquaredNorms));
   exports.Set("parzenLogSums", Napi::Function::New(env, ParzenLogSums));
   exports.Set("gramMatrix", Napi::Function::New(env, GramMatrix));
   exports.Set("projectRows", Napi::Function::New(env, ProjectRows));

@@ -54,7 +54,8 @@ BallCounts countBalls(const Rows& real, const Rows& fake, const std::vector<Ball
   };
   // The squared norms (for the tiles too); in float32 the squared-distance bands of every radius
   // and the norms of the error bound (squaredDistanceMargin).
-  const std::vector<double> realSq = real.squaredNorms(), fakeSq = fake.squaredNorms();
+  const std::vector<double> realSq = o.norms ? std::vector<double>(o.norms, o.norms + nr) : real.squaredNorms();
+  const std::vector<double> fakeSq = o.otherNorms ? std::vector<double>(o.otherNorms, o.otherNorms + nf) : fake.squaredNorms();
   std::vector<std::vector<double>> realLo(S), realHi(S), fakeLo(S), fakeHi(S);
   std::vector<double> realNorm, fakeNorm;
   const double e = float32DotError(real.d);

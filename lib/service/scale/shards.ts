@@ -185,11 +185,17 @@ function readTyped<T extends Float32Array | Float64Array | Uint32Array>(file: st
   return out;
 }
 
+/** A matrix as a worker holds it: its rows, and their squared norms once a shard asked for them. */
+interface HeldMatrix {
+  data: FeatureData;
+  norms?: Float64Array;
+}
+
 /** The worker's matrices, kept while shards of the same job keep asking for them. */
 class MatrixCache {
-  private readonly held = new Map<string, FeatureData>();
+  private readonly held = new Map<string, HeldMatrix>();
   constructor(private readonly limitBytes: number) {}
-  get(root: string, m: MatrixRef): FeatureData {
+  private entry(root: string, m: MatrixRef): HeldMatrix {
     const hit = this.held.get(m.file);
     if (hit) {
       this.held.delete(m.file);
@@ -198,15 +204,25 @@ class MatrixCache {
     }
     const file = path.join(root, m.file);
     const data: FeatureData = m.dtype === 'float32' ? readTyped(file, Float32Array, m.rows * m.cols, m.offset) : readTyped(file, Float64Array, m.rows * m.cols, m.offset);
-    this.held.set(m.file, data);
+    const made: HeldMatrix = { data };
+    this.held.set(m.file, made);
     let bytes = 0;
-    for (const v of this.held.values()) bytes += v.byteLength;
+    for (const v of this.held.values()) bytes += v.data.byteLength;
     for (const [k, v] of this.held) {
       if (bytes <= this.limitBytes || k === m.file) break;
       this.held.delete(k);
-      bytes -= v.byteLength;
+      bytes -= v.data.byteLength;
     }
-    return data;
+    return made;
+  }
+  get(root: string, m: MatrixRef): FeatureData {
+    return this.entry(root, m).data;
+  }
+  /** The rows' squared norms, computed once per matrix (every k-NN shard of a job needs them). */
+  norms(root: string, m: MatrixRef, threads: number): Float64Array {
+    const e = this.entry(root, m);
+    e.norms ??= native().squaredNorms(e.data, m.rows, threads);
+    return e.norms;
   }
 }
 
@@ -232,7 +248,7 @@ export async function runShard(s: ShardSpec, run: ShardRun): Promise<void> {
       return extractShard(s, run, out);
     case 'radii': {
       const x = matrices.get(run.root, s.x);
-      const options = { threads: run.threads, precision: s.precision, tile: s.tile };
+      const options = { threads: run.threads, precision: s.precision, tile: s.tile, norms: matrices.norms(run.root, s.x, run.threads) };
       if (s.precision === 'float64') {
         const lists = await native().neighbourBlock(x, s.x.rows, s.start, s.start + s.count, s.need, options, tileProgress(run, shardUnits(s)));
         writeFileAtomic(out, bytesOf(lists));
@@ -245,7 +261,8 @@ export async function runShard(s: ShardSpec, run: ShardRun): Promise<void> {
     case 'recheck': {
       const x = matrices.get(run.root, s.x);
       const c = mergeCandidates(run.root, s);
-      const exact = await native().neighbourRecheck(x, s.x.rows, s.start, s.count, c.index, c.value, c.L, s.need, c.maxSquared, { threads: run.threads, precision: 'float32', tile: s.tile }, (d, t) =>
+      const options = { threads: run.threads, precision: 'float32' as const, tile: s.tile, norms: matrices.norms(run.root, s.x, run.threads) };
+      const exact = await native().neighbourRecheck(x, s.x.rows, s.start, s.count, c.index, c.value, c.L, s.need, c.maxSquared, options, (d, t) =>
         run.onProgress?.(Math.floor((d / t) * s.count)),
       );
       writeFileAtomic(out, bytesOf(exact));
@@ -260,7 +277,10 @@ export async function runShard(s: ShardSpec, run: ShardRun): Promise<void> {
         strict: b.strict,
       }));
       const block = fake.subarray(s.start * s.fake.cols, (s.start + s.count) * s.fake.cols);
-      const c = await native().countBalls(real, s.real.rows, block, s.count, sets, { threads: run.threads, precision: s.precision, tile: s.tile }, tileProgress(run, s.count));
+      const realNorms = matrices.norms(run.root, s.real, run.threads);
+      const fakeNorms = matrices.norms(run.root, s.fake, run.threads).subarray(s.start, s.start + s.count);
+      const options = { threads: run.threads, precision: s.precision, tile: s.tile, realNorms, fakeNorms };
+      const c = await native().countBalls(real, s.real.rows, block, s.count, sets, options, tileProgress(run, s.count));
       writeFileAtomic(out, [bytesOf(Float64Array.of(c.rechecked)), ...s.sets.flatMap((_, q) => [bytesOf(c.fakeInReal[q]), bytesOf(c.realInFake[q]), bytesOf(c.realCovered[q])])]);
       return;
     }
