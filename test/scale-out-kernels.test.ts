@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { native, type FeatureData } from '../lib/native';
-import { ballRows, ScaleOutKernels, upperParts } from '../lib/service/scale/kernels';
+import { ballBlocks, ballRows, blocks, ScaleOutKernels, upperParts } from '../lib/service/scale/kernels';
 import type { ShardQueue } from '../lib/service/scale/queue';
 import { readFeatureMatrix } from '../lib/features';
 import { writeNpy } from '../lib/io/npy';
@@ -20,7 +20,13 @@ import { tmpDir } from './helpers';
 class LocalQueue {
   readonly ran: ShardSpec[] = [];
   readonly held = new Map<string, number>();
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly live = 1,
+  ) {}
+  async workers(): Promise<number> {
+    return this.live;
+  }
   async use<T>(shards: ShardSpec[], _progress: unknown, read: () => T | Promise<T>): Promise<T> {
     for (const s of shards) await runShard(s, { root: this.root, threads: 2 });
     this.ran.push(...shards);
@@ -85,6 +91,23 @@ describe('upperParts: the radius pass in parts of the upper triangle', () => {
 
   test('ball blocks are whole tiles when they hold some', () => {
     expect([ballRows(2048, 576), ballRows(64, 576), ballRows(576, 576), ballRows(700, 576)]).toEqual([2304, 64, 576, 576]);
+  });
+
+  test('parts and ball blocks come in multiples of the live workers, covering every row once', () => {
+    const covers = (b: [number, number][], n: number) => b.every(([s, c], i) => c > 0 && s === (i === 0 ? 0 : b[i - 1][0] + b[i - 1][1])) && b[b.length - 1][0] + b[b.length - 1][1] === n;
+    expect(upperParts(20000, 2048, 576, 3)).toHaveLength(12);
+    expect(covers(upperParts(20000, 2048, 576, 3), 20000)).toBe(true);
+    // 9 blocks of 2304 rows for 1 or 3 workers; 10 of 2000 for 2 (whole tiles would give 9 again).
+    expect(ballBlocks(20000, 2048, 576, 1)).toEqual(blocks(20000, 2304));
+    expect(ballBlocks(20000, 2048, 576, 3)).toEqual(blocks(20000, 2304));
+    expect(ballBlocks(20000, 2048, 576, 2)).toEqual(blocks(20000, 2000));
+    // 4 workers: 12 blocks, of whole tiles (1728 rows) as that keeps the count.
+    expect(ballBlocks(20000, 2048, 576, 4)).toEqual(blocks(20000, 1728));
+    for (const [n, w] of [[5, 8], [350, 3], [100000, 7]]) {
+      const b = ballBlocks(n, 2048, 576, w);
+      expect(covers(b, n)).toBe(true);
+      expect(b.length % w === 0 || b.length === n).toBe(true);
+    }
   });
 });
 

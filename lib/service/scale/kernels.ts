@@ -45,8 +45,8 @@ export const DEFAULT_TILE = 576;
  * pair with all the rows after them, the last with few), their bounds on multiples of the tile
  * (of `size` when it is smaller) so that the part's tiles are whole.
  */
-export function upperParts(n: number, size: number, tile: number): [number, number][] {
-  const parts = Math.max(1, Math.ceil(n / size));
+export function upperParts(n: number, size: number, tile: number, multiple = 1): [number, number][] {
+  const parts = roundUp(Math.max(1, Math.ceil(n / size)), multiple);
   const step = Math.max(1, Math.min(tile, size));
   // Pairs {p, q} with min(p, q) < r: r n - r (r - 1) / 2; the k-th bound at the row where they
   // reach k / parts of all (the root of that quadratic), rounded to the nearest step.
@@ -62,8 +62,26 @@ export function upperParts(n: number, size: number, tile: number): [number, numb
   return bounds.slice(1).map((end, i) => [bounds[i], end - bounds[i]]);
 }
 
+const roundUp = (v: number, multiple: number): number => Math.ceil(v / multiple) * multiple;
+
 /** Row blocks of the fakes for the ball counts: `size` rounded to whole tiles when it holds some. */
 export const ballRows = (size: number, tile: number): number => (size >= tile ? Math.max(1, Math.round(size / tile)) * tile : size);
+
+/**
+ * The [start, count) ball blocks of n fakes: blocks of ballRows(size, tile), their number rounded
+ * up to a multiple of the live workers so that the last round keeps them all busy (blocks of
+ * equal rows then, on whole tiles when that keeps the count). The counts are integers summed per
+ * block: any blocking gives the same result.
+ */
+export function ballBlocks(n: number, size: number, tile: number, workers = 1): [number, number][] {
+  const rows = ballRows(size, tile);
+  const count = Math.ceil(n / rows);
+  if (count % workers === 0 || count < 1) return blocks(n, rows);
+  const want = Math.min(n, roundUp(count, workers));
+  const even = Math.ceil(n / want);
+  const tiled = even >= tile ? roundUp(even, tile) : even;
+  return blocks(n, Math.ceil(n / tiled) === want ? tiled : even);
+}
 
 export class ScaleOutKernels implements PairwiseKernels {
   /** Independent passes run at once: their shards share the workers. */
@@ -121,7 +139,8 @@ export class ScaleOutKernels implements PairwiseKernels {
     const X = this.matrix(x, rows);
     const tile = options.tile ?? DEFAULT_TILE;
     const precision = options.precision ?? 'float64';
-    const parts = upperParts(rows, this.sizes.rows, tile);
+    // As many parts as a multiple of the live workers (equal work each: no worker idles at the end).
+    const parts = upperParts(rows, this.sizes.rows, tile, await this.queue.workers());
     const shards = parts.map(([start, count]) => radiiPart(X, start, count, need, precision, tile));
     // Each row's `need` smallest squared distances, ascending.
     const best = new Float64Array(rows * need).fill(Infinity);
@@ -185,7 +204,7 @@ export class ScaleOutKernels implements PairwiseKernels {
     const R = this.matrix(real, realRows);
     const F = this.matrix(fake, fakeRows);
     const files = sets.map((b) => ({ realRadii: this.held(putBytes(this.root, b.realRadii, 'f64')), fakeRadii: this.held(putBytes(this.root, b.fakeRadii, 'f64')), strict: b.strict }));
-    const shards: BallsShard[] = blocks(fakeRows, ballRows(this.sizes.rows, options.tile ?? DEFAULT_TILE)).map(([start, count]) => ({ op: 'balls', real: R, fake: F, start, count, sets: files, precision: options.precision ?? 'float64', tile: options.tile }));
+    const shards: BallsShard[] = ballBlocks(fakeRows, this.sizes.rows, options.tile ?? DEFAULT_TILE, await this.queue.workers()).map(([start, count]) => ({ op: 'balls', real: R, fake: F, start, count, sets: files, precision: options.precision ?? 'float64', tile: options.tile }));
     const out = {
       fakeInReal: sets.map(() => new Uint32Array(fakeRows)),
       realInFake: sets.map(() => new Uint32Array(realRows)),

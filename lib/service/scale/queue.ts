@@ -65,6 +65,11 @@ export class ShardQueue {
     this.reconcileMs = o.reconcileMs ?? 1000;
   }
 
+  /** The workers connected now (at least 1: shards wait for one when none is). */
+  async workers(): Promise<number> {
+    return Math.max(1, await this.queue.getWorkersCount().catch(() => 1));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.watching) clearInterval(this.watching);
