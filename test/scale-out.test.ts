@@ -213,17 +213,19 @@ describe('the scale-out service (BullMQ on a real redis-server)', () => {
     expect([g.status, g.body.status]).toEqual([201, 'processing']);
     while (!workers[0].events().some((ev) => ev.at >= t0 && ev.event === 'start' && ev.op === 'extract')) await sleep(10);
     const doneBefore = workers[0].done().length;
+    // From the launch: a worker may take its first shard before it prints that it is ready.
+    const launched = Date.now();
     await useWorkers(2);
-    const joined = Date.now();
     const late = workers[1];
     const r = await c.upload(RI2, '?mode=clean&model=inception-fid-twin');
     const e = await evaluate(c, g.body.id, r.body.id, ['fid', 'kid', 'prdc'], 'joined', IMAGE_KID);
     expect([e.status, e.error]).toEqual(['done', null]);
     const first = late.events().find((ev) => ev.event === 'start');
     expect(first).toBeDefined();
-    const seconds = (first!.at - joined) / 1000;
-    process.stderr.write(`scale-out: the worker that joined mid-job started its first shard ${seconds.toFixed(2)} s after it was ready\n`);
-    expect(seconds).toBeLessThan(3);
+    const seconds = (first!.at - launched) / 1000;
+    process.stderr.write(`scale-out: the worker that joined mid-job started its first shard ${seconds.toFixed(2)} s after it was launched\n`);
+    // Node's start, the modules and the Redis connection: seconds, where a poll for new work would add BullMQ's.
+    expect(seconds).toBeLessThan(6);
     // It took extraction shards of the dataset that was already being extracted when it joined.
     expect(late.events().filter((ev) => ev.event === 'done' && ev.op === 'extract').length).toBeGreaterThan(0);
     expect(workers[0].done().length).toBeGreaterThan(doneBefore);
