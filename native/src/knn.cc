@@ -310,28 +310,29 @@ std::vector<double> recheckCandidates(const Rows& x, int64_t r0, int64_t count, 
     for (size_t q = 0; q < ascending.size() && q < static_cast<size_t>(need); ++q) out[r * need + q] = ascending[q].d;
   };
   const double e = float32DotError(x.d);
-  // The squared norms of the rows among the candidates (each once), as Rows::squaredNorms computes them.
+  // The squared norms: the caller's (o.norms); else those of the rows among the candidates (each
+  // once), as Rows::squaredNorms computes them, or of all rows at once when the rows and their
+  // candidates are most of the set (the rows that cannot be decided need them all).
   std::vector<uint32_t> rowsOf;
-  for (int64_t q = 0; q < count * L; ++q)
-    if (index[q] >= 0) rowsOf.push_back(static_cast<uint32_t>(index[q]));
-  std::sort(rowsOf.begin(), rowsOf.end());
-  rowsOf.erase(std::unique(rowsOf.begin(), rowsOf.end()), rowsOf.end());
-  // Those of all rows at once when the rows and their candidates are most of the set (the rows
-  // that cannot be decided need them all).
   std::vector<double> normsX, normsA, candidateNorms;
   if (o.norms) {
     normsX.assign(o.norms, o.norms + x.n);
-    normsA.assign(normsX.begin() + r0, normsX.begin() + r0 + count);
-  } else if (2 * (static_cast<int64_t>(rowsOf.size()) + count) >= x.n) {
-    normsX = squaredNormsOn(x, o.threads);
-    normsA.assign(normsX.begin() + r0, normsX.begin() + r0 + count);
   } else {
-    normsA = squaredNormsOn(a, o.threads);
-    Rows candidates = x;
-    candidates.idx = rowsOf.data();
-    candidates.n = static_cast<int64_t>(rowsOf.size());
-    candidateNorms = squaredNormsOn(candidates, o.threads);
+    for (int64_t q = 0; q < count * L; ++q)
+      if (index[q] >= 0) rowsOf.push_back(static_cast<uint32_t>(index[q]));
+    std::sort(rowsOf.begin(), rowsOf.end());
+    rowsOf.erase(std::unique(rowsOf.begin(), rowsOf.end()), rowsOf.end());
+    if (2 * (static_cast<int64_t>(rowsOf.size()) + count) >= x.n) {
+      normsX = squaredNormsOn(x, o.threads);
+    } else {
+      normsA = squaredNormsOn(a, o.threads);
+      Rows candidates = x;
+      candidates.idx = rowsOf.data();
+      candidates.n = static_cast<int64_t>(rowsOf.size());
+      candidateNorms = squaredNormsOn(candidates, o.threads);
+    }
   }
+  if (!normsX.empty()) normsA.assign(normsX.begin() + r0, normsX.begin() + r0 + count);
   const auto normOf = [&](size_t, int64_t j) {
     if (!normsX.empty()) return normsX[j];
     return candidateNorms[std::lower_bound(rowsOf.begin(), rowsOf.end(), static_cast<uint32_t>(j)) - rowsOf.begin()];
