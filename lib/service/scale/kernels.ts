@@ -76,7 +76,7 @@ export const ballRows = (size: number, tile: number): number => (size >= tile ? 
 export function ballBlocks(n: number, size: number, tile: number, workers = 1): [number, number][] {
   const rows = ballRows(size, tile);
   const count = Math.ceil(n / rows);
-  if (count % workers === 0 || count < 1) return blocks(n, rows);
+  if (count % workers === 0) return blocks(n, rows);
   const want = Math.min(n, roundUp(count, workers));
   const even = Math.ceil(n / want);
   const tiled = even >= tile ? roundUp(even, tile) : even;

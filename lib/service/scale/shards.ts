@@ -173,7 +173,7 @@ function readInto(file: string, into: Uint8Array, offset?: number): void {
     const size = fs.fstatSync(fd).size;
     const expected = (offset ?? 0) + into.byteLength;
     if (size !== expected) throw new GenmetricsError(`${file}: ${size} bytes, expected ${expected}`);
-    readAt(fd, into, offset ?? 0);
+    readAt(fd, into, offset ?? 0, file);
   } finally {
     fs.closeSync(fd);
   }
@@ -388,7 +388,7 @@ function mergeCandidates(root: string, s: RecheckShard): { index: Int32Array; va
       const size = fs.fstatSync(fd).size;
       if (size !== 16 + rows * L * 12) throw new GenmetricsError(`${shardOutput(part)}: ${size} bytes, expected ${16 + rows * L * 12}`);
       const head = new Float64Array(2);
-      readAt(fd, bytesOf(head), 0);
+      readAt(fd, bytesOf(head), 0, shardOutput(part));
       if (head[1] !== L) throw new GenmetricsError(`${shardOutput(part)}: lists of ${head[1]}, expected ${L}`);
       maxSquared = Math.max(maxSquared, head[0]);
       // The shard's rows this part has (rows from pStart on).
@@ -396,8 +396,8 @@ function mergeCandidates(root: string, s: RecheckShard): { index: Int32Array; va
       const n = end - from;
       const v = new Float64Array(n * L);
       const j = new Int32Array(n * L);
-      readAt(fd, bytesOf(v), 16 + (from - pStart) * L * 8);
-      readAt(fd, bytesOf(j), 16 + rows * L * 8 + (from - pStart) * L * 4);
+      readAt(fd, bytesOf(v), 16 + (from - pStart) * L * 8, shardOutput(part));
+      readAt(fd, bytesOf(j), 16 + rows * L * 8 + (from - pStart) * L * 4, shardOutput(part));
       for (let r = 0; r < n; r++) {
         const b = (from - s.start + r) * L;
         for (let q = 0; q < L; q++) {
@@ -423,10 +423,10 @@ function mergeCandidates(root: string, s: RecheckShard): { index: Int32Array; va
   return { index, value, L, maxSquared };
 }
 
-function readAt(fd: number, into: Uint8Array, position: number): void {
+function readAt(fd: number, into: Uint8Array, position: number, file: string): void {
   for (let off = 0; off < into.byteLength; ) {
     const got = fs.readSync(fd, into, off, Math.min(1 << 28, into.byteLength - off), position + off);
-    if (got <= 0) throw new GenmetricsError('unexpected end of file');
+    if (got <= 0) throw new GenmetricsError(`${file}: unexpected end of file`);
     off += got;
   }
 }
