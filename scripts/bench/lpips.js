@@ -5,7 +5,10 @@
 // For each size (BENCH_LPIPS_SIZES, default 64,256): BENCH_REPEATS (3) runs of each, each in its
 // own process after a warm-up batch; the median pairs/s and the largest difference of the values.
 // The lpips package comes from PEERS_DIR (scripts/peer_modules.py). Both get BENCH_THREADS (all cores)
-// threads; the peer's environment comes from scripts/bench/peer_env.js.
+// threads; the peer's environment comes from scripts/bench/peer_env.js. Each side's arithmetic rate
+// (the graph's multiply-adds per pair, from ONNX shape inference) is printed against the machine's
+// sgemm rate, NumPy's float32 4096^3 product in the peer's environment, measured before and after
+// the sizes (their mean). Issue 17's targets: >= 2x the package, >= 70% of sgemm at 64 x 64.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -45,6 +48,8 @@ function main() {
   const twin = resolveModel('lpips-alex-twin').path;
   const pe = peerEnv(PY, THREADS);
   console.log(`genmetrics bench:lpips: ${os.cpus().length} cores, ${os.cpus()[0].model}; ${THREADS} threads each; batch ${BATCH}; median of ${REPEATS}; peer: ${pe.note}`);
+  const yardsticks = () => run(PY, [path.join(__dirname, 'lpips_peer.py'), '--machine', twin, ...SIZES.map(String)], pe.env);
+  const before = yardsticks();
   const report = [];
   for (const size of SIZES) {
     const n = PAIRS[size] ?? 64;
@@ -67,6 +72,18 @@ function main() {
       `  ${size}x${size}: genmetrics ${row.genmetrics_pairs_per_s.toFixed(1)} pairs/s, lpips package ${row.lpips_pairs_per_s.toFixed(1)} pairs/s -> ${row.speedup.toFixed(2)}x (${n} pairs; max |difference| ${diff.toExponential(1)})`,
     );
     report.push(row);
+  }
+  const sgemm = (before.sgemm_gflops + yardsticks().sgemm_gflops) / 2;
+  console.log(`  sgemm (NumPy float32 4096^3, the peer's environment, mean of before and after): ${sgemm.toFixed(0)} GFLOP/s`);
+  for (const row of report) {
+    const flops = 2 * before.multiply_adds[row.size];
+    row.sgemm_gflops = sgemm;
+    row.genmetrics_gflops = (row.genmetrics_pairs_per_s * flops) / 1e9;
+    row.lpips_gflops = (row.lpips_pairs_per_s * flops) / 1e9;
+    const pct = (g) => `${((100 * g) / sgemm).toFixed(0)}%`;
+    console.log(
+      `  ${row.size}x${row.size}: ${(flops / 1e6).toFixed(0)} MFLOP a pair; genmetrics ${row.genmetrics_gflops.toFixed(0)} GFLOP/s (${pct(row.genmetrics_gflops)} of sgemm), lpips package ${row.lpips_gflops.toFixed(0)} GFLOP/s (${pct(row.lpips_gflops)})`,
+    );
   }
   fs.writeFileSync(path.join(DIR, 'lpips.json'), `${JSON.stringify(report, null, 1)}\n`);
 }
