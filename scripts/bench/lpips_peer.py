@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import peer_modules  # noqa: E402
+from blas_rate import gemm_gflops  # noqa: E402
 
 
 def multiply_adds(twin, size):
@@ -38,19 +39,8 @@ def multiply_adds(twin, size):
     return sum(int(np.prod(shapes[n.output[0]][1:])) * int(np.prod(weights[n.input[1]][1:])) for n in model.graph.node if n.op_type == 'Conv')
 
 
-def sgemm_gflops(n=4096):
-    m = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
-    m @ m
-    times = []
-    for _ in range(3):
-        t = time.perf_counter()
-        m @ m
-        times.append(time.perf_counter() - t)
-    return 2 * n ** 3 / sorted(times)[1] / 1e9
-
-
 def machine(twin, sizes):
-    print(json.dumps({'sgemm_gflops': sgemm_gflops(), 'multiply_adds': {s: multiply_adds(twin, int(s)) for s in sizes}}))
+    print(json.dumps({'sgemm_gflops': gemm_gflops(np.float32), 'multiply_adds': {s: multiply_adds(twin, int(s)) for s in sizes}}))
 
 
 def main():

@@ -14,6 +14,8 @@ import numpy as np
 import scipy
 import scipy.linalg
 
+from blas_rate import gemm_gflops
+
 
 def timed(fn, repeats):
     times, value = [], None
@@ -29,15 +31,8 @@ def main():
     x = np.load(feats)
     out = {'numpy': np.__version__, 'scipy': scipy.__version__}
 
-    g = np.random.default_rng(0)
-    m = g.standard_normal((4096, 4096), dtype=np.float32)
-    m @ m
-    t, _ = timed(lambda: m @ m, repeats)
-    out['sgemm_gflops'] = 2 * 4096 ** 3 / t / 1e9
-    md = m.astype(np.float64)
-    md @ md
-    t, _ = timed(lambda: md @ md, repeats)
-    out['dgemm_gflops'] = 2 * 4096 ** 3 / t / 1e9
+    out['sgemm_gflops'] = gemm_gflops(np.float32, repeats=repeats)
+    out['dgemm_gflops'] = gemm_gflops(np.float64, repeats=repeats)
 
     np.cov(x[:1000], rowvar=False)
     out['np_cov_s'], _ = timed(lambda: np.cov(x, rowvar=False), repeats)

@@ -17,20 +17,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import export_onnx  # noqa: E402
-
-
-def sgemm_gflops(n=4096, repeats=3):
-    a = np.random.rand(n, n).astype(np.float32)
-    b = np.random.rand(n, n).astype(np.float32)
-    a @ b
-    best = min(timeit(lambda: a @ b) for _ in range(repeats))
-    return 2 * n**3 / best / 1e9
-
-
-def timeit(fn):
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
+from blas_rate import gemm_gflops  # noqa: E402
 
 
 def main():
@@ -50,7 +37,7 @@ def main():
             model(2 * x - 1)
             net += time.perf_counter() - t
     total = time.perf_counter() - t0
-    print(json.dumps({"images": len(files), "seconds": total, "network_seconds": net, "sgemm_gflops": sgemm_gflops()}))
+    print(json.dumps({"images": len(files), "seconds": total, "network_seconds": net, "sgemm_gflops": gemm_gflops(np.float32)}))
 
 
 if __name__ == "__main__":
