@@ -6,8 +6,10 @@
 //  - N = BENCH_SIZES (20000,50000) per side: genmetrics alone (float32 products with float64
 //    re-checks, the default), against the time the machine's float64 GEMM rate needs for the
 //    distance work: (N(N+1)/2 + M(M+1)/2 + NM) dot products of 2D flops (the two k-NN passes use
-//    symmetry), at the best of the native GEMM and NumPy's (OpenBLAS) dgemm measured in the same
-//    run. Target: at most 0.5x that time, peak RSS within 1 GiB beyond the features.
+//    symmetry), at the best of the native GEMM and NumPy's (OpenBLAS) dgemm, each measured before
+//    and after the sizes (the mean; the shared host's rate drifts). Target: at most 0.5x that
+//    time, peak RSS within 1 GiB beyond the features. The float32 GEMM rates of the same run are
+//    printed beside it: 0.5x asks for the whole pass at twice the float64 rate.
 // Peers come from PEERS_DIR (see scripts/peer_modules.py). Features are synthetic, non-negative and
 // clustered like Inception pool3 (fake: fewer clusters, less spread), written under BENCH_DIR (.bench).
 'use strict';
@@ -48,11 +50,32 @@ const PEER = require('./peer_env').peerEnv(PY, THREADS);
 const ours = (which, p) => ['node', [path.join(__dirname, 'pairwise_ours.js'), which, p.fake, p.real], { ...process.env, BENCH_THREADS: String(THREADS) }];
 const peer = (which, p) => [PY, [path.join(__dirname, 'pairwise_peers.py'), which, p.fake, p.real], PEER.env];
 
-function gemmRate() {
-  const oursRate = (2 * 4096 ** 3) / native().gemmSeconds(4096, 0) / 1e9;
-  const py = spawnSync(PY, ['-c', 'import numpy as np,time\nm=np.random.default_rng(0).standard_normal((4096,4096))\nm@m\nts=[]\nfor i in range(3):\n t=time.perf_counter();m@m;ts.append(time.perf_counter()-t)\nprint(2*4096**3/sorted(ts)[1]/1e9)'], { encoding: 'utf8', env: PEER.env });
-  const numpyRate = Number(py.stdout.trim());
-  return { ours: oursRate, numpy: numpyRate, best: Math.max(oursRate, numpyRate || 0) };
+// GFLOP/s of 4096^3 products: the native GEMM (float64 and float32) and NumPy's (scripts/bench/blas_rate.py).
+function gemmRates() {
+  const native64 = (2 * 4096 ** 3) / native().gemmSeconds(4096, 0) / 1e9;
+  const native32 = (2 * 4096 ** 3) / native().gemmSeconds(4096, 0, 'float32') / 1e9;
+  const py = spawnSync(PY, ['-c', 'import json, numpy as np\nfrom blas_rate import gemm_gflops\nprint(json.dumps([gemm_gflops(np.float64), gemm_gflops(np.float32)]))'], {
+    encoding: 'utf8',
+    env: PEER.env,
+    cwd: __dirname,
+  });
+  const [numpy64, numpy32] = py.status === 0 ? JSON.parse(py.stdout.trim()) : [NaN, NaN];
+  return { native64, native32, numpy64, numpy32 };
+}
+
+const mean = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? (a + b) / 2 : Number.isFinite(a) ? a : b);
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+
+// Each rate as the mean of two measurements (before and after the sizes); best: the float64 yardstick.
+function combined(before, after) {
+  const r = {};
+  for (const k of Object.keys(before)) r[k] = mean(before[k], after[k]);
+  r.best = Math.max(r.native64, Number.isFinite(r.numpy64) ? r.numpy64 : 0);
+  return r;
+}
+
+function printRates(label, r) {
+  console.log(`${label}: float64 native ${f1(r.native64)}, NumPy/OpenBLAS ${f1(r.numpy64)} GFLOP/s; float32 native ${f1(r.native32)}, NumPy/OpenBLAS ${f1(r.numpy32)} GFLOP/s`);
 }
 
 // The peers at PEER_N per side (BENCH_PEER_N=0 skips them).
@@ -74,20 +97,28 @@ function peers(report) {
 
 function main() {
   console.log(`genmetrics bench:pairwise: D=${D}, ${os.cpus().length} cores, ${os.cpus()[0].model}, simd ${native().simdLevel}`);
-  const rate = gemmRate();
   console.log(`${THREADS} threads for genmetrics and each peer; peers: ${PEER.note}`);
-  console.log(`float64 GEMM (4096^3): native ${rate.ours.toFixed(1)} GFLOP/s, NumPy/OpenBLAS ${rate.numpy.toFixed(1)} GFLOP/s`);
-  const report = { gemm_gflops: rate, peers: {}, scale: [] };
+  const before = gemmRates();
+  printRates('GEMM 4096^3 before', before);
+  const report = { gemm_gflops: {}, peers: {}, scale: [] };
 
   if (PEER_N > 0) peers(report);
-  for (const n of SIZES) {
+  const runs = SIZES.map((n) => {
     const q = pair(n);
     console.log(`\nN = ${n} per side (one run)`);
-    const r = measure('genmetrics prdc (all four)', ...ours('prdc', q), 1);
+    return { n, r: measure('genmetrics prdc (all four)', ...ours('prdc', q), 1) };
+  });
+  const after = gemmRates();
+  printRates('\nGEMM 4096^3 after', after);
+  const rate = combined(before, after);
+  report.gemm_gflops = { before, after, mean: rate };
+  const sgemm = Math.max(rate.native32, Number.isFinite(rate.numpy32) ? rate.numpy32 : 0);
+  console.log(`yardstick: the best float64 rate, ${rate.best.toFixed(1)} GFLOP/s (mean of before and after); 0.5x asks for ${(2 * rate.best).toFixed(1)} GFLOP/s, ${((200 * rate.best) / sgemm).toFixed(0)}% of the best float32 rate (${sgemm.toFixed(1)})`);
+  for (const { n, r } of runs) {
     const flops = (n * (n + 1) + n * n) * 2 * D; // N(N+1)/2 per set, two sets, plus N^2 cross, 2D flops each
     const bound = flops / (rate.best * 1e9);
     const features = (2 * n * D * 4) / 2 ** 20;
-    console.log(`  distance work ${(flops / 1e12).toFixed(1)} TFLOP: ${bound.toFixed(1)} s at the float64 GEMM's ${rate.best.toFixed(1)} GFLOP/s; genmetrics takes ${(r.seconds / bound).toFixed(2)}x that (target <= 0.5x; ${(flops / r.seconds / 1e9).toFixed(1)} GFLOP/s); peak RSS ${(r.max_rss_mb - features).toFixed(0)} MiB beyond the ${features.toFixed(0)} MiB of features`);
+    console.log(`  N = ${n}: distance work ${(flops / 1e12).toFixed(1)} TFLOP: ${bound.toFixed(1)} s at the float64 rate; genmetrics ${r.seconds.toFixed(2)} s = ${(r.seconds / bound).toFixed(2)}x that (target <= 0.5x; ${(flops / r.seconds / 1e9).toFixed(1)} GFLOP/s, ${((100 * flops) / r.seconds / 1e9 / sgemm).toFixed(0)}% of the float32 rate); peak RSS ${(r.max_rss_mb - features).toFixed(0)} MiB beyond the ${features.toFixed(0)} MiB of features`);
     report.scale.push({ n, ...r, tflop: flops / 1e12, gemm_bound_s: bound, ratio: r.seconds / bound });
   }
   fs.writeFileSync(path.join(DIR, 'pairwise.json'), `${JSON.stringify(report, null, 1)}\n`);
