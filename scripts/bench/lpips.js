@@ -48,8 +48,9 @@ function main() {
   const twin = resolveModel('lpips-alex-twin').path;
   const pe = peerEnv(PY, THREADS);
   console.log(`genmetrics bench:lpips: ${os.cpus().length} cores, ${os.cpus()[0].model}; ${THREADS} threads each; batch ${BATCH}; median of ${REPEATS}; peer: ${pe.note}`);
-  const yardsticks = () => run(PY, [path.join(__dirname, 'lpips_peer.py'), '--machine', twin, ...SIZES.map(String)], pe.env);
-  const before = yardsticks();
+  // The sgemm rate (and, with sizes, the multiply-adds of a pair at each size).
+  const yardsticks = (sizes) => run(PY, [path.join(__dirname, 'lpips_peer.py'), '--machine', twin, ...sizes.map(String)], pe.env);
+  const before = yardsticks(SIZES);
   const report = [];
   for (const size of SIZES) {
     const n = PAIRS[size] ?? 64;
@@ -73,7 +74,7 @@ function main() {
     );
     report.push(row);
   }
-  const sgemm = (before.sgemm_gflops + yardsticks().sgemm_gflops) / 2;
+  const sgemm = (before.sgemm_gflops + yardsticks([]).sgemm_gflops) / 2;
   console.log(`  sgemm (NumPy float32 4096^3, the peer's environment, mean of before and after): ${sgemm.toFixed(0)} GFLOP/s`);
   for (const row of report) {
     const flops = 2 * before.multiply_adds[row.size];
