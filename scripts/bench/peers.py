@@ -1,7 +1,10 @@
 """Peer timings for `npm run bench`: NumPy/SciPy on the same files the Node side measures.
 
 Usage: python3 peers.py FEATURES.npy STATS_A.npz STATS_B.npz REPEATS
-Prints one JSON object. Run with OPENBLAS_CORETYPE set by the caller (best configuration).
+Prints one JSON object.
+Or: python3 peers.py serve FEATURES.npy REPEATS: one measurement per line read ('dgemm': NumPy's
+float64 GEMM rate; 'cov': np.cov of the features, median of REPEATS), each answered by a JSON line,
+so that the caller can interleave them with its own (the shared host's speed drifts). Run with OPENBLAS_CORETYPE set by the caller (best configuration).
 The FID peers are pytorch-fid's method (scipy.linalg.sqrtm of the product, as in its
 calculate_frechet_distance) and NumPy's fastest symmetric route (Cholesky + eigvalsh).
 """
@@ -26,7 +29,24 @@ def timed(fn, repeats):
     return statistics.median(times), value
 
 
+def serve(feats, repeats):
+    x = np.load(feats)
+    np.cov(x[:1000], rowvar=False)
+    for line in sys.stdin:
+        op = line.strip()
+        if op == 'dgemm':
+            out = {'dgemm_gflops': gemm_gflops(np.float64, repeats=repeats)}
+        elif op == 'cov':
+            out = {'np_cov_s': timed(lambda: np.cov(x, rowvar=False), repeats)[0]}
+        else:
+            break
+        print(json.dumps(out), flush=True)
+
+
 def main():
+    if sys.argv[1] == 'serve':
+        serve(sys.argv[2], int(sys.argv[3]))
+        return
     feats, a, b, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     x = np.load(feats)
     out = {'numpy': np.__version__, 'scipy': scipy.__version__}
