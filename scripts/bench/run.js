@@ -5,7 +5,7 @@
 // between) our covariance, the native dgemm, NumPy's dgemm and np.cov (a peer process answering
 // requests, scripts/bench/peers.py serve): the share of the float64 GEMM rate and the speed-up over
 // np.cov are per round, against the better of the two dgemm rates of that round. Options (env): BENCH_N (50000), BENCH_D (2048),
-// BENCH_REPEATS (3), BENCH_ROUNDS (5), BENCH_PYTHON (/usr/bin/python3, Debian's numpy/scipy), BENCH_DIR (.bench).
+// BENCH_REPEATS (3), BENCH_ROUNDS (7), BENCH_PYTHON (/usr/bin/python3, Debian's numpy/scipy), BENCH_DIR (.bench).
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -16,7 +16,7 @@ const gm = require('../../dist');
 const N = Number(process.env.BENCH_N || 50000);
 const D = Number(process.env.BENCH_D || 2048);
 const REPEATS = Number(process.env.BENCH_REPEATS || 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
 const PY = process.env.BENCH_PYTHON || '/usr/bin/python3';
 const DIR = path.resolve(process.env.BENCH_DIR || path.join(__dirname, '..', '..', '.bench'));
 
