@@ -88,6 +88,64 @@ describe('GEMM micro-kernels', () => {
     expect(relErr(base.fid, ref.sizes['161'].eigh_float64)).toBeLessThan(1e-8);
   });
 
+  // The covariance's rank updates read its centred rows packed once for both sides of the product:
+  // wider than one column block of the GEMM (1024), with one thread (one rectangle, several column
+  // blocks) and two, float32 and float64 rows, against a plain two-pass covariance in float64.
+  const wideScript = `
+    const { RunningMoments } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist'))});
+    const { native } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'native'))});
+    (async () => {
+      const d = 1100, n = 301;
+      const x64 = Float64Array.from({ length: n * d }, (_, i) => Math.abs(Math.sin(i * 0.37)) + ((i * 7) % 13) / 13);
+      const x32 = Float32Array.from(x64);
+      // np.cov's definition, two passes in float64 (the mean first, then the centred products)
+      function plainCov(x) {
+        const mean = new Float64Array(d);
+        for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / n;
+        const c = new Float64Array(d * d), r = new Float64Array(d);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < d; j++) r[j] = x[i * d + j] - mean[j];
+          for (let a = 0; a < d; a++) { const va = r[a] / (n - 1), row = c.subarray(a * d, a * d + d); for (let b = 0; b < d; b++) row[b] += va * r[b]; }
+        }
+        return c;
+      }
+      const out = { kernel: native().simdLevel };
+      for (const [name, x] of [['float32', x32], ['float64', x64]]) {
+        const plain = plainCov(x);
+        let scale = 0;
+        for (const v of plain) scale = Math.max(scale, Math.abs(v));
+        const sigmas = [];
+        for (const threads of [1, 2]) {
+          const m = new RunningMoments(d);
+          await m.update(x.subarray(0, 150 * d), { threads });
+          await m.update(x.subarray(150 * d), { threads });
+          const s = m.finalize().sigma;
+          let worst = 0;
+          for (let q = 0; q < d * d; q++) worst = Math.max(worst, Math.abs(s[q] - plain[q]));
+          out[name + '/' + threads] = worst / scale;
+          sigmas.push(s);
+        }
+        out[name + '/same'] = sigmas[0].every((v, q) => v === sigmas[1][q]);
+      }
+      console.log(JSON.stringify(out));
+    })();`;
+
+  test('covariance wider than a GEMM column block: every kernel, one thread and two, equals a plain two-pass covariance to 1e-12, bit for bit the same with either', () => {
+    for (const k of [undefined, 'avx2', 'generic']) {
+      const env = { ...process.env };
+      if (k) env.GENMETRICS_KERNEL = k;
+      else delete env.GENMETRICS_KERNEL;
+      const p = spawnSync(process.execPath, ['-e', wideScript], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (p.status !== 0) throw new Error(p.stderr);
+      const r = JSON.parse(p.stdout);
+      for (const rows of ['float32', 'float64']) {
+        expect(r[`${rows}/1`]).toBeLessThan(1e-12);
+        expect(r[`${rows}/2`]).toBeLessThan(1e-12);
+        expect(r[`${rows}/same`]).toBe(true);
+      }
+    }
+  });
+
   // The float32 products per kernel: the float64 re-checks emulate the kernel in use (fused or
   // not), so radii and counts stay bit for bit those of its float64 pass; KID within 1e-6.
   const pairwiseScript = `

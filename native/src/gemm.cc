@@ -271,6 +271,7 @@ struct ViewPanels {
   }
   int64_t inPlaceStride() const { return v.rs == 1 ? v.cs : 0; }
   const double* at(int64_t i, int64_t p) const { return v.p + i * v.rs + p * v.cs; }
+  const double* prepacked(int64_t, int64_t) const { return nullptr; }
 };
 
 #ifdef GM_X86
@@ -360,6 +361,21 @@ struct RowPanels {
   }
   int64_t inPlaceStride() const { return 0; }
   const P* at(int64_t, int64_t) const { return nullptr; }
+  const P* prepacked(int64_t, int64_t) const { return nullptr; }
+};
+
+// An operand packed beforehand, whole, in the micro-panel layout of one side: the KC panel of
+// columns [p0, p0 + kc) (p0 a multiple of KC, kc = min(KC, k - p0)) at data + p0 * rows, its rows
+// in micro-panels of mr at i * kc (rows: a multiple of mr, zero rows past the operand's). The
+// blocked loop reads it where it lies instead of packing its own copy.
+struct PrepackedPanels {
+  using Packed = double;
+  const double* data;
+  int64_t rows, k;
+  void pack(int64_t, int64_t, int64_t, int64_t, int, double*) const {}
+  int64_t inPlaceStride() const { return 0; }
+  const double* at(int64_t, int64_t) const { return nullptr; }
+  const double* prepacked(int64_t i0, int64_t p0) const { return data + p0 * rows + i0 * std::min(Blocking<double>::KC, k - p0); }
 };
 
 struct Rect {
@@ -380,17 +396,27 @@ void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, 
   using P = typename A::Packed;
   const Kernel<P>& kr = kernel<P>();
   const int mr = kr.mr, nr = kr.nr;
-  constexpr int64_t KC = Blocking<P>::KC, MC = Blocking<P>::MC, NC = Blocking<P>::NC;
+  constexpr int64_t KC = Blocking<P>::KC, MC = Blocking<P>::MC;
+  // Column blocks of whole micro-panels (an operand packed beforehand has them at multiples of nr
+  // from its first row; rectangles start at such multiples), and row blocks likewise (MC is a
+  // multiple of every mr).
+  const int64_t NC = Blocking<P>::NC / nr * nr;
   const int64_t ncMax = std::min<int64_t>(NC, r.j1 - r.j0);
   Buffer<P> abuf((MC + mr) * KC), bbuf((ncMax + nr) * KC);
   double tmp[64 * 32];
   for (int64_t jc = r.j0; jc < r.j1; jc += NC) {
     const int64_t nc = std::min<int64_t>(NC, r.j1 - jc);
-    // Rows above this column block's first column lie strictly above the diagonal.
-    const int64_t iStart = part == Part::Lower ? std::max(r.i0, jc) : r.i0;
+    // Rows above this column block's first column lie strictly above the diagonal. (A packed
+    // beforehand starts its micro-panels at multiples of mr: from the one holding that row.)
+    int64_t iStart = part == Part::Lower ? std::max(r.i0, jc) : r.i0;
+    if (a.prepacked(0, 0)) iStart -= (iStart - r.i0) % mr;
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min<int64_t>(KC, k - pc);
-      bt.pack(jc, nc, pc, kc, nr, bbuf.data());
+      const P* bpanel = bt.prepacked(jc, pc);
+      if (!bpanel) {
+        bt.pack(jc, nc, pc, kc, nr, bbuf.data());
+        bpanel = bbuf.data();
+      }
       for (int64_t ic = iStart; ic < r.i1; ic += MC) {
         const int64_t mc = std::min<int64_t>(MC, r.i1 - ic);
         // With few columns each block of A is used a few times only: packing it would cost as
@@ -398,19 +424,23 @@ void gemmBlock(const Rect& r, int64_t k, double alpha, const A& a, const B& bt, 
         const int64_t stride = a.inPlaceStride();
         const bool direct = stride != 0 && nc <= 64;
         const int64_t fullRows = direct ? mc / mr * mr : 0;
-        if (!direct)
-          a.pack(ic, mc, pc, kc, mr, abuf.data());
-        else if (fullRows < mc)
-          a.pack(ic + fullRows, mc - fullRows, pc, kc, mr, abuf.data() + fullRows * kc);
+        const P* ablock = a.prepacked(ic, pc);
+        if (!ablock) {
+          if (!direct)
+            a.pack(ic, mc, pc, kc, mr, abuf.data());
+          else if (fullRows < mc)
+            a.pack(ic + fullRows, mc - fullRows, pc, kc, mr, abuf.data() + fullRows * kc);
+          ablock = abuf.data();
+        }
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const int64_t col = jc + jr, cols = std::min<int64_t>(nr, nc - jr);
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const int64_t row = ic + ir, rows = std::min<int64_t>(mr, mc - ir);
             if (part == Part::Lower && row + rows - 1 < col) continue;
             const bool inPlace = ir < fullRows;
-            const P* ap = inPlace ? a.at(row, pc) : abuf.data() + ir * kc;
+            const P* ap = inPlace ? a.at(row, pc) : ablock + ir * kc;
             const int64_t as = inPlace ? stride : mr;
-            const P* bp = bbuf.data() + jr * kc;
+            const P* bp = bpanel + jr * kc;
             double* cp = c + col * ldc + row;
             // Overwriting: the first panel's tile is zeroed here, where it is about to be read
             // (in L1), not in a pass over all of C beforehand.
@@ -541,6 +571,47 @@ void gemmRowsStacked(const Rows& top, const Rows& bottom, double* c, int64_t ldc
     run(n, n, top.d, 1.0, z, z, c, ldc, Part::Lower, threads, overwrite);
   }
 }
+
+template <class T>
+void centredRankUpdate(const T* rows, int64_t m, int64_t d, const double* shift, double* sums, double* c, int64_t ldc,
+                       int threads) {
+  if (m <= 0 || d <= 0) return;
+  const Kernel<double>& kr = kernel<double>();
+  const int64_t mr = kr.mr, nr = kr.nr, KC = Blocking<double>::KC;
+  const int64_t rowsA = (d + mr - 1) / mr * mr, rowsB = (d + nr - 1) / nr * nr;
+  Scratch a(static_cast<size_t>(rowsA * m)), b(static_cast<size_t>(rowsB * m));
+  // Blocks of columns made of whole micro-panels of both layouts (a multiple of mr and of nr), one
+  // thread each; within a block, row after row, so each column's sum keeps the rows' order.
+  int64_t unit = mr;
+  while (unit % nr) unit += mr;
+  const int64_t width = (128 + unit - 1) / unit * unit;
+  const int64_t padded = std::max(rowsA, rowsB);
+  parallelFor(static_cast<long>((padded + width - 1) / width), threads, [&](long blk) {
+    const int64_t c0 = blk * width, c1 = std::min(padded, c0 + width), live = std::max<int64_t>(0, std::min(d, c1) - c0);
+    double v[512];
+    for (int64_t p = 0; p < m; ++p) {
+      const T* row = rows + p * d + c0;
+      for (int64_t q = 0; q < live; ++q) {
+        v[q] = static_cast<double>(row[q]) - shift[c0 + q];
+        sums[c0 + q] += v[q];
+      }
+      std::fill(v + live, v + (c1 - c0), 0.0);
+      const int64_t p0 = p / KC * KC, kc = std::min(KC, m - p0), pp = p - p0;
+      for (int64_t i = c0; i < std::min(c1, rowsA); i += mr) {
+        double* dst = a.data() + p0 * rowsA + i * kc + pp * mr;
+        for (int64_t r = 0; r < mr; ++r) dst[r] = v[i - c0 + r];
+      }
+      for (int64_t i = c0; i < std::min(c1, rowsB); i += nr) {
+        double* dst = b.data() + p0 * rowsB + i * kc + pp * nr;
+        for (int64_t r = 0; r < nr; ++r) dst[r] = v[i - c0 + r];
+      }
+    }
+  });
+  run(d, d, m, 1.0, PrepackedPanels{a.data(), rowsA, m}, PrepackedPanels{b.data(), rowsB, m}, c, ldc, Part::Lower, threads);
+}
+
+template void centredRankUpdate<float>(const float*, int64_t, int64_t, const double*, double*, double*, int64_t, int);
+template void centredRankUpdate<double>(const double*, int64_t, int64_t, const double*, double*, double*, int64_t, int);
 
 double gemmRowsDot(const Rows& a, int64_t i, const Rows& b, int64_t j) {
   double out;

@@ -46,6 +46,15 @@ void gemmRows(int64_t m, int64_t n, const Rows& a, int64_t i0, const Rows& b, in
 void gemmRowsStacked(const Rows& top, const Rows& bottom, double* c, int64_t ldc, int threads, Precision precision,
                      bool overwrite);
 
+// RunningMoments' centred symmetric rank-m update: for the m rows y_p of `rows` (row-major, width
+// d), C += sum_p (y_p - s)(y_p - s)^T as gemm's Part::Lower (C column-major, ldc) and sums[c] +=
+// sum_p (y_pc - s_c) in row order. Each y_pc - s_c is formed once in float64 and packed once in
+// the layouts of both sides of the product, which its threads then read where they lie; the
+// entries are gemm's on the centred rows, bit for bit.
+template <class T>
+void centredRankUpdate(const T* rows, int64_t m, int64_t d, const double* shift, double* sums, double* c, int64_t ldc,
+                       int threads);
+
 // <a_i, b_j> bit for bit as gemmRows computes it in float64 (same panels, same order, fused or
 // not as the kernel in use): for re-checking, one pair at a time, a decision taken in float32.
 double gemmRowsDot(const Rows& a, int64_t i, const Rows& b, int64_t j);

@@ -61,17 +61,13 @@ void RunningMoments::updateImpl(const T* data, int64_t rows, int threads, int64_
                                     ", column " + std::to_string(i % D));
   }
 
-  // Work on the columns in blocks, so that each column's sums keep one summation order
-  // whatever the thread count.
-  const long colBlocks = (D + kColBlock - 1) / kColBlock;
-  auto forColumns = [&](auto body) {
-    parallelFor(colBlocks, threads, [&](long b) { body(static_cast<int>(b * kColBlock), std::min(D, static_cast<int>((b + 1) * kColBlock))); });
-  };
   if (n_ == 0) {
     // Shift: the mean of the first rows, rounded to float32 (for float32 input, x - s is then
-    // exact). Any value near the mean keeps the sums free of cancellation.
+    // exact). Any value near the mean keeps the sums free of cancellation. Columns in blocks, so
+    // that each column's sum keeps one order whatever the thread count.
     const int64_t head = std::min<int64_t>(rows, kChunkRows);
-    forColumns([&](int c0, int c1) {
+    parallelFor((D + kColBlock - 1) / kColBlock, threads, [&](long b) {
+      const int c0 = static_cast<int>(b * kColBlock), c1 = std::min(D, static_cast<int>((b + 1) * kColBlock));
       std::vector<double> m(c1 - c0, 0.0);
       for (int64_t r = 0; r < head; ++r)
         for (int c = c0; c < c1; ++c) m[c - c0] += data[r * D + c];
@@ -79,25 +75,9 @@ void RunningMoments::updateImpl(const T* data, int64_t rows, int threads, int64_
     });
   }
 
-  Scratch centredBuf(static_cast<size_t>(std::min<int64_t>(rows, kChunkRows)) * D);
-  double* centred = centredBuf.data();
-  for (int64_t r0 = 0; r0 < rows; r0 += kChunkRows) {
-    const int64_t m = std::min<int64_t>(kChunkRows, rows - r0);
-    const T* src = data + r0 * D;
-    forColumns([&](int c0, int c1) {
-      for (int64_t r = 0; r < m; ++r) {
-        double* dst = centred + r * D;
-        const T* row = src + r * D;
-        for (int c = c0; c < c1; ++c) {
-          dst[c] = static_cast<double>(row[c]) - shift_[c];
-          sum_[c] += dst[c];
-        }
-      }
-    });
-    // S2 += Y^T Y on the lower triangle (a symmetric rank-m update through the packed GEMM).
-    View y = rowMajor(centred, D);
-    gemm(D, D, m, 1.0, y.t(), y, outer_.data(), D, Part::Lower, threads);
-  }
+  // S1 += sum (y - s) and S2 += sum (y - s)(y - s)^T on the lower triangle, chunk by chunk.
+  for (int64_t r0 = 0; r0 < rows; r0 += kChunkRows)
+    centredRankUpdate(data + r0 * D, std::min<int64_t>(kChunkRows, rows - r0), D, shift_.data(), sum_.data(), outer_.data(), D, threads);
   n_ += rows;
 }
 
