@@ -372,10 +372,12 @@ struct PrepackedPanels {
   using Packed = double;
   const double* data;
   int64_t rows, k;
+  // Where row i0's micro-panel of the panel from column p0 starts.
+  static int64_t offset(int64_t rows, int64_t k, int64_t i0, int64_t p0) { return p0 * rows + i0 * std::min(Blocking<double>::KC, k - p0); }
   void pack(int64_t, int64_t, int64_t, int64_t, int, double*) const {}
   int64_t inPlaceStride() const { return 0; }
   const double* at(int64_t, int64_t) const { return nullptr; }
-  const double* prepacked(int64_t i0, int64_t p0) const { return data + p0 * rows + i0 * std::min(Blocking<double>::KC, k - p0); }
+  const double* prepacked(int64_t i0, int64_t p0) const { return data + offset(rows, k, i0, p0); }
 };
 
 struct Rect {
@@ -588,23 +590,23 @@ void centredRankUpdate(const T* rows, int64_t m, int64_t d, const double* shift,
   const int64_t padded = std::max(rowsA, rowsB);
   parallelFor(static_cast<long>((padded + width - 1) / width), threads, [&](long blk) {
     const int64_t c0 = blk * width, c1 = std::min(padded, c0 + width), live = std::max<int64_t>(0, std::min(d, c1) - c0);
-    double v[512];
+    std::vector<double> v(static_cast<size_t>(c1 - c0), 0.0);  // this row's centred values, zero past d
     for (int64_t p = 0; p < m; ++p) {
       const T* row = rows + p * d + c0;
       for (int64_t q = 0; q < live; ++q) {
         v[q] = static_cast<double>(row[q]) - shift[c0 + q];
         sums[c0 + q] += v[q];
       }
-      std::fill(v + live, v + (c1 - c0), 0.0);
-      const int64_t p0 = p / KC * KC, kc = std::min(KC, m - p0), pp = p - p0;
-      for (int64_t i = c0; i < std::min(c1, rowsA); i += mr) {
-        double* dst = a.data() + p0 * rowsA + i * kc + pp * mr;
-        for (int64_t r = 0; r < mr; ++r) dst[r] = v[i - c0 + r];
-      }
-      for (int64_t i = c0; i < std::min(c1, rowsB); i += nr) {
-        double* dst = b.data() + p0 * rowsB + i * kc + pp * nr;
-        for (int64_t r = 0; r < nr; ++r) dst[r] = v[i - c0 + r];
-      }
+      // Column p - p0 of panel p0 in each layout: mr (nr) values per micro-panel.
+      const int64_t p0 = p / KC * KC, pp = p - p0;
+      const auto scatter = [&](double* layout, int64_t rowsL, int64_t w) {
+        for (int64_t i = c0; i < std::min(c1, rowsL); i += w) {
+          double* dst = layout + PrepackedPanels::offset(rowsL, m, i, p0) + pp * w;
+          for (int64_t r = 0; r < w; ++r) dst[r] = v[i - c0 + r];
+        }
+      };
+      scatter(a.data(), rowsA, mr);
+      scatter(b.data(), rowsB, nr);
     }
   });
   run(d, d, m, 1.0, PrepackedPanels{a.data(), rowsA, m}, PrepackedPanels{b.data(), rowsB, m}, c, ldc, Part::Lower, threads);
