@@ -17,6 +17,7 @@ const { spawnSync } = require('child_process');
 const sharp = require('sharp');
 const gm = require('../../dist');
 const { ModelPool } = require('../../dist/models/model-pool');
+const { rotated } = require('./interleave');
 
 const N = Number(process.env.BENCH_IMAGES || 2000);
 const CHUNK = Number(process.env.BENCH_CHUNK || 200);
@@ -47,7 +48,7 @@ async function makeImages() {
   return dir;
 }
 
-/** The images cut into folders of CHUNK (hard links, or copies where links fail), made once per N and CHUNK. */
+/** The images cut into folders of CHUNK (hard links, or copies where links fail), made once per N and CHUNK: their paths. */
 function chunks(dir) {
   const files = fs.readdirSync(dir).sort();
   const root = path.join(DIR, `images-256-${N}-chunks-${CHUNK}`);
@@ -66,7 +67,7 @@ function chunks(dir) {
         }
       }
     }
-    out.push({ dir: sub, images: part.length });
+    out.push(sub);
   }
   return out;
 }
@@ -124,16 +125,16 @@ async function main() {
   for (const [c, part] of parts.entries()) {
     let b, e;
     const steps = [
-      async () => (b = await bareNetwork(part.dir, model, pool)),
-      async () => (e = await endToEnd(part.dir, model, pool)),
+      async () => (b = await bareNetwork(part, model, pool)),
+      async () => (e = await endToEnd(part, model, pool)),
       async () => {
-        const p = torchPipeline(part.dir);
+        const p = torchPipeline(part);
         peer.seconds += p.seconds;
         peer.network_seconds += p.network_seconds;
         peer.sgemm.push(p.sgemm_gflops);
       },
     ];
-    for (let s = 0; s < steps.length; s++) await steps[(c + s) % steps.length]();
+    await rotated(c, steps);
     bare += b;
     e2e += e;
     ratios.push(b / e);

@@ -54,6 +54,7 @@ function makeFeatures(n, d, seed) {
 // The peer's environment: the same threads, OpenBLAS on its best kernel (scripts/bench/peer_env.js).
 const THREADS = Number(process.env.BENCH_THREADS || os.availableParallelism());
 const { peerEnv } = require('./peer_env');
+const { rotated } = require('./interleave');
 
 /** scripts/bench/peers.py serve: a NumPy process answering one measurement per request line. */
 function peerServer(env) {
@@ -117,10 +118,7 @@ async function main() {
       async () => (round.numpy = (await server.ask('dgemm')).dgemm_gflops),
       async () => (round.npCov = (await server.ask('cov')).np_cov_s),
     ];
-    for (let q = 0; q < steps.length; q++) {
-      await steps[(r + q) % steps.length]();
-      await pause();
-    }
+    await rotated(r, steps, pause);
     round.dgemm = Math.max(round.native, round.numpy);
     rounds.push(round);
   }
