@@ -61,11 +61,12 @@ describe('GEMM micro-kernels', () => {
       for (let i = 0; i < d; i++) trace += stats[0].sigma[i * d + i];
       console.log(JSON.stringify({ kernel: native().simdLevel, fid: r.fid, trace, c01: stats[0].sigma[1] }));
     })();`;
-  function run(kernel?: string) {
+  /** Runs `code` (default: the script above) in a child process with the forced kernel; its JSON line. */
+  function run(kernel?: string, code = script) {
     const env = { ...process.env };
     if (kernel) env.GENMETRICS_KERNEL = kernel;
     else delete env.GENMETRICS_KERNEL;
-    const p = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+    const p = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
     if (p.status !== 0) throw new Error(p.stderr);
     return JSON.parse(p.stdout);
   }
@@ -132,12 +133,7 @@ describe('GEMM micro-kernels', () => {
 
   test('covariance wider than a GEMM column block: every kernel, one thread and two, equals a plain two-pass covariance to 1e-12, bit for bit the same with either', () => {
     for (const k of [undefined, 'avx2', 'generic']) {
-      const env = { ...process.env };
-      if (k) env.GENMETRICS_KERNEL = k;
-      else delete env.GENMETRICS_KERNEL;
-      const p = spawnSync(process.execPath, ['-e', wideScript], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
-      if (p.status !== 0) throw new Error(p.stderr);
-      const r = JSON.parse(p.stdout);
+      const r = run(k, wideScript);
       for (const rows of ['float32', 'float64']) {
         expect(r[`${rows}/1`]).toBeLessThan(1e-12);
         expect(r[`${rows}/2`]).toBeLessThan(1e-12);
@@ -168,12 +164,7 @@ describe('GEMM micro-kernels', () => {
 
   test('float32 products: P/R/D/C radii and counts equal float64 exactly, KID sums within 1e-6, with every kernel', () => {
     for (const k of [undefined, 'avx2', 'generic']) {
-      const env = { ...process.env };
-      if (k) env.GENMETRICS_KERNEL = k;
-      else delete env.GENMETRICS_KERNEL;
-      const p = spawnSync(process.execPath, ['-e', pairwiseScript], { env, encoding: 'utf8' });
-      if (p.status !== 0) throw new Error(p.stderr);
-      const r = JSON.parse(p.stdout);
+      const r = run(k, pairwiseScript);
       expect(r.float32.radii).toEqual(r.float64.radii);
       expect(r.float32.counts).toEqual(r.float64.counts);
       r.float32.xy.forEach((v: number, i: number) => expect(relErr(v, r.float64.xy[i])).toBeLessThan(1e-6));
