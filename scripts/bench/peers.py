@@ -1,12 +1,13 @@
 """Peer timings for `npm run bench`: NumPy/SciPy on the same files the Node side measures.
 
-Usage: python3 peers.py FEATURES.npy STATS_A.npz STATS_B.npz REPEATS
-Prints one JSON object.
+Usage: python3 peers.py STATS_A.npz STATS_B.npz REPEATS: one JSON object (versions, NumPy's sgemm
+rate, the two FID routes' times and values). The FID peers are pytorch-fid's method
+(scipy.linalg.sqrtm of the product, as in its calculate_frechet_distance) and NumPy's fastest
+symmetric route (Cholesky + eigvalsh).
 Or: python3 peers.py serve FEATURES.npy REPEATS: one measurement per line read ('dgemm': NumPy's
-float64 GEMM rate; 'cov': np.cov of the features, median of REPEATS), each answered by a JSON line,
-so that the caller can interleave them with its own (the shared host's speed drifts). Run with OPENBLAS_CORETYPE set by the caller (best configuration).
-The FID peers are pytorch-fid's method (scipy.linalg.sqrtm of the product, as in its
-calculate_frechet_distance) and NumPy's fastest symmetric route (Cholesky + eigvalsh).
+float64 GEMM rate; 'cov': np.cov of the features, median of REPEATS), each answered by a JSON
+line, so that the caller can interleave them with its own (the shared host's speed drifts).
+Run with OPENBLAS_CORETYPE set by the caller (best configuration).
 """
 import json
 import statistics
@@ -47,15 +48,10 @@ def main():
     if sys.argv[1] == 'serve':
         serve(sys.argv[2], int(sys.argv[3]))
         return
-    feats, a, b, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    x = np.load(feats)
+    a, b, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
     out = {'numpy': np.__version__, 'scipy': scipy.__version__}
 
     out['sgemm_gflops'] = gemm_gflops(np.float32, repeats=repeats)
-    out['dgemm_gflops'] = gemm_gflops(np.float64, repeats=repeats)
-
-    np.cov(x[:1000], rowvar=False)
-    out['np_cov_s'], _ = timed(lambda: np.cov(x, rowvar=False), repeats)
 
     sa, sb = np.load(a), np.load(b)
     mu1, s1, mu2, s2 = sa['mu'], sa['sigma'], sb['mu'], sb['sigma']

@@ -91,8 +91,8 @@ async function main() {
   }
   const y = makeFeatures(Math.max(D + 500, 5000), D, 2);
 
-  // ours: covariance of N x D float32 (in memory, as the peer after np.load), each round followed by
-  // the native dgemm; the time is the median of all rounds' medians.
+  // ours: covariance of N x D float32 (in memory, as the peer after np.load), in rounds with the two
+  // dgemm rates and np.cov; its time is the median of the rounds' medians.
   const { native } = require('../../dist/native');
   const covFlops = N * D * (D + 1); // symmetric rank-N update: N*D(D+1)/2 multiply-adds
   const covariance = async () => {
@@ -135,7 +135,7 @@ async function main() {
   const fd = await timed(() => gm.frechetDistance(statsA, statsB));
 
   console.log(`${THREADS} threads for genmetrics and the peer; ${pe.note}`);
-  const py = spawnSync(PY, [path.join(__dirname, 'peers.py'), featFile, fileA, fileB, String(REPEATS)], { env: pe.env, encoding: 'utf8' });
+  const py = spawnSync(PY, [path.join(__dirname, 'peers.py'), fileA, fileB, String(REPEATS)], { env: pe.env, encoding: 'utf8' });
   if (py.status !== 0) {
     console.error(py.stderr);
     throw new Error(`peer run failed (${PY}); install Debian's python3-numpy python3-scipy`);
@@ -145,8 +145,8 @@ async function main() {
   const ours = covFlops / cov.s / 1e9;
   const shares = rounds.map((r) => r.gflops / r.dgemm);
   const speedups = rounds.map((r) => r.npCov / r.s);
-  const rates = (k) => rounds.map((r) => f(r[k], 0)).join(', ');
   const f = (v, d = 3) => v.toFixed(d);
+  const rates = (k) => rounds.map((r) => f(r[k], 0)).join(', ');
   console.log(`peer: numpy ${peer.numpy}, scipy ${peer.scipy}, OpenBLAS ${pe.core}`);
   console.log(`machine GEMM (4096^3, GFLOP/s): OpenBLAS sgemm ${f(peer.sgemm_gflops, 1)}; dgemm per round: native ${rates('native')}, OpenBLAS ${rates('numpy')}`);
   console.log('');
