@@ -1,6 +1,14 @@
 // Jest runs tests in a separate V8 realm with its own typed-array constructors; onnxruntime-node's
 // native outputs are created in the main realm and fail its `instanceof Float32Array` checks. This
 // environment gives the test realm the main realm's typed arrays, as a plain Node process has.
+//
+// It also gives each test file a temporary folder of its own, set as TMPDIR for the file's run (so
+// os.tmpdir(), the library's temporary files and every child process land there) and removed when
+// the file ends: a whole suite run writes a few GiB of images, features and stores, which must not
+// pile up in /tmp on a CI machine with little disk.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { TestEnvironment } = require('jest-environment-node');
 
 class SharedTypedArrayEnvironment extends TestEnvironment {
@@ -12,6 +20,21 @@ class SharedTypedArrayEnvironment extends TestEnvironment {
     ]) {
       this.global[name] = globalThis[name];
     }
+  }
+
+  async setup() {
+    await super.setup();
+    this.savedTmpdir = process.env.TMPDIR;
+    this.tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'genmetrics-jest-'));
+    process.env.TMPDIR = this.tmpRoot;
+    this.global.process.env.TMPDIR = this.tmpRoot;
+  }
+
+  async teardown() {
+    if (this.savedTmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = this.savedTmpdir;
+    if (this.tmpRoot) fs.rmSync(this.tmpRoot, { recursive: true, force: true, maxRetries: 3 });
+    await super.teardown();
   }
 }
 
