@@ -11,6 +11,7 @@ class MomentsBinding : public Napi::ObjectWrap<MomentsBinding> {
  public:
   static void Init(Napi::Env env, Napi::Object exports);
   explicit MomentsBinding(const Napi::CallbackInfo& info);
+  ~MomentsBinding() override;
 
   RunningMoments& moments() { return *moments_; }
   bool busy = false;
@@ -26,6 +27,7 @@ class MomentsBinding : public Napi::ObjectWrap<MomentsBinding> {
   void ThrowIfBusy(Napi::Env env);
 
   std::unique_ptr<RunningMoments> moments_;
+  int64_t external_ = 0;  // bytes of native sums reported to V8, so that it collects idle accumulators
   static Napi::FunctionReference constructor_;
 };
 

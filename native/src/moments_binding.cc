@@ -109,6 +109,12 @@ MomentsBinding::MomentsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWra
   }
   const int dims = static_cast<int>(requested);
   moments_ = std::make_unique<RunningMoments>(dims);
+  external_ = static_cast<int64_t>(dims) * dims * static_cast<int64_t>(sizeof(double));
+  Napi::MemoryManagement::AdjustExternalMemory(env, external_);
+}
+
+MomentsBinding::~MomentsBinding() {
+  if (external_) Napi::MemoryManagement::AdjustExternalMemory(Env(), -external_);
 }
 
 void MomentsBinding::ThrowIfBusy(Napi::Env env) {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace gm {
@@ -25,6 +26,7 @@ struct Idle {
 struct Pool {
   std::mutex lock;
   std::vector<Idle> idle;
+  std::unordered_map<double*, size_t> lent;  // HugeArray memory out of the pool, with its capacity
   size_t idleBytes = 0;
   size_t capBytes;
   Pool() {
@@ -66,30 +68,64 @@ double* allocate(size_t count) {
   return static_cast<double*>(p);
 }
 
-}  // namespace
-
-Scratch::Scratch(size_t count) : data_(nullptr), capacity_(std::max<size_t>(count, 1)) {
+// An idle buffer of at least `count` doubles (the smallest that fits, unless it is wastefully
+// large), or a new one; `count` becomes its capacity.
+double* take(size_t& count) {
   Pool& p = pool();
   {
     std::lock_guard<std::mutex> g(p.lock);
-    // Smallest idle buffer that fits, unless it is wastefully large.
     auto best = p.idle.end();
     for (auto it = p.idle.begin(); it != p.idle.end(); ++it)
-      if (it->capacity >= capacity_ && it->capacity <= 2 * capacity_ + 4096 &&
+      if (it->capacity >= count && it->capacity <= 2 * count + 4096 &&
           (best == p.idle.end() || it->capacity < best->capacity))
         best = it;
     if (best != p.idle.end()) {
-      data_ = best->data;
-      capacity_ = best->capacity;
-      p.idleBytes -= capacity_ * sizeof(double);
+      double* data = best->data;
+      count = best->capacity;
+      p.idleBytes -= count * sizeof(double);
       p.idle.erase(best);
-      return;
+      return data;
     }
   }
-  data_ = allocate(capacity_);
+  return allocate(count);
 }
 
-HugeArray::HugeArray(size_t count, bool zero) : data_(allocate(count)), size_(count) {
+// Back to the idle list; over the cap, the oldest idle buffers are freed first. A buffer of more
+// than a quarter of the cap (a whole feature file) is freed at once rather than kept idle.
+void give(double* data, size_t capacity) {
+  Pool& p = pool();
+  std::vector<double*> release;
+  if (capacity * sizeof(double) > p.capBytes / 4) {
+    alignedFree(data);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> g(p.lock);
+    p.idle.push_back({data, capacity});
+    p.idleBytes += capacity * sizeof(double);
+    while (p.idleBytes > p.capBytes && !p.idle.empty()) {
+      release.push_back(p.idle.front().data);
+      p.idleBytes -= p.idle.front().capacity * sizeof(double);
+      p.idle.erase(p.idle.begin());
+    }
+  }
+  for (double* d : release) alignedFree(d);
+}
+
+}  // namespace
+
+Scratch::Scratch(size_t count) : data_(nullptr), capacity_(std::max<size_t>(count, 1)) { data_ = take(capacity_); }
+
+Scratch::~Scratch() { give(data_, capacity_); }
+
+HugeArray::HugeArray(size_t count, bool zero) : size_(count) {
+  size_t capacity = std::max<size_t>(count, 1);
+  data_ = take(capacity);
+  {
+    Pool& p = pool();
+    std::lock_guard<std::mutex> g(p.lock);
+    p.lent[data_] = capacity;
+  }
   if (zero) std::fill(data_, data_ + count, 0.0);
 }
 
@@ -105,24 +141,16 @@ HugeArray& HugeArray::operator=(HugeArray&& o) noexcept {
 HugeArray::~HugeArray() { release(data_); }
 
 void HugeArray::release(double* p) {
-  if (p) alignedFree(p);
-}
-
-Scratch::~Scratch() {
-  Pool& p = pool();
-  std::vector<double*> release;
+  if (!p) return;
+  Pool& pl = pool();
+  size_t capacity;
   {
-    std::lock_guard<std::mutex> g(p.lock);
-    p.idle.push_back({data_, capacity_});
-    p.idleBytes += capacity_ * sizeof(double);
-    // Over the cap: free the oldest idle buffers first.
-    while (p.idleBytes > p.capBytes && !p.idle.empty()) {
-      release.push_back(p.idle.front().data);
-      p.idleBytes -= p.idle.front().capacity * sizeof(double);
-      p.idle.erase(p.idle.begin());
-    }
+    std::lock_guard<std::mutex> g(pl.lock);
+    auto it = pl.lent.find(p);
+    capacity = it->second;
+    pl.lent.erase(it);
   }
-  for (double* d : release) alignedFree(d);
+  give(p, capacity);
 }
 
 }  // namespace gm

@@ -25,7 +25,10 @@ class Scratch {
 };
 
 // An owned array of doubles (zero-filled unless asked not to), 2 MiB-aligned and marked for transparent huge pages
-// when it is large: a 2048^2 float64 matrix then costs 16 page faults to touch instead of 8192.
+// when it is large: a 2048^2 float64 matrix then costs 16 page faults to touch instead of 8192. It
+// comes from the same pool as Scratch and goes back to it when released (a covariance accumulator
+// or result handed to JavaScript, freed when collected), so a process that computes statistics
+// again and again reuses touched pages.
 class HugeArray {
  public:
   HugeArray() = default;
