@@ -40,6 +40,7 @@ class HugeArray {
   ~HugeArray();
   double* data() const { return data_; }
   size_t size() const { return size_; }
+  double& operator[](size_t i) const { return data_[i]; }
   // Hands the memory to the caller, who frees it with HugeArray::release(p).
   double* detach() {
     double* p = data_;
