@@ -200,6 +200,8 @@ export interface NativeAddon {
   firstNonFinite(data: FeatureData, threads?: number): number;
   /** An ArrayBuffer of `bytes` in huge-page memory (fewer first-touch faults); contents unspecified. */
   hugeArrayBuffer(bytes: number): ArrayBuffer;
+  /** The first `bytes` of a file, mapped copy-on-write from the page cache; null where that is not possible. */
+  mapFile(path: string, bytes: number): ArrayBuffer | null;
   simdLevel: string;
 }
 

@@ -90,6 +90,53 @@ describe('kid on features files reads only the rows its subsets draw', () => {
     expect(Array.from(got.data)).toEqual([2, 3, 5, 9].flatMap((r) => Array.from(data.subarray(r * 3, r * 3 + 3))));
   });
 
+  test('draws over half the rows: the file is mapped whole, the draws kept; fewer: the drawn rows read compactly', () => {
+    const { readDrawnRows } = require('../lib/feature-rows');
+    const { writeNpy } = require('../lib');
+    const file = path.join(require('./helpers').tmpDir(), 'rows.npy');
+    const data = Float32Array.from({ length: 10 * 3 }, (_, i) => i / 7);
+    writeNpy(file, { dtype: 'float32', shape: [10, 3], data });
+    const dense = Uint32Array.from([7, 1, 2, 7, 4, 9, 0]); // 6 distinct of 10
+    const m = readDrawnRows(file, dense);
+    expect([m.matrix.rows, m.matrix.dims, m.matrix.data.constructor.name, m.draws]).toEqual([10, 3, 'Float32Array', dense]);
+    expect(Array.from(m.matrix.data)).toEqual(Array.from(data));
+    // Copy-on-write: a write to the mapped array leaves the file as it was.
+    m.matrix.data[0] = 42;
+    expect(require('../lib').readNpy(file).data[0]).toBe(0);
+    const sparse = Uint32Array.from([7, 1, 7, 4]); // 3 distinct
+    const c = readDrawnRows(file, sparse);
+    expect([c.matrix.rows, Array.from(c.draws)]).toEqual([3, [2, 0, 2, 1]]);
+    expect(Array.from(c.matrix.data)).toEqual([1, 4, 7].flatMap((r) => Array.from(data.subarray(r * 3, r * 3 + 3))));
+  });
+
+  test('mapped: KID equals KID on the whole matrices bit for bit; an undrawn NaN is ignored, a drawn Inf named by its row', async () => {
+    const a = metrics('fake_3000x2048.npy');
+    const b = metrics('real_3000x2048.npy');
+    const o = { subsets: 12, subsetSize: 400, seed: 5 }; // 4800 draws: over half of the 3000 rows
+    const r = await lib.kid(a, b, o);
+    const whole = await lib.metrics.kid(lib.readFeatureMatrix(a), lib.readFeatureMatrix(b), o);
+    expect('kid' in r && r.kid).toEqual({ mean: whole.mean, std: whole.std });
+
+    const { LegacyRandomState, writeNpy } = require('../lib');
+    const n = 40;
+    const rng = new LegacyRandomState(3);
+    const drawn = new Set([...Array.from(rng.choice(n, 30)), ...Array.from(rng.choice(n, 30))] as number[]);
+    const undrawn = [...Array(n).keys()].find((i) => !drawn.has(i))!;
+    expect(undrawn).toBeDefined();
+    const data = Float64Array.from({ length: n * 4 }, (_, i) => Math.cos(i));
+    data[undrawn * 4 + 3] = NaN;
+    const file = path.join(require('./helpers').tmpDir(), 'x.npy');
+    writeNpy(file, { dtype: 'float64', shape: [n, 4], data });
+    const args = ['kid', file, file, '--subsets', '1', '--subset-size', '30', '--seed', '3'];
+    expect(cli([...args, '--json']).code).toBe(0);
+    const last = Math.max(...drawn);
+    data[last * 4 + 1] = -Infinity;
+    writeNpy(file, { dtype: 'float64', shape: [n, 4], data });
+    const bad = cli(args);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`x.npy: non-finite value (NaN or Inf) at row ${last}, column 1`);
+  });
+
   test('a row no subset draws is never read (a NaN there does not stop the run); a drawn one is named by its row in the file', () => {
     const { LegacyRandomState, writeNpy } = require('../lib');
     const dir = require('./helpers').tmpDir();

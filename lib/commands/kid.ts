@@ -1,4 +1,4 @@
-import { compactRows, featureFileShape, readFeatureRows } from '../feature-rows';
+import { featureFileShape, readDrawnRows } from '../feature-rows';
 import { requireSameDims } from '../features';
 import { classifyInput, type InputProvenance } from '../inputs';
 import { drawSubsets, kid, kidOfDraws, kidPlan, mmd2, type KernelDescription, type MmdEstimator } from '../metrics/kid';
@@ -47,9 +47,8 @@ export const kidCommand = defineCommand<KidOptions, KidCommandResult>({
       requireSameDims({ dims: a.header.dims, source: a.path }, { dims: b.header.dims, source: b.path });
       const plan = kidPlan({ rows: a.header.rows, source: a.path }, { rows: b.header.rows, source: b.path }, k);
       const draws = drawSubsets(a.header.rows, b.header.rows, plan);
-      const [ca, cb] = [compactRows(draws.x), compactRows(draws.y)];
-      const [X, Y] = [readFeatureRows(a.path, ca.rows), readFeatureRows(b.path, cb.rows)];
-      const r = await withProgress(reporter, 'KID subsets', 'subsets', (bar) => kidOfDraws(X, Y, { x: ca.remapped, y: cb.remapped }, plan, progress(bar)));
+      const [ra, rb] = [readDrawnRows(a.path, draws.x), readDrawnRows(b.path, draws.y)];
+      const r = await withProgress(reporter, 'KID subsets', 'subsets', (bar) => kidOfDraws(ra.matrix, rb.matrix, { x: ra.draws, y: rb.draws }, plan, progress(bar)));
       const provenance: InputProvenance[] = [a, b].map((p) => ({ path: p.path, kind: 'features', dims: p.header.dims, count: p.header.rows, preprocessing: p.preprocessing }));
       reportInputs(reporter, provenance, r);
       return { ...kidJson(r), inputs: provenance };
