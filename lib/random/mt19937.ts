@@ -10,6 +10,8 @@ const M = 397;
 
 export class LegacyRandomState {
   private readonly mt = new Uint32Array(N);
+  /** The tempered outputs of the current state, made 624 at a time by twist(). */
+  private readonly out = new Uint32Array(N);
   private pos = N;
 
   /** An integer seed in [0, 2^32), seeded like RandomState's `init_genrand`. */
@@ -27,12 +29,7 @@ export class LegacyRandomState {
   /** The next 32-bit output (tempered). */
   nextUint32(): number {
     if (this.pos >= N) this.twist();
-    let y = this.mt[this.pos++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.out[this.pos++];
   }
 
   /** Uniform integer in [0, max] by masked rejection (NumPy's legacy `random_interval`), max < 2^32. */
@@ -120,6 +117,15 @@ export class LegacyRandomState {
     for (; k < N - M; k++) next(k, k + 1, k + M);
     for (; k < N - 1; k++) next(k, k + 1, k + M - N);
     next(N - 1, 0, M - 1);
+    const out = this.out;
+    for (let i = 0; i < N; i++) {
+      let y = mt[i];
+      y ^= y >>> 11;
+      y ^= (y << 7) & 0x9d2c5680;
+      y ^= (y << 15) & 0xefc60000;
+      y ^= y >>> 18;
+      out[i] = y;
+    }
     this.pos = 0;
   }
 }
