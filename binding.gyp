@@ -15,6 +15,7 @@
         "native/src/frechet_binding.cc",
         "native/src/gemm.cc",
         "native/src/kmeans.cc",
+        "native/src/legacy_random.cc",
         "native/src/knn.cc",
         "native/src/linear_svm.cc",
         "native/src/logistic.cc",

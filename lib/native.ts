@@ -198,6 +198,8 @@ export interface NativeAddon {
   squaredNorms(x: FeatureData, rows: number, threads?: number): Float64Array;
   /** Index of the first NaN or Inf of `data`, or -1 (a parallel scan; synchronous). */
   firstNonFinite(data: FeatureData, threads?: number): number;
+  /** For each size in turn, legacy NumPy's RandomState(seed).choice(size, take, replace=False), from one stream. */
+  legacyChoices(seed: number, sizes: number[], take: number): Uint32Array;
   /** An ArrayBuffer of `bytes` in huge-page memory (fewer first-touch faults); contents unspecified. */
   hugeArrayBuffer(bytes: number): ArrayBuffer;
   /** The first `bytes` of a file, mapped copy-on-write from the page cache; null where that is not possible. */

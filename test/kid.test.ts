@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { featureMatrix, readFeatureMatrix } from '../lib/features';
-import { kid, mmd2 } from '../lib/metrics/kid';
+import { drawSubsets, kid, mmd2 } from '../lib/metrics/kid';
 import { LegacyRandomState } from '../lib/random/mt19937';
 import { FIXTURES, expectedMetrics, relErr, sharedFile } from './helpers';
 
@@ -23,6 +23,18 @@ describe("RandomState.choice(n, size, replace=False) equals NumPy's legacy draws
   });
   test('refuses a sample larger than the population', () => {
     expect(() => new LegacyRandomState(1).choice(3, 4)).toThrow(/cannot take a sample of 4 from 3 without replacement/);
+  });
+  test("the native draws KID's subsets take: NumPy's sequence, and the stream of LegacyRandomState at KID's sizes", () => {
+    const { native } = require('../lib/native');
+    const got = native().legacyChoices(C.sequence.seed, C.sequence.n, C.sequence.size);
+    expect(C.sequence.n.map((_: number, q: number) => Array.from(got.subarray(q * C.sequence.size, (q + 1) * C.sequence.size)))).toEqual(C.sequence.draws);
+    const d = drawSubsets(20000, 15000, { subsets: 30, subsetSize: 1000, seed: 2020, estimator: 'unbiased' });
+    const rs = new LegacyRandomState(2020);
+    for (let s = 0; s < 30; s++) {
+      expect(Array.from(d.x.subarray(s * 1000, (s + 1) * 1000))).toEqual(Array.from(rs.choice(20000, 1000)));
+      expect(Array.from(d.y.subarray(s * 1000, (s + 1) * 1000))).toEqual(Array.from(rs.choice(15000, 1000)));
+    }
+    expect(() => native().legacyChoices(1, [3], 4)).toThrow(/sizes must be integers in \[take, 2\^32\)/);
   });
 });
 

@@ -9,7 +9,6 @@ import * as D from '../defaults';
 import { GenmetricsError, OptionError } from '../errors';
 import { requireSameDims, type FeatureMatrix } from '../features';
 import { native, pairwise, type NativeKernel, type NativeKernelSums } from '../native';
-import { LegacyRandomState } from '../random/mt19937';
 
 export type KernelName = 'poly' | 'rbf';
 export type MmdEstimator = 'unbiased' | 'biased' | 'u-statistic';
@@ -188,12 +187,14 @@ export function kidPlan(x: { rows: number; source: string }, y: { rows: number; 
  */
 export function drawSubsets(nx: number, ny: number, plan: KidPlan): { x: Uint32Array; y: Uint32Array } {
   const { subsets, subsetSize: m } = plan;
-  const rng = new LegacyRandomState(plan.seed);
+  // choice(nx, m) then choice(ny, m) per subset, from one RandomState(seed) stream (torch-fidelity's
+  // order), in native code: 100 subsets of 20 000-row sets take 4 million draws.
+  const both = native().legacyChoices(plan.seed, Array.from({ length: 2 * subsets }, (_, q) => (q % 2 ? ny : nx)), m);
   const x = new Uint32Array(subsets * m);
   const y = new Uint32Array(subsets * m);
   for (let s = 0; s < subsets; s++) {
-    x.set(rng.choice(nx, m), s * m);
-    y.set(rng.choice(ny, m), s * m);
+    x.set(both.subarray(2 * s * m, (2 * s + 1) * m), s * m);
+    y.set(both.subarray((2 * s + 1) * m, (2 * s + 2) * m), s * m);
   }
   return { x, y };
 }
