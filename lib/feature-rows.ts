@@ -23,6 +23,20 @@ export function compactRows(draws: Uint32Array): { rows: Uint32Array; remapped: 
   return { rows, remapped };
 }
 
+/** Calls `visit(first, count, at)` for each run of consecutive values of `rows` (sorted, distinct); `at`: its index in `rows`. */
+function forEachRun(rows: Uint32Array, visit: (first: number, count: number, at: number) => void): void {
+  for (let i = 0; i < rows.length; ) {
+    let j = i + 1;
+    while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
+    visit(rows[i], j - i, i);
+    i = j;
+  }
+}
+
+function nonFinite(file: string, row: number, column: number): GenmetricsError {
+  return new GenmetricsError(`${file}: non-finite value (NaN or Inf) at row ${row}, column ${column}`);
+}
+
 /** Rows and dimension of a features .npy, from its header. */
 export function featureFileShape(file: string): { rows: number; dims: number } {
   const reader = openFeatureFile(file);
@@ -44,16 +58,9 @@ export function readFeatureRows(file: string, rows: Uint32Array): FeatureMatrix 
     requireMemory(count * (f32 ? 4 : 8), file, `${rows.length} x ${d} ${reader.dtype}`);
     const buffer = native().hugeArrayBuffer(count * (f32 ? 4 : 8));
     const data: FeatureData = f32 ? new Float32Array(buffer, 0, count) : new Float64Array(buffer, 0, count);
-    for (let i = 0; i < rows.length; ) {
-      let j = i + 1;
-      while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
-      reader.readInto(rows[i], j - i, data, i * d);
-      i = j;
-    }
+    forEachRun(rows, (first, count, at) => reader.readInto(first, count, data, at * d));
     const bad = native().firstNonFinite(data);
-    if (bad >= 0) {
-      throw new GenmetricsError(`${file}: non-finite value (NaN or Inf) at row ${rows[Math.floor(bad / d)]}, column ${bad % d}`);
-    }
+    if (bad >= 0) throw nonFinite(file, rows[Math.floor(bad / d)], bad % d);
     return { data, rows: rows.length, dims: d, source: file };
   } finally {
     reader.close();
@@ -85,15 +92,10 @@ export function readDrawnRows(file: string, draws: Uint32Array): { matrix: Featu
   }
   if (!mapped) return { matrix: readFeatureRows(file, compact.rows), draws: compact.remapped };
   const d = reader.cols;
-  const rows = compact.rows;
-  for (let i = 0; i < rows.length; ) {
-    let j = i + 1;
-    while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
-    const bad = native().firstNonFinite(mapped.subarray(rows[i] * d, (rows[j - 1] + 1) * d));
-    if (bad >= 0) {
-      throw new GenmetricsError(`${file}: non-finite value (NaN or Inf) at row ${rows[i] + Math.floor(bad / d)}, column ${bad % d}`);
-    }
-    i = j;
-  }
-  return { matrix: { data: mapped, rows: reader.rows, dims: d, source: file }, draws };
+  const data = mapped;
+  forEachRun(compact.rows, (first, count) => {
+    const bad = native().firstNonFinite(data.subarray(first * d, (first + count) * d));
+    if (bad >= 0) throw nonFinite(file, first + Math.floor(bad / d), bad % d);
+  });
+  return { matrix: { data, rows: reader.rows, dims: d, source: file }, draws };
 }

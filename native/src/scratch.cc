@@ -143,14 +143,17 @@ HugeArray::~HugeArray() { release(data_); }
 void HugeArray::release(double* p) {
   if (!p) return;
   Pool& pl = pool();
-  size_t capacity;
+  size_t capacity = 0;
   {
     std::lock_guard<std::mutex> g(pl.lock);
     auto it = pl.lent.find(p);
-    capacity = it->second;
-    pl.lent.erase(it);
+    if (it != pl.lent.end()) {
+      capacity = it->second;
+      pl.lent.erase(it);
+    }
   }
-  give(p, capacity);
+  if (capacity) give(p, capacity);
+  else alignedFree(p);  // not the pool's: never expected, freed rather than kept
 }
 
 }  // namespace gm
