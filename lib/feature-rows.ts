@@ -51,20 +51,24 @@ export function featureFileShape(file: string): { rows: number; dims: number } {
 export function readFeatureRows(file: string, rows: Uint32Array): FeatureMatrix {
   const reader = openFeatureFile(file);
   try {
-    const d = reader.cols;
-    // Huge-page memory: the read fills it at once, and 4 KiB page faults would cost more than the copy.
-    const count = rows.length * d;
-    const f32 = reader.dtype === 'float32';
-    requireMemory(count * (f32 ? 4 : 8), file, `${rows.length} x ${d} ${reader.dtype}`);
-    const buffer = native().hugeArrayBuffer(count * (f32 ? 4 : 8));
-    const data: FeatureData = f32 ? new Float32Array(buffer, 0, count) : new Float64Array(buffer, 0, count);
-    forEachRun(rows, (first, count, at) => reader.readInto(first, count, data, at * d));
-    const bad = native().firstNonFinite(data);
-    if (bad >= 0) throw nonFinite(file, rows[Math.floor(bad / d)], bad % d);
-    return { data, rows: rows.length, dims: d, source: file };
+    return readRowsFrom(reader, file, rows);
   } finally {
     reader.close();
   }
+}
+
+function readRowsFrom(reader: ReturnType<typeof openFeatureFile>, file: string, rows: Uint32Array): FeatureMatrix {
+  const d = reader.cols;
+  // Huge-page memory: the read fills it at once, and 4 KiB page faults would cost more than the copy.
+  const count = rows.length * d;
+  const f32 = reader.dtype === 'float32';
+  requireMemory(count * (f32 ? 4 : 8), file, `${rows.length} x ${d} ${reader.dtype}`);
+  const buffer = native().hugeArrayBuffer(count * (f32 ? 4 : 8));
+  const data: FeatureData = f32 ? new Float32Array(buffer, 0, count) : new Float64Array(buffer, 0, count);
+  forEachRun(rows, (first, count, at) => reader.readInto(first, count, data, at * d));
+  const bad = native().firstNonFinite(data);
+  if (bad >= 0) throw nonFinite(file, rows[Math.floor(bad / d)], bad % d);
+  return { data, rows: rows.length, dims: d, source: file };
 }
 
 /**
@@ -77,25 +81,21 @@ export function readFeatureRows(file: string, rows: Uint32Array): FeatureMatrix 
 export function readDrawnRows(file: string, draws: Uint32Array): { matrix: FeatureMatrix; draws: Uint32Array } {
   const compact = compactRows(draws);
   const reader = openFeatureFile(file);
-  let mapped: FeatureData | undefined;
   try {
     const f32 = reader.dtype === 'float32';
     const item = f32 ? 4 : 8;
     const offset = reader.rawOffset;
-    if (offset !== undefined && offset % item === 0 && 2 * compact.rows.length >= reader.rows) {
-      const count = reader.rows * reader.cols;
-      const buffer = native().mapFile(file, offset + count * item);
-      if (buffer) mapped = f32 ? new Float32Array(buffer, offset, count) : new Float64Array(buffer, offset, count);
-    }
+    const count = reader.rows * reader.cols;
+    const buffer = offset !== undefined && offset % item === 0 && 2 * compact.rows.length >= reader.rows ? native().mapFile(file, offset + count * item) : null;
+    if (!buffer) return { matrix: readRowsFrom(reader, file, compact.rows), draws: compact.remapped };
+    const data: FeatureData = f32 ? new Float32Array(buffer, offset, count) : new Float64Array(buffer, offset, count);
+    const d = reader.cols;
+    forEachRun(compact.rows, (first, rows) => {
+      const bad = native().firstNonFinite(data.subarray(first * d, (first + rows) * d));
+      if (bad >= 0) throw nonFinite(file, first + Math.floor(bad / d), bad % d);
+    });
+    return { matrix: { data, rows: reader.rows, dims: d, source: file }, draws };
   } finally {
     reader.close();
   }
-  if (!mapped) return { matrix: readFeatureRows(file, compact.rows), draws: compact.remapped };
-  const d = reader.cols;
-  const data = mapped;
-  forEachRun(compact.rows, (first, count) => {
-    const bad = native().firstNonFinite(data.subarray(first * d, (first + count) * d));
-    if (bad >= 0) throw nonFinite(file, first + Math.floor(bad / d), bad % d);
-  });
-  return { matrix: { data, rows: reader.rows, dims: d, source: file }, draws };
 }

@@ -82,7 +82,9 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
 Napi::ArrayBuffer HugeArrayBufferOf(Napi::Env env, HugeArray& mem, size_t bytes) {
   napi_value out;
   if (napi_create_external_arraybuffer(
-          env, mem.data(), bytes, [](napi_env, void* p, void*) { HugeArray::release(static_cast<double*>(p)); }, nullptr,
+          env, mem.data(), bytes,
+          [](napi_env, void* p, void* capacity) { HugeArray::release(static_cast<double*>(p), reinterpret_cast<size_t>(capacity)); },
+          reinterpret_cast<void*>(mem.capacity()),
           &out) == napi_ok) {
     mem.detach();
     return Napi::ArrayBuffer(env, out);

@@ -12,7 +12,6 @@
 #include <mutex>
 #include <new>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace gm {
@@ -26,7 +25,6 @@ struct Idle {
 struct Pool {
   std::mutex lock;
   std::vector<Idle> idle;
-  std::unordered_map<double*, size_t> lent;  // HugeArray memory out of the pool, with its capacity
   size_t idleBytes = 0;
   size_t capBytes;
   Pool() {
@@ -118,42 +116,24 @@ Scratch::Scratch(size_t count) : data_(nullptr), capacity_(std::max<size_t>(coun
 
 Scratch::~Scratch() { give(data_, capacity_); }
 
-HugeArray::HugeArray(size_t count, bool zero) : size_(count) {
-  size_t capacity = std::max<size_t>(count, 1);
-  data_ = take(capacity);
-  {
-    Pool& p = pool();
-    std::lock_guard<std::mutex> g(p.lock);
-    p.lent[data_] = capacity;
-  }
+HugeArray::HugeArray(size_t count, bool zero) : size_(count), capacity_(std::max<size_t>(count, 1)) {
+  data_ = take(capacity_);
   if (zero) std::fill(data_, data_ + count, 0.0);
 }
 
 HugeArray& HugeArray::operator=(HugeArray&& o) noexcept {
   if (this != &o) {
-    release(data_);
-    data_ = o.data_, size_ = o.size_;
-    o.data_ = nullptr, o.size_ = 0;
+    release(data_, capacity_);
+    data_ = o.data_, size_ = o.size_, capacity_ = o.capacity_;
+    o.data_ = nullptr, o.size_ = 0, o.capacity_ = 0;
   }
   return *this;
 }
 
-HugeArray::~HugeArray() { release(data_); }
+HugeArray::~HugeArray() { release(data_, capacity_); }
 
-void HugeArray::release(double* p) {
-  if (!p) return;
-  Pool& pl = pool();
-  size_t capacity = 0;
-  {
-    std::lock_guard<std::mutex> g(pl.lock);
-    auto it = pl.lent.find(p);
-    if (it != pl.lent.end()) {
-      capacity = it->second;
-      pl.lent.erase(it);
-    }
-  }
-  if (capacity) give(p, capacity);
-  else alignedFree(p);  // not the pool's: never expected, freed rather than kept
+void HugeArray::release(double* p, size_t capacity) {
+  if (p) give(p, capacity);
 }
 
 }  // namespace gm

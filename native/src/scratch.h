@@ -33,25 +33,30 @@ class HugeArray {
  public:
   HugeArray() = default;
   explicit HugeArray(size_t count, bool zero = true);
-  HugeArray(HugeArray&& o) noexcept : data_(o.data_), size_(o.size_) { o.data_ = nullptr, o.size_ = 0; }
+  HugeArray(HugeArray&& o) noexcept : data_(o.data_), size_(o.size_), capacity_(o.capacity_) {
+    o.data_ = nullptr, o.size_ = 0, o.capacity_ = 0;
+  }
   HugeArray& operator=(HugeArray&& o) noexcept;
   HugeArray(const HugeArray&) = delete;
   HugeArray& operator=(const HugeArray&) = delete;
   ~HugeArray();
   double* data() const { return data_; }
   size_t size() const { return size_; }
+  // The doubles the memory holds (at least size()): what release() needs back.
+  size_t capacity() const { return capacity_; }
   double& operator[](size_t i) const { return data_[i]; }
-  // Hands the memory to the caller, who frees it with HugeArray::release(p).
+  // Hands the memory to the caller, who returns it with HugeArray::release(p, capacity()).
   double* detach() {
     double* p = data_;
-    data_ = nullptr, size_ = 0;
+    data_ = nullptr, size_ = 0, capacity_ = 0;
     return p;
   }
-  static void release(double* p);
+  static void release(double* p, size_t capacity);
 
  private:
   double* data_ = nullptr;
   size_t size_ = 0;
+  size_t capacity_ = 0;
 };
 
 }  // namespace gm
